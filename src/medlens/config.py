@@ -1,0 +1,34 @@
+"""Settings, read from the environment (prefix MEDLENS_). Built by get_settings(), never at import."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
+
+
+def default_data_root() -> Path:
+    """Where the shared real data lives: ``../shared/data`` beside the project checkout."""
+    return PROJECT_ROOT.parent / "shared" / "data"
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="MEDLENS_", env_file=".env", extra="ignore")
+
+    database_url: str = "sqlite:///var/medlens.db"
+    data_dir: Path = Path("var")  # uploads, exports
+    models_dir: Path = PROJECT_ROOT / "models"
+    secret_key: str = "change-me-in-production"
+    max_upload_bytes: int = 15 * 1024 * 1024
+    max_image_pixels: int = 40_000_000
+    default_language: str = "ko"
+    clinics_csv: Path | None = None
+    catalog_json: Path | None = None
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    return Settings()

@@ -1,0 +1,209 @@
+"""The built-in screening tasks (seeds 000–004)."""
+
+from __future__ import annotations
+
+from medlens.tasks import register_task
+from medlens.tasks.spec import Head, RiskBand, TaskSpec, Text
+
+T = Text
+
+SEE_DOCTOR_SOON = T(
+    "The picture shows features that should be checked. Please send this result to a clinician "
+    "and book a visit within 1-2 weeks.",
+    "사진에서 확인이 필요한 특징이 보입니다. 이 결과를 의료진에게 보내고 1~2주 안에 진료를 예약하세요.",
+)
+SEE_DOCTOR_NOW = T(
+    "The picture shows features often seen in serious conditions. Please send this result to a "
+    "clinician today and see a doctor as soon as you can.",
+    "사진에서 심각한 질환에서 자주 보이는 특징이 보입니다. 오늘 이 결과를 의료진에게 보내고 가능한 한 빨리 진료를 받으세요.",
+)
+WATCH = T(
+    "No worrying features were found. Keep watching it: if it grows, changes colour or shape, "
+    "bleeds or itches, take a new photo and ask a clinician.",
+    "걱정할 만한 특징은 발견되지 않았습니다. 계속 관찰하세요. 커지거나 색·모양이 변하거나 피가 나거나 가려우면 다시 촬영하고 의료진에게 문의하세요.",
+)
+
+LOW = T("Low", "낮음")
+MODERATE = T("Moderate", "중간")
+HIGH = T("High", "높음")
+
+
+def _bands(watch: Text = WATCH) -> tuple[RiskBand, ...]:
+    return (
+        RiskBand("low", 0.0, LOW, watch),
+        RiskBand("moderate", "threshold", MODERATE, SEE_DOCTOR_SOON),
+        RiskBand("high", 0.80, HIGH, SEE_DOCTOR_NOW),
+    )
+
+
+SKIN_GUIDE = T(
+    "Use daylight, no flash. Hold the phone 10-15 cm away, lesion in the centre, in focus. "
+    "Put a coin or ruler beside it for scale.",
+    "자연광에서 플래시 없이 촬영하세요. 10~15cm 거리에서 병변을 가운데에 두고 초점을 맞추세요. 크기 비교를 위해 동전이나 자를 옆에 두세요.",
+)
+
+HAM_TEXT = {
+    "akiec": T("Actinic keratosis / intraepithelial carcinoma", "광선각화증 / 상피내암"),
+    "bcc": T("Basal cell carcinoma", "기저세포암"),
+    "bkl": T("Benign keratosis", "양성 각화증"),
+    "df": T("Dermatofibroma", "피부섬유종"),
+    "mel": T("Melanoma", "흑색종"),
+    "nv": T("Melanocytic nevus (mole)", "멜라닌세포 모반(점)"),
+    "vasc": T("Vascular lesion", "혈관 병변"),
+}
+
+register_task(
+    TaskSpec(
+        name="skin-lesion",
+        title=T("Skin lesion (7 classes, HAM10000)", "피부 병변 (7종, HAM10000)"),
+        heads=(Head("label", ("akiec", "bcc", "bkl", "df", "mel", "nv", "vasc"), T("Lesion type", "병변 종류")),),
+        target="mel",
+        modality="dermoscopy",
+        input_size=224,
+        risk_bands=_bands(),
+        class_text=HAM_TEXT,
+        photo_guide=SKIN_GUIDE,
+    )
+)
+
+register_task(
+    TaskSpec(
+        name="skin-lesion-5",
+        title=T("Skin lesion (5 classes, seed 000)", "피부 병변 (5종)"),
+        heads=(
+            Head(
+                "label",
+                ("melanoma_benign", "melanoma_malignant", "nevus", "bcc", "seborrheic_keratosis"),
+                T("Lesion type", "병변 종류"),
+            ),
+        ),
+        target="melanoma_malignant",
+        modality="dermoscopy",
+        risk_bands=_bands(),
+        class_text={
+            "melanoma_benign": T("Benign melanocytic lesion", "양성 멜라닌 병변"),
+            "melanoma_malignant": T("Malignant melanoma", "악성 흑색종"),
+            "nevus": T("Nevus (mole)", "모반(점)"),
+            "bcc": T("Basal cell carcinoma", "기저세포암"),
+            "seborrheic_keratosis": T("Seborrheic keratosis", "지루각화증"),
+        },
+        photo_guide=SKIN_GUIDE,
+    )
+)
+
+register_task(
+    TaskSpec(
+        name="melanoma",
+        title=T("Melanoma screening (benign / malignant)", "흑색종 선별 (양성 / 악성)"),
+        heads=(Head("label", ("benign", "malignant"), T("Lesion", "병변")),),
+        target="malignant",
+        modality="dermoscopy",
+        input_size=224,
+        risk_bands=_bands(),
+        class_text={"benign": T("Benign", "양성"), "malignant": T("Malignant", "악성")},
+        photo_guide=SKIN_GUIDE,
+    )
+)
+
+GRADES = ("0", "1", "2", "3")
+SCALP_SYMPTOMS = (
+    ("fine_dandruff", T("Fine dandruff (micro-keratin)", "미세각질")),
+    ("excess_sebum", T("Excess sebum", "피지과다")),
+    ("erythema_interfollicular", T("Erythema between follicles", "모낭사이홍반")),
+    ("erythema_pustules", T("Follicular erythema / pustules", "모낭홍반농포")),
+    ("dandruff", T("Dandruff", "비듬")),
+    ("hair_loss", T("Hair loss", "탈모")),
+)
+register_task(
+    TaskSpec(
+        name="scalp",
+        title=T("Scalp self-check (6 symptoms, grades 0-3)", "두피 자가진단 (6개 증상, 0~3단계)"),
+        heads=tuple(Head(name, GRADES, title, ordinal=True) for name, title in SCALP_SYMPTOMS),
+        target=None,
+        modality="scalp-photo",
+        input_size=240,
+        class_text={
+            "0": T("Good", "양호"),
+            "1": T("Mild", "경증"),
+            "2": T("Moderate", "중등도"),
+            "3": T("Severe", "중증"),
+        },
+        photo_guide=T(
+            "Part the hair and hold the camera close to the scalp in good light; keep it steady.",
+            "머리카락을 가르고 밝은 곳에서 카메라를 두피 가까이 대고 흔들리지 않게 촬영하세요.",
+        ),
+    )
+)
+
+XRAY_GUIDE = T(
+    "Upload the X-ray file (DICOM, PNG or JPEG) from the clinic, not a photo of a screen.",
+    "화면을 찍은 사진이 아니라 병원에서 받은 X선 파일(DICOM, PNG, JPEG)을 올려 주세요.",
+)
+register_task(
+    TaskSpec(
+        name="chest-xray",
+        title=T("Chest X-ray (normal / pneumonia)", "흉부 X선 (정상 / 폐렴)"),
+        heads=(Head("label", ("normal", "pneumonia"), T("Finding", "소견")),),
+        target="pneumonia",
+        modality="chest-xray",
+        input_size=64,
+        risk_bands=_bands(T("No sign of pneumonia was found by the model.", "모델이 폐렴 징후를 찾지 못했습니다.")),
+        class_text={"normal": T("Normal", "정상"), "pneumonia": T("Pneumonia", "폐렴")},
+        photo_guide=XRAY_GUIDE,
+    )
+)
+
+register_task(
+    TaskSpec(
+        name="chest-xray-covid",
+        title=T("Chest X-ray (normal / pneumonia / COVID-19)", "흉부 X선 (정상 / 폐렴 / 코로나19)"),
+        heads=(Head("label", ("normal", "pneumonia", "covid19"), T("Finding", "소견")),),
+        target="covid19",
+        modality="chest-xray",
+        input_size=224,
+        risk_bands=_bands(T("No sign of COVID-19 pneumonia was found by the model.", "모델이 코로나19 폐렴 징후를 찾지 못했습니다.")),
+        class_text={
+            "normal": T("Normal", "정상"),
+            "pneumonia": T("Pneumonia (other)", "폐렴(기타)"),
+            "covid19": T("COVID-19 pneumonia", "코로나19 폐렴"),
+        },
+        photo_guide=XRAY_GUIDE,
+    )
+)
+
+register_task(
+    TaskSpec(
+        name="herpes-zoster",
+        title=T("Herpes zoster (shingles) screening", "대상포진 선별"),
+        heads=(
+            Head(
+                "label",
+                (
+                    "herpes_zoster",
+                    "herpes_simplex",
+                    "varicella",
+                    "contact_dermatitis",
+                    "impetigo",
+                    "cellulitis",
+                    "normal",
+                ),
+                T("Skin condition", "피부 상태"),
+            ),
+        ),
+        target="herpes_zoster",
+        modality="skin-photo",
+        input_size=224,
+        target_recall=0.85,
+        risk_bands=_bands(),
+        class_text={
+            "herpes_zoster": T("Herpes zoster (shingles)", "대상포진"),
+            "herpes_simplex": T("Herpes simplex", "단순포진"),
+            "varicella": T("Varicella (chickenpox)", "수두"),
+            "contact_dermatitis": T("Contact dermatitis", "접촉피부염"),
+            "impetigo": T("Impetigo", "농가진"),
+            "cellulitis": T("Cellulitis", "연조직염"),
+            "normal": T("Normal skin", "정상 피부"),
+        },
+        photo_guide=SKIN_GUIDE,
+    )
+)
