@@ -1,0 +1,23 @@
+"""Built-in dataset adapters; importing this package registers them in ``medlens.data.DATASETS``."""
+
+from medlens.data.adapters import (
+    aihub_scalp,
+    covid_chestxray,
+    dicom_folder,
+    ham10000,
+    imagefolder,
+    isic_csv,
+    medmnist,
+    sd198,
+)
+
+__all__ = [
+    "aihub_scalp",
+    "covid_chestxray",
+    "dicom_folder",
+    "ham10000",
+    "imagefolder",
+    "isic_csv",
+    "medmnist",
+    "sd198",
+]

@@ -1,0 +1,76 @@
+"""ieee8023 covid-chestxray-dataset: ``metadata.csv`` + ``images/<filename>``.
+
+``finding`` strings are hierarchical ("Pneumonia/Viral/COVID-19", "Pneumonia/Bacterial/...",
+"No Finding"); they map to the ``chest-xray-covid`` classes normal / pneumonia / covid19. Other
+findings (Tuberculosis, Unknown, Todo, ...) are left out, as are non-X-ray rows (CT volumes) and
+views other than PA / AP / AP Supine. ``group_id`` is ``patientid`` (a patient has several films).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+
+from medlens.data.adapters._common import parse_float, parse_sex, read_csv, require_dir
+from medlens.data.registry import DATASETS
+from medlens.data.sample import DatasetFormatError, Meta, Sample, SampleSet
+
+CLASSES = ["normal", "pneumonia", "covid19"]
+REQUIRED = ("patientid", "finding", "view", "modality", "filename")
+DEFAULT_VIEWS = ("PA", "AP", "AP Supine")
+
+
+def finding_to_class(finding: str) -> str | None:
+    """Map a metadata ``finding`` to normal / pneumonia / covid19, or None when out of scope."""
+    f = finding.strip()
+    if "COVID-19" in f or "SARS-CoV-2" in f:
+        return "covid19"
+    if f.lower() == "no finding":
+        return "normal"
+    if f.lower().startswith("pneumonia"):
+        return "pneumonia"
+    return None
+
+
+@DATASETS.decorator("covid-chestxray")
+def load_covid_chestxray(
+    root: Path,
+    views: Sequence[str] = DEFAULT_VIEWS,
+    metadata: str = "metadata.csv",
+    name: str = "covid-chestxray",
+) -> SampleSet:
+    """Index the ieee8023 repository checkout at ``root`` (X-rays in the given views only)."""
+    require_dir(root)
+    csv_path = root / metadata
+    _, rows = read_csv(csv_path, REQUIRED)
+    samples: list[Sample] = []
+    for line, row in enumerate(rows, start=2):
+        if row["modality"] != "X-ray" or row["view"] not in views:
+            continue
+        cls = finding_to_class(row["finding"])
+        if cls is None:
+            continue
+        image = root / (row.get("folder") or "images") / row["filename"]
+        if not image.is_file():
+            raise DatasetFormatError(f"{csv_path} line {line}", f"image {image} not found")
+        meta = Meta(
+            age=parse_float(row.get("age")),
+            sex=parse_sex(row.get("sex")),
+            extra={
+                k: row.get(k, "")
+                for k in ("view", "finding", "RT_PCR_positive", "survival", "date", "location")
+            },
+        )
+        samples.append(
+            Sample(
+                source=str(image),
+                labels={"label": CLASSES.index(cls)},
+                group_id=row["patientid"] or row["filename"],
+                meta=meta,
+            )
+        )
+    if not samples:
+        raise DatasetFormatError(
+            csv_path, f"no X-ray rows with views {', '.join(views)} and a mapped finding"
+        )
+    return SampleSet(name=name, classes=list(CLASSES), samples=samples)

@@ -1,0 +1,54 @@
+import pytest
+
+from medlens.tasks import TASKS, get_task, list_tasks
+
+EXPECTED = {"skin-lesion", "skin-lesion-5", "melanoma", "scalp", "chest-xray", "chest-xray-covid", "herpes-zoster"}
+
+
+def test_all_seed_tasks_registered():
+    assert EXPECTED <= set(list_tasks())
+
+
+@pytest.mark.parametrize("name", sorted(EXPECTED))
+def test_task_spec_is_complete(name):
+    spec = get_task(name)
+    assert spec.heads and all(h.classes for h in spec.heads)
+    assert spec.title.en and spec.title.ko
+    assert spec.input_size > 0 and spec.default_backbone
+    if spec.target is not None:
+        assert spec.target in spec.classes
+        assert spec.classes[spec.target_index] == spec.target
+        # risk bands: ordered, bilingual, and the advice differs between low and high
+        levels = [b.level for b in spec.risk_bands]
+        assert levels == ["low", "moderate", "high"]
+        assert all(b.advice.en and b.advice.ko for b in spec.risk_bands)
+    for cls in spec.classes:
+        assert spec.class_title(cls, "ko")
+
+
+def test_scalp_has_six_ordinal_heads_with_four_grades():
+    spec = get_task("scalp")
+    assert spec.multi_head
+    assert len(spec.heads) == 6
+    assert all(h.ordinal and h.classes == ("0", "1", "2", "3") for h in spec.heads)
+
+
+def test_risk_for_uses_operating_threshold():
+    spec = get_task("melanoma")
+    assert spec.risk_for(0.05, threshold=0.3).level == "low"
+    assert spec.risk_for(0.35, threshold=0.3).level == "moderate"
+    assert spec.risk_for(0.95, threshold=0.3).level == "high"
+    # a lower threshold moves the same probability up a band
+    assert spec.risk_for(0.2, threshold=0.1).level == "moderate"
+
+
+def test_unknown_task_error_lists_valid():
+    with pytest.raises(ValueError, match="valid names: .*melanoma"):
+        get_task("melanomaa")
+
+
+def test_text_language_switch():
+    spec = get_task("melanoma")
+    assert spec.title.get("ko") != spec.title.get("en")
+    assert spec.title.get("ko-KR") == spec.title.ko
+    assert len(TASKS) >= 7
