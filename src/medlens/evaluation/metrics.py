@@ -1,0 +1,474 @@
+"""Pure numpy classification metrics (tested against scikit-learn).
+
+Conventions: ``y`` holds integer class indices ``0..C-1``; ``yhat`` the predicted indices;
+``proba`` is ``(n, C)`` class probabilities (or a 1-D positive-class score for binary metrics).
+Undefined values (e.g. AUROC when only one class is present) are ``nan``, never an exception;
+shape or label problems raise ``ValueError`` naming the problem.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+
+__all__ = [
+    "accuracy",
+    "average_precision",
+    "balanced_accuracy",
+    "brier_score",
+    "brier_score_multiclass",
+    "classification_summary",
+    "cohen_kappa",
+    "confidence_bins",
+    "confusion_matrix",
+    "expected_calibration_error",
+    "log_loss",
+    "mcc",
+    "precision_recall_curve",
+    "precision_recall_f1",
+    "roc_auc",
+    "roc_auc_per_class",
+    "roc_curve",
+    "sensitivity_specificity",
+    "target_class_metrics",
+]
+
+_EPS = 1e-15
+
+
+# ----------------------------------------------------------------------------- validation helpers
+def _labels(y: object, name: str = "y") -> np.ndarray:
+    arr = np.asarray(y)
+    if arr.ndim != 1:
+        raise ValueError(f"{name} must be 1-D class indices, got shape {arr.shape}")
+    if arr.size and not np.issubdtype(arr.dtype, np.integer):
+        if np.issubdtype(arr.dtype, np.bool_):
+            return arr.astype(np.int64)
+        if not np.all(np.mod(arr, 1) == 0):
+            raise ValueError(f"{name} must hold integer class indices, got dtype {arr.dtype}")
+        arr = arr.astype(np.int64)
+    if arr.size and arr.min() < 0:
+        raise ValueError(f"{name} holds negative class index {int(arr.min())}")
+    return arr.astype(np.int64, copy=False)
+
+
+def _pair(y: object, yhat: object) -> tuple[np.ndarray, np.ndarray]:
+    a, b = _labels(y, "y"), _labels(yhat, "yhat")
+    if a.shape != b.shape:
+        raise ValueError(f"y and yhat lengths differ: {a.shape[0]} vs {b.shape[0]}")
+    if a.size == 0:
+        raise ValueError("y is empty")
+    return a, b
+
+
+def _binary(y: object, name: str = "y_bin") -> np.ndarray:
+    arr = _labels(y, name)
+    if arr.size and arr.max() > 1:
+        raise ValueError(f"{name} must be binary 0/1, found label {int(arr.max())}")
+    return arr
+
+
+def _score(score: object, n: int, name: str = "score") -> np.ndarray:
+    s = np.asarray(score, dtype=np.float64)
+    if s.ndim != 1:
+        raise ValueError(f"{name} must be 1-D, got shape {s.shape}")
+    if s.shape[0] != n:
+        raise ValueError(f"{name} length {s.shape[0]} does not match labels length {n}")
+    if not np.all(np.isfinite(s)):
+        raise ValueError(f"{name} contains NaN or infinite values")
+    return s
+
+
+def _proba(proba: object, n: int, n_classes: int | None = None) -> np.ndarray:
+    p = np.asarray(proba, dtype=np.float64)
+    if p.ndim != 2:
+        raise ValueError(f"proba must be 2-D (n, C), got shape {p.shape}")
+    if p.shape[0] != n:
+        raise ValueError(f"proba has {p.shape[0]} rows but y has {n}")
+    if n_classes is not None and p.shape[1] != n_classes:
+        raise ValueError(f"proba has {p.shape[1]} columns but there are {n_classes} classes")
+    if not np.all(np.isfinite(p)):
+        raise ValueError("proba contains NaN or infinite values")
+    return p
+
+
+def _safe_div(num: np.ndarray | float, den: np.ndarray | float) -> np.ndarray:
+    num, den = np.asarray(num, dtype=np.float64), np.asarray(den, dtype=np.float64)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.where(den > 0, num / np.where(den > 0, den, 1.0), 0.0)
+
+
+# ----------------------------------------------------------------------------- label metrics
+def confusion_matrix(y: object, yhat: object, n_classes: int) -> np.ndarray:
+    """(C, C) counts; rows are true classes, columns predicted classes."""
+    a, b = _pair(y, yhat)
+    top = max(int(a.max()), int(b.max()))
+    if top >= n_classes:
+        raise ValueError(f"label {top} out of range for n_classes={n_classes}")
+    return np.bincount(a * n_classes + b, minlength=n_classes * n_classes).reshape(n_classes, n_classes)
+
+
+def accuracy(y: object, yhat: object) -> float:
+    a, b = _pair(y, yhat)
+    return float(np.mean(a == b))
+
+
+def balanced_accuracy(y: object, yhat: object) -> float:
+    """Mean recall over the classes present in ``y`` (as scikit-learn)."""
+    a, b = _pair(y, yhat)
+    n = int(max(a.max(), b.max())) + 1
+    cm = confusion_matrix(a, b, n)
+    support = cm.sum(axis=1)
+    present = support > 0
+    return float(np.mean(np.diag(cm)[present] / support[present]))
+
+
+def _prf_from_cm(cm: np.ndarray) -> dict[str, np.ndarray]:
+    tp = np.diag(cm).astype(np.float64)
+    support = cm.sum(axis=-1).astype(np.float64)
+    predicted = cm.sum(axis=-2).astype(np.float64)
+    precision = _safe_div(tp, predicted)
+    recall = _safe_div(tp, support)
+    f1 = _safe_div(2 * tp, support + predicted)
+    return {"precision": precision, "recall": recall, "f1": f1, "support": support, "predicted": predicted}
+
+
+def precision_recall_f1(y: object, yhat: object, n_classes: int) -> dict[str, np.ndarray | float]:
+    """Per-class precision/recall/F1/support arrays plus macro averages.
+
+    Macro averages run over the classes that occur in ``y`` or ``yhat`` (scikit-learn's default
+    label set); a class absent from both is reported per class as 0 but does not drag the mean down.
+    Zero division gives 0, as scikit-learn's ``zero_division=0``.
+    """
+    cm = confusion_matrix(y, yhat, n_classes)
+    out = _prf_from_cm(cm)
+    seen = (out["support"] + out["predicted"]) > 0
+    result: dict[str, np.ndarray | float] = {
+        "precision": out["precision"],
+        "recall": out["recall"],
+        "f1": out["f1"],
+        "support": out["support"].astype(np.int64),
+    }
+    for key in ("precision", "recall", "f1"):
+        result[f"{key}_macro"] = float(np.mean(out[key][seen]))
+    return result
+
+
+def _kappa_from_cm(cm: np.ndarray, weights: str | None) -> float:
+    cm = cm.astype(np.float64)
+    n_classes = cm.shape[0]
+    total = cm.sum()
+    expected = np.outer(cm.sum(axis=1), cm.sum(axis=0)) / total
+    if weights is None:
+        w = 1.0 - np.eye(n_classes)
+    else:
+        i, j = np.meshgrid(np.arange(n_classes), np.arange(n_classes), indexing="ij")
+        w = (np.abs(i - j) if weights == "linear" else (i - j) ** 2).astype(np.float64)
+    den = float(np.sum(w * expected))
+    if den == 0:
+        return float("nan")
+    return float(1.0 - np.sum(w * cm) / den)
+
+
+def cohen_kappa(y: object, yhat: object, weights: str | None = None, n_classes: int | None = None) -> float:
+    """Cohen's kappa; ``weights`` None, "linear" or "quadratic" (for ordinal grades).
+
+    With ``n_classes`` the weight distance is the class-index distance over ``0..n_classes-1``; without it
+    the label set is the sorted union of ``y`` and ``yhat`` (scikit-learn's default). ``nan`` when the
+    chance agreement is perfect (e.g. a single class everywhere).
+    """
+    if weights not in (None, "linear", "quadratic"):
+        raise ValueError(f"weights must be None, 'linear' or 'quadratic', got {weights!r}")
+    a, b = _pair(y, yhat)
+    if n_classes is None:
+        labels = np.union1d(a, b)
+        a, b = np.searchsorted(labels, a), np.searchsorted(labels, b)
+        n_classes = labels.size
+    return _kappa_from_cm(confusion_matrix(a, b, n_classes), weights)
+
+
+def _mcc_from_cm(cm: np.ndarray) -> float:
+    cm = cm.astype(np.float64)
+    t, p = cm.sum(axis=1), cm.sum(axis=0)
+    c, s = np.trace(cm), cm.sum()
+    cov_ytyp = c * s - t @ p
+    cov_ypyp = s * s - p @ p
+    cov_ytyt = s * s - t @ t
+    den = cov_ytyt * cov_ypyp
+    if den == 0:
+        return 0.0
+    return float(cov_ytyp / np.sqrt(den))
+
+
+def mcc(y: object, yhat: object) -> float:
+    """Matthews correlation coefficient (multiclass Gorodkin form); 0 when undefined, as scikit-learn."""
+    a, b = _pair(y, yhat)
+    n = int(max(a.max(), b.max())) + 1
+    return _mcc_from_cm(confusion_matrix(a, b, n))
+
+
+def sensitivity_specificity(y_bin: object, yhat_bin: object) -> tuple[float, float]:
+    """(sensitivity, specificity) of binary predictions; ``nan`` when a class is absent from ``y_bin``."""
+    a, b = _pair(_binary(y_bin, "y_bin"), _binary(yhat_bin, "yhat_bin"))
+    pos, neg = a == 1, a == 0
+    sens = float(np.mean(b[pos] == 1)) if pos.any() else float("nan")
+    spec = float(np.mean(b[neg] == 0)) if neg.any() else float("nan")
+    return sens, spec
+
+
+def target_class_metrics(y: object, yhat: object, target: int) -> dict[str, float]:
+    """One-vs-rest metrics for the screening target class (F1-HZ / ACC-HZ style).
+
+    Returns f1, accuracy, precision, sensitivity and specificity of ``y == target`` vs ``yhat == target``.
+    """
+    a, b = _pair(y, yhat)
+    t, p = (a == target).astype(np.int64), (b == target).astype(np.int64)
+    tp = float(np.sum(t & p))
+    precision = float(_safe_div(tp, p.sum()))
+    f1 = float(_safe_div(2 * tp, t.sum() + p.sum()))
+    sens, spec = sensitivity_specificity(t, p)
+    return {
+        "f1": f1,
+        "accuracy": float(np.mean(t == p)),
+        "precision": precision,
+        "sensitivity": sens,
+        "specificity": spec,
+    }
+
+
+# ----------------------------------------------------------------------------- score metrics
+def _average_ranks(x: np.ndarray) -> np.ndarray:
+    """1-based ranks with ties given their average rank (scipy's rankdata 'average')."""
+    order = np.argsort(x, kind="mergesort")
+    xs = x[order]
+    boundary = np.r_[True, xs[1:] != xs[:-1]]
+    group = np.cumsum(boundary) - 1
+    starts = np.flatnonzero(boundary)
+    ends = np.r_[starts[1:], xs.size]
+    avg = (starts + ends + 1) / 2.0
+    ranks = np.empty(x.size, dtype=np.float64)
+    ranks[order] = avg[group]
+    return ranks
+
+
+def _binary_auc(y_bin: np.ndarray, score: np.ndarray) -> float:
+    n_pos = int(y_bin.sum())
+    n_neg = y_bin.size - n_pos
+    if n_pos == 0 or n_neg == 0:
+        return float("nan")
+    ranks = _average_ranks(score)
+    return float((ranks[y_bin == 1].sum() - n_pos * (n_pos + 1) / 2.0) / (n_pos * n_neg))
+
+
+def roc_auc_per_class(y: object, proba: object) -> np.ndarray:
+    """One-vs-rest AUROC per column of ``proba``; ``nan`` for a class absent from ``y`` (or always present)."""
+    a = _labels(y)
+    p = _proba(proba, a.size)
+    if a.size and a.max() >= p.shape[1]:
+        raise ValueError(f"label {int(a.max())} out of range for proba with {p.shape[1]} columns")
+    return np.array([_binary_auc((a == k).astype(np.int64), p[:, k]) for k in range(p.shape[1])])
+
+
+def roc_auc(y: object, proba: object) -> float:
+    """AUROC: binary when ``proba`` is 1-D (positive-class score) or has 2 columns, else macro one-vs-rest.
+
+    Ties count one half (Mann-Whitney, as scikit-learn). The macro mean skips classes whose AUROC is
+    undefined; ``nan`` when none is defined.
+    """
+    p = np.asarray(proba)
+    if p.ndim == 1:
+        a = _binary(y)
+        return _binary_auc(a, _score(p, a.size))
+    if p.ndim == 2 and p.shape[1] == 2:
+        a = _binary(y)
+        return _binary_auc(a, _score(p[:, 1], a.size, "proba[:, 1]"))
+    per = roc_auc_per_class(y, p)
+    return float(np.nanmean(per)) if np.any(~np.isnan(per)) else float("nan")
+
+
+def average_precision(y_bin: object, score: object) -> float:
+    """Average precision (step-wise area under the PR curve, as scikit-learn); ``nan`` without positives."""
+    a = _binary(y_bin)
+    s = _score(score, a.size)
+    n_pos = int(a.sum())
+    if n_pos == 0:
+        return float("nan")
+    order = np.argsort(-s, kind="mergesort")
+    s_sorted, a_sorted = s[order], a[order]
+    last = np.r_[s_sorted[1:] != s_sorted[:-1], True]
+    tps = np.cumsum(a_sorted)[last].astype(np.float64)
+    fps = np.cumsum(1 - a_sorted)[last].astype(np.float64)
+    precision = tps / (tps + fps)
+    recall = tps / n_pos
+    return float(np.sum(np.diff(np.r_[0.0, recall]) * precision))
+
+
+def brier_score(y_bin: object, p: object) -> float:
+    """Binary Brier score: mean squared error between probability and outcome."""
+    a = _binary(y_bin)
+    s = _score(p, a.size, "p")
+    return float(np.mean((s - a) ** 2))
+
+
+def brier_score_multiclass(y: object, proba: object) -> float:
+    """Multiclass Brier score: mean over rows of the squared distance to the one-hot label."""
+    a = _labels(y)
+    p = _proba(proba, a.size)
+    onehot = np.eye(p.shape[1])[a]
+    return float(np.mean(np.sum((p - onehot) ** 2, axis=1)))
+
+
+def log_loss(y: object, proba: object) -> float:
+    """Mean negative log-likelihood of the true class (probabilities clipped at 1e-15)."""
+    a = _labels(y)
+    p = _proba(proba, a.size)
+    return float(-np.mean(np.log(np.clip(p[np.arange(a.size), a], _EPS, 1.0))))
+
+
+def _as_2d(proba: object, n: int) -> np.ndarray:
+    p = np.asarray(proba, dtype=np.float64)
+    if p.ndim == 1:
+        p = np.stack([1.0 - p, p], axis=1)
+    return _proba(p, n)
+
+
+def confidence_bins(y: object, proba: object, n_bins: int = 15) -> dict[str, np.ndarray]:
+    """Top-label confidence binning over equal-width bins (lo, hi]: edges, counts, mean confidence, accuracy."""
+    if n_bins < 1:
+        raise ValueError(f"n_bins must be >= 1, got {n_bins}")
+    a = _labels(y)
+    p = _as_2d(proba, a.size)
+    conf = p.max(axis=1)
+    correct = (p.argmax(axis=1) == a).astype(np.float64)
+    idx = np.clip(np.ceil(conf * n_bins).astype(np.int64) - 1, 0, n_bins - 1)
+    counts = np.bincount(idx, minlength=n_bins)
+    conf_sum = np.bincount(idx, weights=conf, minlength=n_bins)
+    acc_sum = np.bincount(idx, weights=correct, minlength=n_bins)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        mean_conf = np.where(counts > 0, conf_sum / np.maximum(counts, 1), np.nan)
+        acc = np.where(counts > 0, acc_sum / np.maximum(counts, 1), np.nan)
+    return {
+        "edges": np.linspace(0.0, 1.0, n_bins + 1),
+        "counts": counts,
+        "confidence": mean_conf,
+        "accuracy": acc,
+    }
+
+
+def expected_calibration_error(y: object, proba: object, n_bins: int = 15) -> float:
+    """Top-label ECE: count-weighted mean |accuracy - confidence| over equal-width confidence bins."""
+    b = confidence_bins(y, proba, n_bins)
+    keep = b["counts"] > 0
+    weights = b["counts"][keep] / b["counts"].sum()
+    return float(np.sum(weights * np.abs(b["accuracy"][keep] - b["confidence"][keep])))
+
+
+# ----------------------------------------------------------------------------- summary
+def _target_index(target: int | str, classes: Sequence[str]) -> int:
+    if isinstance(target, str):
+        if target not in classes:
+            raise ValueError(f"target class {target!r} not in classes {list(classes)}")
+        return list(classes).index(target)
+    if not 0 <= int(target) < len(classes):
+        raise ValueError(f"target index {target} out of range for {len(classes)} classes")
+    return int(target)
+
+
+def classification_summary(
+    y: object,
+    proba: object,
+    classes: Sequence[str],
+    target: int | str | None = None,
+    threshold: float | None = None,
+) -> dict[str, float]:
+    """All headline metrics of a probabilistic classifier as a flat ``name -> float`` dict.
+
+    Predictions are ``argmax(proba)``. With ``target`` (index or class name) the one-vs-rest screening
+    metrics are added with a ``target_`` prefix; their binary decision is ``proba[:, target] >= threshold``
+    when ``threshold`` is given, otherwise ``argmax == target``.
+    """
+    a = _labels(y)
+    if a.size == 0:
+        raise ValueError("y is empty")
+    n_classes = len(classes)
+    p = _proba(proba, a.size, n_classes)
+    if a.max() >= n_classes:
+        raise ValueError(f"label {int(a.max())} out of range for {n_classes} classes")
+    yhat = p.argmax(axis=1)
+    cm = confusion_matrix(a, yhat, n_classes)
+    prf = precision_recall_f1(a, yhat, n_classes)
+    per_class = _prf_from_cm(cm)
+    auc_per = roc_auc_per_class(a, p)
+    out: dict[str, float] = {
+        "n": float(a.size),
+        "accuracy": accuracy(a, yhat),
+        "balanced_accuracy": balanced_accuracy(a, yhat),
+        "precision_macro": float(prf["precision_macro"]),
+        "recall_macro": float(prf["recall_macro"]),
+        "f1_macro": float(prf["f1_macro"]),
+        "auroc_macro": roc_auc(a, p),
+        "kappa": _kappa_from_cm(cm, None),
+        "kappa_quadratic": _kappa_from_cm(cm, "quadratic"),
+        "mcc": _mcc_from_cm(cm),
+        "log_loss": log_loss(a, p),
+        "brier": brier_score_multiclass(a, p),
+        "ece": expected_calibration_error(a, p),
+    }
+    for k, name in enumerate(classes):
+        out[f"precision_{name}"] = float(per_class["precision"][k])
+        out[f"recall_{name}"] = float(per_class["recall"][k])
+        out[f"f1_{name}"] = float(per_class["f1"][k])
+        out[f"auroc_{name}"] = float(auc_per[k])
+    if target is not None:
+        t = _target_index(target, classes)
+        y_bin = (a == t).astype(np.int64)
+        score = p[:, t]
+        pred_bin = (score >= threshold) if threshold is not None else (yhat == t)
+        pred_bin = pred_bin.astype(np.int64)
+        tm = target_class_metrics(y_bin, pred_bin, 1)
+        out.update(
+            {
+                "target_auroc": _binary_auc(y_bin, score),
+                "target_average_precision": average_precision(y_bin, score),
+                "target_sensitivity": tm["sensitivity"],
+                "target_specificity": tm["specificity"],
+                "target_precision": tm["precision"],
+                "target_f1": tm["f1"],
+                "target_accuracy": tm["accuracy"],
+                "target_brier": brier_score(y_bin, score),
+            }
+        )
+        if threshold is not None:
+            out["target_threshold"] = float(threshold)
+    return out
+
+
+# ----------------------------------------------------------------------------- curves
+def roc_curve(y_bin: object, score: object) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(fpr, tpr, thresholds) over distinct scores, starting at (0, 0) with threshold +inf."""
+    a = _binary(y_bin)
+    s = _score(score, a.size)
+    order = np.argsort(-s, kind="mergesort")
+    s_sorted, a_sorted = s[order], a[order]
+    last = np.r_[s_sorted[1:] != s_sorted[:-1], True]
+    tps = np.r_[0, np.cumsum(a_sorted)[last]].astype(np.float64)
+    fps = np.r_[0, np.cumsum(1 - a_sorted)[last]].astype(np.float64)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        tpr = tps / tps[-1] if tps[-1] > 0 else np.full_like(tps, np.nan)
+        fpr = fps / fps[-1] if fps[-1] > 0 else np.full_like(fps, np.nan)
+    return fpr, tpr, np.r_[np.inf, s_sorted[last]]
+
+
+def precision_recall_curve(y_bin: object, score: object) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(precision, recall, thresholds) over distinct scores, by decreasing threshold, ending at (1, 0)."""
+    a = _binary(y_bin)
+    s = _score(score, a.size)
+    order = np.argsort(-s, kind="mergesort")
+    s_sorted, a_sorted = s[order], a[order]
+    last = np.r_[s_sorted[1:] != s_sorted[:-1], True]
+    tps = np.cumsum(a_sorted)[last].astype(np.float64)
+    fps = np.cumsum(1 - a_sorted)[last].astype(np.float64)
+    precision = tps / (tps + fps)
+    recall = tps / tps[-1] if tps[-1] > 0 else np.full_like(tps, np.nan)
+    return np.r_[1.0, precision], np.r_[0.0, recall], s_sorted[last]

@@ -1,0 +1,77 @@
+"""Operating points: pick a decision threshold for a screening target (e.g. recall >= 0.9)."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+
+import numpy as np
+
+from medlens.evaluation.metrics import _binary, _score
+
+__all__ = ["OperatingPoint", "metrics_at_threshold", "threshold_for_recall"]
+
+
+@dataclass(frozen=True)
+class OperatingPoint:
+    """Binary decision ``score >= threshold`` and its metrics on the data it was measured on."""
+
+    threshold: float
+    recall: float
+    precision: float
+    specificity: float
+    f1: float
+
+    def to_dict(self) -> dict[str, float]:
+        return {k: float(v) for k, v in asdict(self).items()}
+
+
+def _check(y_bin: object, score: object) -> tuple[np.ndarray, np.ndarray]:
+    a = _binary(y_bin)
+    if a.size == 0:
+        raise ValueError("y_bin is empty")
+    return a, _score(score, a.size)
+
+
+def _point(tp: float, fp: float, n_pos: float, n_neg: float, thr: float) -> OperatingPoint:
+    recall = tp / n_pos if n_pos else float("nan")
+    precision = tp / (tp + fp) if (tp + fp) else 0.0
+    specificity = (n_neg - fp) / n_neg if n_neg else float("nan")
+    den = precision + recall
+    f1 = 2 * precision * recall / den if den and np.isfinite(den) else 0.0
+    return OperatingPoint(float(thr), float(recall), float(precision), float(specificity), float(f1))
+
+
+def metrics_at_threshold(y_bin: object, score: object, thr: float) -> OperatingPoint:
+    """Metrics of ``score >= thr``; precision/F1 are 0 with no positive call, recall/specificity nan
+    when that class is absent."""
+    a, s = _check(y_bin, score)
+    pred = s >= thr
+    tp = float(np.sum(pred & (a == 1)))
+    fp = float(np.sum(pred & (a == 0)))
+    return _point(tp, fp, float(a.sum()), float(a.size - a.sum()), thr)
+
+
+def threshold_for_recall(y_bin: object, score: object, target_recall: float) -> OperatingPoint:
+    """Best-precision threshold among those reaching ``recall >= target_recall``; ties -> highest threshold.
+
+    Candidate thresholds are the distinct scores (decision ``score >= threshold``). The lowest score
+    always reaches recall 1, so a point always exists when ``y_bin`` holds a positive.
+    """
+    if not 0.0 < target_recall <= 1.0:
+        raise ValueError(f"target_recall must be in (0, 1], got {target_recall}")
+    a, s = _check(y_bin, score)
+    n_pos = float(a.sum())
+    if n_pos == 0:
+        raise ValueError("y_bin has no positive example: no recall-based threshold can be chosen")
+    n_neg = float(a.size) - n_pos
+    order = np.argsort(-s, kind="mergesort")
+    s_sorted, a_sorted = s[order], a[order]
+    last = np.r_[s_sorted[1:] != s_sorted[:-1], True]
+    thresholds = s_sorted[last]  # descending
+    tps = np.cumsum(a_sorted)[last].astype(np.float64)
+    fps = np.cumsum(1 - a_sorted)[last].astype(np.float64)
+    recall = tps / n_pos
+    precision = tps / (tps + fps)
+    ok = np.flatnonzero(recall >= target_recall - 1e-12)
+    best = ok[np.argmax(precision[ok])]  # argmax takes the first max = highest threshold on ties
+    return _point(tps[best], fps[best], n_pos, n_neg, thresholds[best])
