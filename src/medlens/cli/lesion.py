@@ -1,0 +1,92 @@
+"""medlens CLI: ``abcd`` (ABCD lesion features) and ``quality`` (capture-quality gate). Torch-free."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import typer
+
+
+def _read(path: Path):  # -> np.ndarray
+    from medlens.data.imageio import ImageDecodeError, read_image_rgb
+
+    if not path.exists():
+        raise typer.BadParameter(f"{path}: file not found")
+    try:
+        return read_image_rgb(path)
+    except ImageDecodeError as exc:
+        raise typer.BadParameter(str(exc)) from exc
+
+
+def _overlay_path(base: Path, index: int, n: int) -> Path:
+    return base if n == 1 else base.with_name(f"{base.stem}_{index}{base.suffix or '.png'}")
+
+
+def register(app: typer.Typer) -> None:
+    @app.command("abcd")
+    def abcd_cmd(
+        images: list[Path] = typer.Argument(..., help="Dermoscopy / close-up skin photos."),
+        mm_per_pixel: float | None = typer.Option(
+            None, "--mm-per-pixel", min=1e-9, help="Scale for the diameter in mm."
+        ),
+        overlay: Path | None = typer.Option(
+            None, "--overlay", help="Write the overlay PNG here (suffix _N when several)."
+        ),
+        as_json: bool = typer.Option(False, "--json", help="Print one JSON object per image."),
+        lang: str = typer.Option("en", "--lang", help="Language of texts: en or ko."),
+    ) -> None:
+        """ABCD rule features and Total Dermoscopy Score of each photo (screening aid, not a diagnosis)."""
+        import cv2
+
+        from medlens.lesion import analyze_lesion
+
+        for i, path in enumerate(images):
+            res = analyze_lesion(_read(path), mm_per_pixel=mm_per_pixel)
+            if overlay is not None:
+                out = _overlay_path(overlay, i, len(images))
+                out.parent.mkdir(parents=True, exist_ok=True)
+                cv2.imwrite(str(out), cv2.cvtColor(res.overlay, cv2.COLOR_RGB2BGR))
+            if as_json:
+                typer.echo(json.dumps({"file": str(path), **res.to_dict()}, ensure_ascii=False))
+                continue
+            if not res.ok:
+                typer.echo(f"{path}: segmentation failed: {res.failure}")
+                continue
+            label, advice = res.tds_text  # type: ignore[misc]
+            diam = f"{res.diameter_mm:.1f} mm" if res.diameter_mm is not None else f"{res.diameter_px:.0f} px"
+            typer.echo(
+                f"{path}: A={res.asymmetry} B={res.border} C={len(res.colors)} ({', '.join(res.colors)}) "
+                f"D={res.diameter_score} ({diam}) TDS={res.tds:.2f} -> {label.get(lang)}. {advice.get(lang)} "
+                f"[segmentation confidence {res.confidence:.2f}]"
+            )
+
+    @app.command("quality")
+    def quality_cmd(
+        images: list[Path] = typer.Argument(..., help="Photos to check."),
+        modality: str = typer.Option(
+            "skin", "--modality", help="skin, dermoscopy, skin-photo, scalp-photo, chest-xray"
+        ),
+        as_json: bool = typer.Option(False, "--json", help="Print one JSON object per image."),
+        lang: str = typer.Option("en", "--lang", help="Language of texts: en or ko."),
+    ) -> None:
+        """Capture-quality verdict (blur, exposure, size, shows skin) with retake advice. Exit 1 if any fails."""
+        from medlens.quality import assess_quality
+
+        failed = False
+        for path in images:
+            rep = assess_quality(_read(path), modality=modality)
+            failed |= not rep.ok
+            if as_json:
+                typer.echo(json.dumps({"file": str(path), **rep.to_dict()}, ensure_ascii=False))
+                continue
+            verdict = "OK" if rep.ok else "RETAKE"
+            typer.echo(
+                f"{path}: {verdict} (blur {rep.blur:.0f}, brightness {rep.brightness:.0f}, contrast {rep.contrast:.0f}"
+                + (f", skin {rep.skin_fraction:.0%}" if rep.skin_fraction is not None else "")
+                + ")"
+            )
+            for issue in rep.issues:
+                typer.echo(f"  - {issue.code}: {issue.message.get(lang)} {issue.retake_advice.get(lang)}")
+        if failed:
+            raise typer.Exit(1)

@@ -1,0 +1,122 @@
+"""Capture-quality gate: is this photo good enough to screen? (torch-free)
+
+Thresholds were set on real images (300 Kaggle melanoma + 100 HAM10000 dermoscopy photos): on the
+original photos none tripped the blur, dark or bright checks; a Gaussian blur of sigma 3 px drops the
+Laplacian variance below 40 for ~97 % of them; scaling brightness by 0.2 drops the 90th percentile below 60.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from medlens.quality.issues import ISSUES, QualityIssue
+from medlens.quality.measures import exposure_stats, laplacian_variance, normalized_gray, skin_fraction
+
+#: Modalities whose photos must mostly show skin.
+SKIN_MODALITIES = frozenset({"skin", "dermoscopy", "skin-photo", "scalp-photo", "scalp"})
+
+
+@dataclass(frozen=True)
+class QualityThresholds:
+    """Limits of the gate (measured on a gray image resized to a 256 px long side)."""
+
+    min_blur: float = 40.0  # variance of Laplacian below this -> blurry
+    min_p90: float = 70.0  # 90th-percentile brightness below this -> too dark
+    max_p10: float = 235.0  # 10th-percentile brightness above this -> too bright
+    max_bright_fraction: float = 0.5  # more than this fraction of near-white pixels -> too bright
+    min_contrast: float = 6.0  # gray std below this -> low contrast
+    min_side: int = 128  # shorter image side below this -> too small (HAM10000 low-res is 200x150)
+    min_skin_fraction: float = 0.15  # skin modalities: fewer skin-coloured lit pixels -> not skin
+    min_skin_fraction_scalp: float = 0.05  # scalp photos are mostly hair
+
+
+@dataclass
+class QualityReport:
+    """Verdict of :func:`assess_quality`; ``ok`` is False when any issue was found."""
+
+    ok: bool
+    issues: list[QualityIssue]
+    blur: float
+    brightness: float
+    contrast: float
+    skin_fraction: float | None
+    width: int
+    height: int
+    modality: str
+    details: dict[str, float] = field(default_factory=dict)
+
+    @property
+    def codes(self) -> list[str]:
+        return [i.code for i in self.issues]
+
+    def to_dict(self) -> dict[str, object]:
+        """JSON-ready dict (no arrays)."""
+        return {
+            "ok": self.ok,
+            "issues": [i.to_dict() for i in self.issues],
+            "blur": round(self.blur, 2),
+            "brightness": round(self.brightness, 2),
+            "contrast": round(self.contrast, 2),
+            "skin_fraction": None if self.skin_fraction is None else round(self.skin_fraction, 3),
+            "width": self.width,
+            "height": self.height,
+            "modality": self.modality,
+        }
+
+
+def _check_image(image_rgb: np.ndarray) -> None:
+    if not isinstance(image_rgb, np.ndarray) or image_rgb.ndim != 3 or image_rgb.shape[2] != 3:
+        shape = getattr(image_rgb, "shape", type(image_rgb).__name__)
+        raise ValueError(f"assess_quality expects an RGB uint8 array of shape (H, W, 3), got {shape}")
+    if image_rgb.dtype != np.uint8:
+        raise ValueError(f"assess_quality expects dtype uint8, got {image_rgb.dtype}")
+    if image_rgb.shape[0] < 2 or image_rgb.shape[1] < 2:
+        raise ValueError(f"assess_quality: image of shape {image_rgb.shape} is empty")
+
+
+def assess_quality(
+    image_rgb: np.ndarray, modality: str = "skin", thresholds: QualityThresholds | None = None
+) -> QualityReport:
+    """Check blur, exposure, size and (for skin modalities) that the photo shows skin.
+
+    ``modality`` is a task's modality ("skin", "dermoscopy", "skin-photo", "scalp-photo", "chest-xray" …);
+    only skin-like modalities get the not-skin check.
+    """
+    _check_image(image_rgb)
+    t = thresholds or QualityThresholds()
+    h, w = image_rgb.shape[:2]
+    gray = normalized_gray(image_rgb)
+    blur = laplacian_variance(gray)
+    expo = exposure_stats(gray)
+    codes: list[str] = []
+    if min(h, w) < t.min_side:
+        codes.append("too_small")
+    if expo["p90"] < t.min_p90:
+        codes.append("too_dark")
+    elif expo["p10"] > t.max_p10 or expo["bright_fraction"] > t.max_bright_fraction:
+        codes.append("too_bright")
+    elif expo["contrast"] < t.min_contrast:
+        codes.append("low_contrast")
+    # A dark or flat image has no edges: only call it blurry when exposure itself is acceptable.
+    if blur < t.min_blur and not {"too_dark", "too_bright", "low_contrast"} & set(codes):
+        codes.append("blurry")
+    skin: float | None = None
+    if modality in SKIN_MODALITIES:
+        skin = skin_fraction(image_rgb)
+        limit = t.min_skin_fraction_scalp if modality.startswith("scalp") else t.min_skin_fraction
+        if skin < limit and "too_dark" not in codes:
+            codes.append("not_skin")
+    return QualityReport(
+        ok=not codes,
+        issues=[ISSUES[c] for c in codes],
+        blur=blur,
+        brightness=expo["brightness"],
+        contrast=expo["contrast"],
+        skin_fraction=skin,
+        width=w,
+        height=h,
+        modality=modality,
+        details=expo,
+    )
