@@ -1,0 +1,203 @@
+"""Load test of the medlens web service: N concurrent uploads against a loopback server.
+
+Starts ``medlens serve`` on a free 127.0.0.1 port with a throw-away database (or targets ``--url``,
+which must be a loopback address), signs up one patient, then drives ``--requests`` uploads with
+``--concurrency`` in flight, bounded by ``--max-seconds``. Prints req/s, p50/p99 latency, errors and
+the ratio of the HTTP p50 to the Predictor's own median time (``model_ms`` in each response).
+
+    .venv/bin/python benchmarks/load.py --models-dir models --task chest-xray --concurrency 8 --requests 200
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import io
+import ipaddress
+import json
+import logging
+import os
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from pathlib import Path
+from urllib.parse import urlparse
+
+import httpx
+import numpy as np
+
+log = logging.getLogger("medlens.load")
+
+
+def _loopback_only(url: str) -> None:
+    host = urlparse(url).hostname or ""
+    addr = socket.gethostbyname(host)
+    if not ipaddress.ip_address(addr).is_loopback:
+        raise SystemExit(f"refusing to load-test {url}: only loopback servers (127.0.0.1) are allowed")
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _start_server(models_dir: Path, tmp: Path) -> tuple[str, subprocess.Popen]:
+    port = _free_port()
+    env = {
+        **os.environ,
+        "MEDLENS_DATABASE_URL": f"sqlite:///{tmp}/load.db",
+        "MEDLENS_DATA_DIR": str(tmp / "var"),
+        "MEDLENS_SECRET_KEY": uuid.uuid4().hex,
+    }
+    exe = str(Path(sys.executable).with_name("medlens"))
+    proc = subprocess.Popen(
+        [exe, "serve", "--host", "127.0.0.1", "--port", str(port), "--models-dir", str(models_dir)],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    base = f"http://127.0.0.1:{port}"
+    deadline = time.time() + 120
+    while time.time() < deadline:
+        try:
+            if httpx.get(f"{base}/api/v1/tasks", timeout=2).status_code == 200:
+                return base, proc
+        except httpx.HTTPError:
+            time.sleep(0.5)
+        if proc.poll() is not None:
+            raise SystemExit("server exited during start-up")
+    proc.terminate()
+    raise SystemExit("server did not start within 120 s")
+
+
+def _images(path: Path | None, n: int, rng: np.random.Generator) -> list[bytes]:
+    """Distinct JPEGs (so content addressing does not dedupe them): a base photo with small random noise."""
+    from PIL import Image
+
+    if path is not None:
+        base = np.asarray(Image.open(path).convert("RGB"))
+    else:
+        from skimage import data
+
+        base = data.chelsea()
+    out = []
+    for _ in range(n):
+        noisy = np.clip(base.astype(np.int16) + rng.integers(-3, 4, base.shape), 0, 255).astype(np.uint8)
+        buf = io.BytesIO()
+        Image.fromarray(noisy).save(buf, format="JPEG", quality=90)
+        out.append(buf.getvalue())
+    return out
+
+
+async def _drive(
+    base: str, token: str, task: str, images: list[bytes], concurrency: int, max_s: float
+) -> dict:
+    sem = asyncio.Semaphore(concurrency)
+    latencies: list[float] = []
+    model_ms: list[float] = []
+    errors: dict[str, int] = {}
+    stop_at = time.perf_counter() + max_s
+    headers = {"Authorization": f"Bearer {token}"}
+
+    async def one(client: httpx.AsyncClient, data: bytes) -> None:
+        async with sem:
+            if time.perf_counter() > stop_at:
+                errors["skipped (time bound)"] = errors.get("skipped (time bound)", 0) + 1
+                return
+            t0 = time.perf_counter()
+            try:
+                r = await client.post(
+                    f"{base}/api/v1/cases",
+                    headers=headers,
+                    data={"task": task},
+                    files={"file": ("load.jpg", data, "image/jpeg")},
+                )
+            except httpx.HTTPError as exc:
+                errors[type(exc).__name__] = errors.get(type(exc).__name__, 0) + 1
+                return
+            dt = (time.perf_counter() - t0) * 1000
+            if r.status_code == 201:
+                latencies.append(dt)
+                if r.json().get("model_ms") is not None:
+                    model_ms.append(float(r.json()["model_ms"]))
+            else:
+                errors[str(r.status_code)] = errors.get(str(r.status_code), 0) + 1
+
+    limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
+    async with httpx.AsyncClient(timeout=120, limits=limits) as client:
+        t0 = time.perf_counter()
+        await asyncio.gather(*(one(client, im) for im in images))
+        wall = time.perf_counter() - t0
+    lat = np.asarray(latencies) if latencies else np.asarray([np.nan])
+    p50 = float(np.percentile(lat, 50))
+    model_p50 = statistics.median(model_ms) if model_ms else float("nan")
+    return {
+        "requests_ok": len(latencies),
+        "errors": errors,
+        "concurrency": concurrency,
+        "wall_s": round(wall, 2),
+        "req_per_s": round(len(latencies) / wall, 2) if wall > 0 else 0.0,
+        "p50_ms": round(p50, 1),
+        "p99_ms": round(float(np.percentile(lat, 99)), 1),
+        "predictor_p50_ms": round(model_p50, 2),
+        "p50_over_predictor": round(p50 / model_p50, 1) if model_ms else None,
+    }
+
+
+def main(argv: list[str] | None = None) -> dict:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--url", help="target an already running loopback server instead of starting one")
+    ap.add_argument("--models-dir", type=Path, default=Path(__file__).resolve().parents[1] / "models")
+    ap.add_argument("--task", default=None, help="task to screen (default: first task the server offers)")
+    ap.add_argument("--image", type=Path, default=None, help="base image (default: scikit-image 'chelsea')")
+    ap.add_argument("--concurrency", type=int, default=8)
+    ap.add_argument("--requests", type=int, default=100)
+    ap.add_argument("--max-seconds", type=float, default=120.0)
+    ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--json-out", type=Path, default=None)
+    args = ap.parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(message)s")
+    logging.getLogger("httpx").setLevel(logging.WARNING)
+    if args.requests > 5000 or args.concurrency > 256:
+        raise SystemExit("bounded load only: --requests <= 5000 and --concurrency <= 256")
+
+    proc = None
+    with tempfile.TemporaryDirectory(prefix="medlens-load-") as tmp:
+        if args.url:
+            _loopback_only(args.url)
+            base = args.url.rstrip("/")
+        else:
+            base, proc = _start_server(args.models_dir, Path(tmp))
+        try:
+            tasks = [t["name"] for t in httpx.get(f"{base}/api/v1/tasks").json()]
+            task = args.task or (tasks[0] if tasks else None)
+            if task not in tasks:
+                raise SystemExit(f"task {task!r} not served; available: {tasks}")
+            email, pw = f"load-{uuid.uuid4().hex[:8]}@example.org", uuid.uuid4().hex
+            httpx.post(f"{base}/api/v1/auth/signup", json={"email": email, "password": pw}).raise_for_status()
+            token = httpx.post(f"{base}/api/v1/auth/token", data={"username": email, "password": pw}).json()[
+                "access_token"
+            ]
+            images = _images(args.image, args.requests, np.random.default_rng(args.seed))
+            result = {
+                "task": task,
+                **asyncio.run(_drive(base, token, task, images, args.concurrency, args.max_seconds)),
+            }
+        finally:
+            if proc is not None:
+                proc.terminate()
+                proc.wait(timeout=15)
+    for k, v in result.items():
+        log.info("%-20s %s", k, v)
+    if args.json_out:
+        args.json_out.write_text(json.dumps(result, indent=2))
+    return result
+
+
+if __name__ == "__main__":
+    main()

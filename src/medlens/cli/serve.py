@@ -1,0 +1,84 @@
+"""medlens CLI: ``serve`` (migrate then uvicorn), ``db upgrade``, ``admin create-user``."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+
+db_app = typer.Typer(
+    help="Database schema (Alembic migrations shipped in the package).", no_args_is_help=True
+)
+admin_app = typer.Typer(help="Administration: accounts.", no_args_is_help=True)
+
+
+def serve(
+    host: str = typer.Option("127.0.0.1", help="Interface to bind (loopback by default)."),
+    port: int = typer.Option(8000, help="TCP port."),
+    models_dir: Path | None = typer.Option(None, "--models-dir", help="Folder of <model>/card.json bundles."),
+    workers: int = typer.Option(1, help="uvicorn worker processes."),
+) -> None:
+    """Run migrations, then the web service (patients, clinicians, admins)."""
+    import uvicorn
+
+    from medlens.config import get_settings
+    from medlens.db import upgrade_to_head
+    from medlens.web.app import create_app
+
+    settings = get_settings()
+    if models_dir is not None:
+        settings = settings.model_copy(update={"models_dir": models_dir})
+    upgrade_to_head(settings.database_url)
+    typer.echo(f"medlens: serving on http://{host}:{port} (models from {settings.models_dir})")
+    uvicorn.run(create_app(settings), host=host, port=port, workers=workers, log_level="info")
+
+
+@db_app.command("upgrade")
+def db_upgrade(revision: str = typer.Option("head", help="Target revision.")) -> None:
+    """Create or upgrade the database schema (MEDLENS_DATABASE_URL)."""
+    from alembic import command
+
+    from medlens.config import get_settings
+    from medlens.db.migrate import alembic_config, upgrade_to_head
+
+    url = get_settings().database_url
+    if revision == "head":
+        upgrade_to_head(url)
+    else:
+        command.upgrade(alembic_config(url), revision)
+    typer.echo(f"database at {revision}: {url.split('@')[-1]}")
+
+
+@admin_app.command("create-user")
+def create_user(
+    email: str = typer.Option(..., prompt=True),
+    password: str = typer.Option(..., prompt=True, hide_input=True, confirmation_prompt=True),
+    role: str = typer.Option("admin", help="patient | clinician | admin"),
+    name: str = typer.Option("", help="Display name."),
+) -> None:
+    """Create an account (use this for the first admin)."""
+    from medlens.config import get_settings
+    from medlens.db import make_engine, make_session_factory, upgrade_to_head
+    from medlens.web.errors import AppError
+    from medlens.web.i18n import translate
+    from medlens.web.services.users import create_user as create
+
+    url = get_settings().database_url
+    upgrade_to_head(url)
+    engine = make_engine(url)
+    try:
+        with make_session_factory(engine)() as db:
+            user = create(db, email, password, name, role)
+    except AppError as exc:
+        typer.echo(f"error: {translate('en', exc.key, **exc.params)}", err=True)
+        raise typer.Exit(1) from None
+    finally:
+        engine.dispose()
+    typer.echo(f"created {user.role} {user.email} (id {user.id})")
+
+
+def register(app: typer.Typer) -> None:
+    """Add this module's commands to app."""
+    app.command("serve")(serve)
+    app.add_typer(db_app, name="db")
+    app.add_typer(admin_app, name="admin")

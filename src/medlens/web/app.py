@@ -1,0 +1,182 @@
+"""FastAPI application factory: ``create_app(settings)``. No engine or model is built at import time."""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
+from fastapi.staticfiles import StaticFiles
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.middleware.sessions import SessionMiddleware
+
+from medlens import __version__
+from medlens.config import Settings, get_settings
+from medlens.db import make_engine, make_session_factory
+from medlens.web.deps import LoginRequired
+from medlens.web.errors import AppError, localize_params
+from medlens.web.i18n import LANG_COOKIE, LANGUAGES, negotiate, translate
+from medlens.web.rendering import LARGE_COOKIE, render
+from medlens.web.services.care import CareDirectory
+from medlens.web.services.storage import ImageStore
+from medlens.web.state import AppState, PredictorLike
+
+log = logging.getLogger(__name__)
+API_PREFIX = "/api/v1"
+REQUEST_OVERHEAD = 256 * 1024  # multipart framing + form fields beyond the file itself
+
+
+def load_predictors(models_dir: Path) -> dict[str, PredictorLike]:
+    """One Predictor per task from ``models_dir/*/card.json`` (first by folder name wins)."""
+    from medlens.serving import Predictor
+
+    found: dict[str, PredictorLike] = {}
+    for card in sorted(Path(models_dir).glob("*/card.json")):
+        try:
+            kind = json.loads(card.read_text(encoding="utf-8")).get("kind", "image")
+        except (OSError, ValueError):
+            kind = "unreadable"
+        if kind != "image":
+            log.info("skipping %s: not an image model (kind=%s)", card.parent, kind)
+            continue
+        try:
+            predictor = Predictor.from_card(card.parent)
+        except Exception:
+            log.exception("skipping model %s: cannot load", card.parent)
+            continue
+        task = predictor.card.task
+        if task in found:
+            log.warning("task %s already served by %s; ignoring %s", task, found[task].card.name, card.parent)
+            continue
+        found[task] = predictor
+        log.info("loaded %s (%s) for task %s", predictor.card.name, predictor.card.version, task)
+    return found
+
+
+def build_state(settings: Settings) -> AppState:
+    engine = make_engine(settings.database_url)
+    return AppState(
+        settings=settings,
+        engine=engine,
+        session_factory=make_session_factory(engine),
+        store=ImageStore(Path(settings.data_dir) / "uploads"),
+        care=CareDirectory(settings.clinics_csv, settings.catalog_json),
+        predictors=load_predictors(settings.models_dir),
+    )
+
+
+def _wants_json(request: Request) -> bool:
+    return request.url.path.startswith(API_PREFIX)
+
+
+def _install_handlers(app: FastAPI) -> None:
+    @app.exception_handler(AppError)
+    async def app_error(request: Request, exc: AppError) -> Response:
+        lang = negotiate(request, app.state.medlens.settings.default_language)
+        message = translate(lang, exc.key, **localize_params(exc.params, lang))
+        headers = {"WWW-Authenticate": "Bearer"} if exc.status == 401 else None
+        if _wants_json(request):
+            return JSONResponse({"detail": message, "code": exc.key}, status_code=exc.status, headers=headers)
+        return render(request, "error.html", None, status_code=exc.status, message=message)
+
+    @app.exception_handler(LoginRequired)
+    async def login_required(request: Request, exc: LoginRequired) -> Response:
+        return RedirectResponse(f"/login?next={request.url.path}", status_code=303)
+
+    @app.exception_handler(RequestValidationError)
+    async def invalid(request: Request, exc: RequestValidationError) -> Response:
+        lang = negotiate(request, app.state.medlens.settings.default_language)
+        fields = ", ".join(str(e.get("loc", ["?"])[-1]) for e in exc.errors())
+        message = translate(lang, "error.invalid_form", fields=fields)
+        if _wants_json(request):
+            return JSONResponse(
+                {"detail": message, "code": "error.invalid_form", "errors": exc.errors()}, status_code=422
+            )
+        return render(request, "error.html", None, status_code=422, message=message)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(request: Request, exc: StarletteHTTPException) -> Response:
+        lang = negotiate(request, app.state.medlens.settings.default_language)
+        key = {404: "error.not_found", 405: "error.method", 413: "error.too_large"}.get(exc.status_code)
+        message = translate(lang, key) if key else str(exc.detail)
+        if _wants_json(request):
+            return JSONResponse({"detail": message}, status_code=exc.status_code)
+        return render(request, "error.html", None, status_code=exc.status_code, message=message)
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    """Build the app; the DB engine, image store and models are created in the lifespan."""
+    settings = settings or get_settings()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        state = build_state(settings)
+        app.state.medlens = state
+        log.info("medlens web: %d model(s) loaded: %s", len(state.predictors), ", ".join(state.predictors))
+        try:
+            yield
+        finally:
+            state.engine.dispose()
+
+    app = FastAPI(
+        title="medlens",
+        version=__version__,
+        description="AI screening (not diagnosis) of medical images for patients, clinicians and admins.",
+        lifespan=lifespan,
+        openapi_url=f"{API_PREFIX}/openapi.json",
+        docs_url=f"{API_PREFIX}/docs",
+        redoc_url=None,
+    )
+    app.add_middleware(
+        SessionMiddleware,
+        secret_key=settings.secret_key,
+        session_cookie="medlens_session",
+        same_site="lax",
+        https_only=False,
+        max_age=7 * 24 * 3600,
+    )
+
+    @app.middleware("http")
+    async def preferences_and_headers(request: Request, call_next):  # type: ignore[no-untyped-def]
+        length = request.headers.get("content-length", "")
+        if length.isdigit() and int(length) > settings.max_upload_bytes + REQUEST_OVERHEAD:
+            lang = negotiate(request, settings.default_language)
+            message = translate(lang, "error.too_large", mb=settings.max_upload_bytes // (1024 * 1024))
+            if _wants_json(request):
+                return JSONResponse({"detail": message, "code": "error.too_large"}, status_code=413)
+            return HTMLResponse(
+                f'<!doctype html><html lang="{lang}"><body><p role="alert">{message}</p>'
+                '<p><a href="/">medlens</a></p></body></html>',
+                status_code=413,
+            )
+        response = await call_next(request)
+        chosen = request.query_params.get("lang")
+        if chosen in LANGUAGES:
+            response.set_cookie(LANG_COOKIE, chosen, max_age=365 * 86400, samesite="lax", httponly=True)
+        large = request.query_params.get("large")
+        if large in ("0", "1"):
+            response.set_cookie(LARGE_COOKIE, large, max_age=365 * 86400, samesite="lax", httponly=True)
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("X-Frame-Options", "DENY")
+        response.headers.setdefault("Referrer-Policy", "same-origin")
+        if not request.url.path.startswith(f"{API_PREFIX}/docs"):
+            response.headers.setdefault(
+                "Content-Security-Policy",
+                "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
+                "frame-ancestors 'none'; form-action 'self'",
+            )
+        return response
+
+    _install_handlers(app)
+    app.mount("/static", StaticFiles(directory=str(Path(__file__).parent / "static")), name="static")
+
+    from medlens.web.routers import api, pages
+
+    app.include_router(api.router, prefix=API_PREFIX)
+    app.include_router(pages.router)
+    return app

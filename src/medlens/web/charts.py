@@ -1,0 +1,45 @@
+"""Server-rendered inline SVG charts (no JavaScript, no CDN), with titles for screen readers."""
+
+from __future__ import annotations
+
+from html import escape
+
+from markupsafe import Markup
+
+
+def _text_px(text: str) -> float:
+    """Rough rendered width at 15 px: wide (CJK/Hangul) glyphs count double."""
+    return sum(15.0 if ord(ch) > 0x2E80 else 8.5 for ch in text)
+
+
+def bar_chart(
+    items: list[tuple[str, float]],
+    title: str,
+    value_fmt: str = "{:.0%}",
+    max_value: float | None = None,
+    highlight: str | None = None,
+    width: int = 560,
+) -> Markup:
+    """Horizontal bars: one row per (label, value). Accessible via <title>/<desc> and role=img."""
+    row_h, pad = 34, 8
+    label_w = int(min(260, max(60, max((_text_px(label) for label, _ in items), default=60) + 16)))
+    height = pad * 2 + row_h * max(1, len(items))
+    top = max_value if max_value is not None else max([v for _, v in items] + [1e-9])
+    bar_w = width - label_w - 90
+    parts = [
+        f'<svg class="chart" role="img" aria-label="{escape(title)}" viewBox="0 0 {width} {height}" '
+        f'width="100%" xmlns="http://www.w3.org/2000/svg"><title>{escape(title)}</title>'
+    ]
+    desc = "; ".join(f"{label}: {value_fmt.format(v)}" for label, v in items)
+    parts.append(f"<desc>{escape(desc)}</desc>")
+    for i, (label, value) in enumerate(items):
+        y = pad + i * row_h
+        w = 0 if top <= 0 else max(2.0, bar_w * float(value) / top)
+        cls = "bar hl" if highlight is not None and label == highlight else "bar"
+        parts.append(
+            f'<text x="{label_w - 8}" y="{y + 22}" text-anchor="end" class="lbl">{escape(label)}</text>'
+            f'<rect x="{label_w}" y="{y + 5}" width="{w:.1f}" height="{row_h - 10}" rx="4" class="{cls}"/>'
+            f'<text x="{label_w + w + 6:.1f}" y="{y + 22}" class="val">{escape(value_fmt.format(value))}</text>'
+        )
+    parts.append("</svg>")
+    return Markup("".join(parts))

@@ -1,0 +1,86 @@
+"""``Annotated`` dependencies: settings, DB session, language, current user (API bearer / page session)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Annotated
+
+from fastapi import Depends, Request
+from sqlalchemy.orm import Session
+
+from medlens.db import User
+from medlens.web.errors import AppError
+from medlens.web.i18n import negotiate
+from medlens.web.security import read_token
+from medlens.web.state import AppState, PredictorLike
+
+
+class LoginRequired(Exception):
+    """A page needs a signed-in user: the handler redirects to the login page."""
+
+
+def get_state(request: Request) -> AppState:
+    return request.app.state.medlens
+
+
+StateDep = Annotated[AppState, Depends(get_state)]
+
+
+def get_db(state: StateDep) -> Iterator[Session]:
+    with state.session_factory() as session:
+        yield session
+
+
+SessionDep = Annotated[Session, Depends(get_db)]
+
+
+def get_predictors(state: StateDep) -> dict[str, PredictorLike]:
+    return state.predictors
+
+
+PredictorsDep = Annotated[dict[str, PredictorLike], Depends(get_predictors)]
+
+
+def get_lang(request: Request, state: StateDep) -> str:
+    return negotiate(request, state.settings.default_language)
+
+
+LangDep = Annotated[str, Depends(get_lang)]
+
+
+def _active(db: Session, uid: object) -> User | None:
+    if not isinstance(uid, int):
+        return None
+    user = db.get(User, uid)
+    return user if user is not None and user.active else None
+
+
+def api_user(request: Request, db: SessionDep, state: StateDep) -> User:
+    """The user of a bearer token (``Authorization: Bearer ...``); 401 otherwise."""
+    header = request.headers.get("authorization", "")
+    scheme, _, token = header.partition(" ")
+    if scheme.lower() != "bearer" or not token:
+        raise AppError(401, "error.auth_required")
+    user = _active(db, read_token(state.settings.secret_key, token.strip()))
+    if user is None:
+        raise AppError(401, "error.bad_token")
+    return user
+
+
+CurrentUser = Annotated[User, Depends(api_user)]
+
+
+def page_user_optional(request: Request, db: SessionDep) -> User | None:
+    return _active(db, request.session.get("uid"))
+
+
+OptionalPageUser = Annotated[User | None, Depends(page_user_optional)]
+
+
+def page_user(user: OptionalPageUser) -> User:
+    if user is None:
+        raise LoginRequired()
+    return user
+
+
+PageUser = Annotated[User, Depends(page_user)]

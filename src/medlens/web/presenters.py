@@ -1,0 +1,98 @@
+"""Turn a Case row into what pages, the API and the PDF show (localized texts, sorted probabilities)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from medlens import DISCLAIMER_EN, DISCLAIMER_KO
+from medlens.db import Case
+from medlens.tasks import TaskSpec, get_task
+from medlens.web.i18n import translate
+
+
+def disclaimer(lang: str) -> str:
+    return DISCLAIMER_KO if lang == "ko" else DISCLAIMER_EN
+
+
+def _label_title(spec: TaskSpec, label: str, lang: str) -> str:
+    """Class title; multi-head (ordinal) tasks show "<first head>: <grade>"."""
+    if spec.multi_head:
+        return f"{spec.heads[0].title.get(lang)}: {translate(lang, 'scalp.grade.' + label)}"
+    return spec.class_title(label, lang)
+
+
+def case_summary(row: Case, lang: str) -> dict[str, Any]:
+    """Everything about a case in ``lang``: probabilities (desc), risk label/advice, replies, status."""
+    spec = get_task(row.task)
+    pred = row.prediction or {}
+    probs = sorted((pred.get("probabilities") or {}).items(), key=lambda kv: -kv[1])
+    band = None
+    tp, thr = pred.get("target_probability"), pred.get("threshold")
+    if tp is not None and thr is not None:
+        band = spec.risk_for(float(tp), float(thr))
+    heads = []
+    for head in spec.heads if spec.multi_head else ():
+        hp = (pred.get("heads") or {}).get(head.name, {})
+        if hp:
+            top = max(hp, key=hp.__getitem__)
+            heads.append(
+                {
+                    "name": head.name,
+                    "title": head.title.get(lang),
+                    "label": top,
+                    "probabilities": [(k, float(v)) for k, v in hp.items()],
+                }
+            )
+    lesion = pred.get("lesion")
+    if lesion and lesion.get("ok"):
+        label, advice = lesion.get("tds_label"), lesion.get("tds_advice")
+        lesion = {
+            **lesion,
+            "band_title": label.get(lang) if isinstance(label, dict) else label,
+            "band_advice": advice.get(lang) if isinstance(advice, dict) else advice,
+        }
+    else:
+        lesion = None
+    return {
+        "id": row.id,
+        "quality": pred.get("quality"),
+        "lesion": lesion,
+        "task": row.task,
+        "task_title": spec.title.get(lang),
+        "label": row.predicted_label,
+        "label_title": _label_title(spec, row.predicted_label, lang),
+        "probabilities": [{"name": k, "title": spec.class_title(k, lang), "p": float(v)} for k, v in probs],
+        "heads": heads,
+        "target_class": pred.get("target_class"),
+        "target_probability": tp,
+        "threshold": thr,
+        "ood": bool(pred.get("ood")),
+        "risk": row.risk or None,
+        "risk_label": band.label.get(lang) if band else None,
+        "advice": band.advice.get(lang) if band else None,
+        "model": f"{row.model_name} v{row.model_version}",
+        "model_name": row.model_name,
+        "model_version": row.model_version,
+        "model_ms": pred.get("model_ms"),
+        "status": row.status,
+        "status_title": translate(lang, f"status.{row.status}"),
+        "submitted": row.submitted_at is not None,
+        "feedback_label": row.feedback_label,
+        "feedback_title": spec.class_title(row.feedback_label, lang) if row.feedback_label else None,
+        "sex": row.sex,
+        "age_group": row.age_group,
+        "body_site": row.body_site,
+        "symptom_onset": row.symptom_onset,
+        "created_at": row.created_at.strftime("%Y-%m-%d %H:%M"),
+        "has_heatmap": row.heatmap_sha256 is not None,
+        "replies": [
+            {
+                "author": r.author.name or r.author.email,
+                "body": r.body,
+                "at": r.created_at.strftime("%Y-%m-%d %H:%M"),
+            }
+            for r in row.replies
+        ],
+        "disclaimer": disclaimer(lang),
+        "classes": [{"name": c, "title": spec.class_title(c, lang)} for c in spec.classes],
+    }

@@ -1,0 +1,60 @@
+"""Jinja2 page rendering with the shared context (language, translate, user, CSRF token, large type)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from fastapi import Request
+from fastapi.responses import HTMLResponse
+from fastapi.templating import Jinja2Templates
+
+from medlens import __version__
+from medlens.db import User
+from medlens.web.charts import bar_chart
+from medlens.web.errors import AppError
+from medlens.web.i18n import LANGUAGES, negotiate, translate
+from medlens.web.security import csrf_matches, new_csrf_token
+
+TEMPLATES = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))
+LARGE_COOKIE = "medlens_large"
+
+
+def csrf_token(request: Request) -> str:
+    token = request.session.get("csrf")
+    if not token:
+        token = new_csrf_token()
+        request.session["csrf"] = token
+    return token
+
+
+def check_csrf(request: Request, given: str | None) -> None:
+    """Every form POST must echo the session's CSRF token."""
+    if not csrf_matches(request.session.get("csrf"), given):
+        raise AppError(403, "error.csrf")
+
+
+def page_lang(request: Request) -> str:
+    return negotiate(request, request.app.state.medlens.settings.default_language)
+
+
+def render(
+    request: Request, template: str, user: User | None = None, status_code: int = 200, **ctx: Any
+) -> HTMLResponse:
+    lang = page_lang(request)
+    large = request.query_params.get("large", request.cookies.get(LARGE_COOKIE, "0")) == "1"
+    context = {
+        "request": request,
+        "lang": lang,
+        "other_lang": "en" if lang == "ko" else "ko",
+        "languages": LANGUAGES,
+        "t": lambda key, **kw: translate(lang, key, **kw),
+        "user": user,
+        "csrf": csrf_token(request),
+        "large": large,
+        "version": __version__,
+        "path": request.url.path,
+        "bar_chart": bar_chart,
+        **ctx,
+    }
+    return TEMPLATES.TemplateResponse(request, template, context, status_code=status_code)

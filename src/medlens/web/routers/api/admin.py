@@ -1,0 +1,67 @@
+"""API for admins: statistics, users, audit log, dataset export."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Query
+from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import StreamingResponse
+
+from medlens.web.deps import CurrentUser, SessionDep, StateDep
+from medlens.web.schemas import AuditOut, UserCreateIn, UserOut
+from medlens.web.services import audit, export, stats, users
+
+router = APIRouter(prefix="/admin", tags=["admin"])
+
+
+@router.get("/stats")
+def statistics(user: CurrentUser, db: SessionDep) -> dict[str, dict[str, int]]:
+    return stats.case_statistics(db, user)
+
+
+@router.get("/users", response_model=list[UserOut])
+def list_users(user: CurrentUser, db: SessionDep) -> list[UserOut]:
+    return [UserOut.model_validate(u) for u in users.list_users(db, user)]
+
+
+@router.post("/users", response_model=UserOut, status_code=201)
+def create_user(body: UserCreateIn, user: CurrentUser, db: SessionDep) -> UserOut:
+    return UserOut.model_validate(
+        users.admin_create_user(db, user, body.email, body.password, body.name, body.role)
+    )
+
+
+@router.post("/users/{user_id}/deactivate", response_model=UserOut)
+def deactivate(user_id: int, user: CurrentUser, db: SessionDep) -> UserOut:
+    return UserOut.model_validate(users.set_active(db, user, user_id, False))
+
+
+@router.post("/users/{user_id}/activate", response_model=UserOut)
+def activate(user_id: int, user: CurrentUser, db: SessionDep) -> UserOut:
+    return UserOut.model_validate(users.set_active(db, user, user_id, True))
+
+
+@router.get("/audit", response_model=list[AuditOut])
+def audit_log(
+    user: CurrentUser,
+    db: SessionDep,
+    case_id: Annotated[int | None, Query()] = None,
+    limit: Annotated[int, Query(ge=1, le=1000)] = 200,
+) -> list[AuditOut]:
+    users.require_role(user, "admin")
+    return [AuditOut.model_validate(a) for a in audit.recent(db, limit, case_id)]
+
+
+@router.get("/export")
+async def export_dataset(task: str, user: CurrentUser, db: SessionDep, state: StateDep) -> StreamingResponse:
+    """Zip of clinician-confirmed images, one folder per class, plus labels.csv."""
+    fileobj, n = await run_in_threadpool(export.export_confirmed, db, state.store, user, task)
+    return StreamingResponse(
+        fileobj,
+        media_type="application/zip",
+        headers={
+            "Content-Disposition": f'attachment; filename="medlens-{task}-confirmed.zip"',
+            "X-Medlens-Images": str(n),
+        },
+    )

@@ -1,0 +1,125 @@
+"""API: tasks, screening cases (create, list, read, submit), images and the PDF report."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, File, Form, Query, UploadFile
+from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import Response
+
+from medlens.tasks import get_task
+from medlens.web.deps import CurrentUser, LangDep, PredictorsDep, SessionDep, StateDep
+from medlens.web.presenters import case_summary
+from medlens.web.routers.uploads import read_limited
+from medlens.web.schemas import CaseOut, TaskOut
+from medlens.web.services import cases, media
+
+router = APIRouter(tags=["cases"])
+
+
+def case_out(row, lang: str) -> CaseOut:  # type: ignore[no-untyped-def]
+    s = case_summary(row, lang)
+    base = f"/api/v1/cases/{row.id}"
+    return CaseOut(
+        **s,
+        image_url=f"{base}/image",
+        heatmap_url=f"{base}/heatmap" if s["has_heatmap"] else None,
+        report_url=f"{base}/report.pdf",
+    )
+
+
+@router.get("/tasks", response_model=list[TaskOut])
+def tasks(predictors: PredictorsDep, lang: LangDep) -> list[TaskOut]:
+    """Screenings offered: every task that has a loaded model."""
+    out = []
+    for name, predictor in predictors.items():
+        spec = get_task(name)
+        out.append(
+            TaskOut(
+                name=name,
+                title=spec.title.get(lang),
+                classes=list(spec.classes),
+                modality=spec.modality,
+                photo_guide=spec.photo_guide.get(lang) if spec.photo_guide else None,
+                model_name=predictor.card.name,
+                model_version=str(predictor.card.version),
+                accepts_dicom=spec.modality == "chest-xray",
+            )
+        )
+    return out
+
+
+@router.post("/cases", response_model=CaseOut, status_code=201)
+async def create_case(
+    user: CurrentUser,
+    db: SessionDep,
+    state: StateDep,
+    lang: LangDep,
+    task: Annotated[str, Form()],
+    file: Annotated[UploadFile, File(description="JPEG/PNG photo, or DICOM for chest X-ray")],
+    sex: Annotated[str, Form()] = "unknown",
+    age_group: Annotated[str, Form()] = "unknown",
+    body_site: Annotated[str, Form()] = "unknown",
+    symptom_onset: Annotated[str, Form()] = "unknown",
+) -> CaseOut:
+    """Upload an image and get the screening result (stored as a new case)."""
+    data = await read_limited(file, state.settings.max_upload_bytes)
+    inp = cases.CaseInput(task, sex, age_group, body_site, symptom_onset)
+    row = await run_in_threadpool(
+        cases.create_case,
+        db,
+        state.store,
+        state.predictors,
+        user,
+        inp,
+        data,
+        file.filename,
+        file.content_type,
+        state.settings.max_image_pixels,
+    )
+    return case_out(row, lang)
+
+
+@router.get("/cases", response_model=list[CaseOut])
+def list_cases(user: CurrentUser, db: SessionDep, lang: LangDep) -> list[CaseOut]:
+    """Patients: their own cases; clinicians: submitted cases; admins: all."""
+    return [case_out(r, lang) for r in cases.list_cases(db, user)]
+
+
+@router.get("/cases/{case_id}", response_model=CaseOut)
+def get_case(case_id: int, user: CurrentUser, db: SessionDep, lang: LangDep) -> CaseOut:
+    return case_out(cases.view_case(db, user, case_id), lang)
+
+
+@router.post("/cases/{case_id}/submit", response_model=CaseOut)
+def submit_case(case_id: int, user: CurrentUser, db: SessionDep, lang: LangDep) -> CaseOut:
+    """Send the case to a clinician."""
+    return case_out(cases.submit_case(db, user, case_id), lang)
+
+
+@router.get("/cases/{case_id}/image", response_class=Response)
+def case_image(
+    case_id: int, user: CurrentUser, db: SessionDep, state: StateDep, thumb: Annotated[bool, Query()] = False
+) -> Response:
+    row = cases.visible_case(db, user, case_id)
+    return Response(media.case_png(state.store, row, "image", thumb), media_type="image/png")
+
+
+@router.get("/cases/{case_id}/heatmap", response_class=Response)
+def case_heatmap(case_id: int, user: CurrentUser, db: SessionDep, state: StateDep) -> Response:
+    row = cases.visible_case(db, user, case_id)
+    return Response(media.case_png(state.store, row, "heatmap"), media_type="image/png")
+
+
+@router.get("/cases/{case_id}/report.pdf", response_class=Response)
+async def case_report(
+    case_id: int, user: CurrentUser, db: SessionDep, state: StateDep, lang: LangDep
+) -> Response:
+    row = cases.visible_case(db, user, case_id)
+    pdf = await run_in_threadpool(media.case_pdf, state.store, row, lang)
+    return Response(
+        pdf,
+        media_type="application/pdf",
+        headers={"Content-Disposition": f'attachment; filename="medlens-case-{case_id}.pdf"'},
+    )

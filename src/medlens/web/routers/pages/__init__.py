@@ -1,0 +1,9 @@
+"""Server-rendered pages (session cookie auth, CSRF token on every form POST)."""
+
+from fastapi import APIRouter
+
+from medlens.web.routers.pages import admin, auth, care, clinician, patient
+
+router = APIRouter(include_in_schema=False)
+for _module in (auth, patient, clinician, admin, care):
+    router.include_router(_module.router)

@@ -1,0 +1,95 @@
+"""Pages for admins: statistics dashboard, users, audit log, dataset export."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Form, Request
+from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import RedirectResponse, Response, StreamingResponse
+
+from medlens.tasks import list_tasks
+from medlens.web.charts import bar_chart
+from medlens.web.deps import PageUser, SessionDep, StateDep
+from medlens.web.errors import AppError
+from medlens.web.i18n import translate
+from medlens.web.rendering import check_csrf, page_lang, render
+from medlens.web.services import audit, export, stats, users
+
+router = APIRouter(prefix="/admin")
+
+
+@router.get("")
+def dashboard(request: Request, user: PageUser, db: SessionDep) -> Response:
+    lang = page_lang(request)
+    data = stats.case_statistics(db, user)
+    charts = []
+    for key in ("task", "result", "risk", "sex", "age_group", "status", "day"):
+        items = [(k, float(v)) for k, v in data[key].items()]
+        title = translate(lang, f"admin.by_{key}")
+        charts.append((title, bar_chart(items, title, value_fmt="{:.0f}") if items else None))
+    return render(
+        request, "admin_stats.html", user, charts=charts, tasks=list_tasks(), total=sum(data["task"].values())
+    )
+
+
+@router.get("/users")
+def users_page(request: Request, user: PageUser, db: SessionDep, error: str = "") -> Response:
+    return render(request, "admin_users.html", user, users=users.list_users(db, user), error=error)
+
+
+@router.post("/users")
+def create_user(
+    request: Request,
+    user: PageUser,
+    db: SessionDep,
+    email: Annotated[str, Form()],
+    password: Annotated[str, Form()],
+    name: Annotated[str, Form()] = "",
+    role: Annotated[str, Form()] = "clinician",
+    csrf_token: Annotated[str, Form()] = "",
+) -> Response:
+    check_csrf(request, csrf_token)
+    try:
+        users.admin_create_user(db, user, email, password, name, role)
+    except AppError as exc:
+        if exc.status == 403:
+            raise
+        msg = translate(page_lang(request), exc.key, **exc.params)
+        return render(
+            request, "admin_users.html", user, exc.status, users=users.list_users(db, user), error=msg
+        )
+    return RedirectResponse("/admin/users", status_code=303)
+
+
+@router.post("/users/{user_id}/active")
+def set_active(
+    user_id: int,
+    request: Request,
+    user: PageUser,
+    db: SessionDep,
+    active: Annotated[str, Form()] = "0",
+    csrf_token: Annotated[str, Form()] = "",
+) -> Response:
+    check_csrf(request, csrf_token)
+    users.set_active(db, user, user_id, active == "1")
+    return RedirectResponse("/admin/users", status_code=303)
+
+
+@router.get("/audit")
+def audit_page(request: Request, user: PageUser, db: SessionDep) -> Response:
+    users.require_role(user, "admin")
+    return render(request, "admin_audit.html", user, rows=audit.recent(db, 300))
+
+
+@router.get("/export")
+async def export_zip(task: str, user: PageUser, db: SessionDep, state: StateDep) -> Response:
+    fileobj, n = await run_in_threadpool(export.export_confirmed, db, state.store, user, task)
+    return StreamingResponse(
+        fileobj,
+        media_type="application/zip",
+        headers={
+            "Content-Disposition": f'attachment; filename="medlens-{task}-confirmed.zip"',
+            "X-Medlens-Images": str(n),
+        },
+    )

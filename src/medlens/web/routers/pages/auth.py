@@ -1,0 +1,96 @@
+"""Pages: home, sign-up, login, logout."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import RedirectResponse, Response
+
+from medlens.tasks import get_task
+from medlens.web.deps import OptionalPageUser, PredictorsDep, SessionDep
+from medlens.web.errors import AppError
+from medlens.web.i18n import translate
+from medlens.web.rendering import check_csrf, page_lang, render
+from medlens.web.security import new_csrf_token
+from medlens.web.services import users
+
+router = APIRouter()
+
+
+def _home_for(role: str) -> str:
+    return {"clinician": "/clinic", "admin": "/admin"}.get(role, "/cases")
+
+
+def _safe_next(next_url: str | None, fallback: str) -> str:
+    if next_url and next_url.startswith("/") and not next_url.startswith("//"):
+        return next_url
+    return fallback
+
+
+def _login(request: Request, user_id: int) -> None:
+    request.session.clear()
+    request.session["uid"] = user_id
+    request.session["csrf"] = new_csrf_token()  # rotate on login
+
+
+@router.get("/")
+def home(request: Request, user: OptionalPageUser, predictors: PredictorsDep) -> Response:
+    lang = page_lang(request)
+    tasks = [(name, get_task(name).title.get(lang)) for name in predictors]
+    return render(request, "home.html", user, tasks=tasks)
+
+
+@router.get("/login")
+def login_form(request: Request, user: OptionalPageUser, next: str | None = None) -> Response:
+    return render(request, "login.html", user, next=next or "", email="")
+
+
+@router.post("/login")
+def login(
+    request: Request,
+    db: SessionDep,
+    email: Annotated[str, Form()],
+    password: Annotated[str, Form()],
+    csrf_token: Annotated[str, Form()] = "",
+    next: Annotated[str, Form()] = "",
+) -> Response:
+    check_csrf(request, csrf_token)
+    try:
+        user = users.authenticate(db, email, password)
+    except AppError as exc:
+        msg = translate(page_lang(request), exc.key)
+        return render(request, "login.html", None, exc.status, error=msg, next=next, email=email)
+    _login(request, user.id)
+    return RedirectResponse(_safe_next(next, _home_for(user.role)), status_code=303)
+
+
+@router.get("/signup")
+def signup_form(request: Request, user: OptionalPageUser) -> Response:
+    return render(request, "signup.html", user, email="", name="")
+
+
+@router.post("/signup")
+def signup(
+    request: Request,
+    db: SessionDep,
+    email: Annotated[str, Form()],
+    password: Annotated[str, Form()],
+    name: Annotated[str, Form()] = "",
+    csrf_token: Annotated[str, Form()] = "",
+) -> Response:
+    check_csrf(request, csrf_token)
+    try:
+        user = users.create_user(db, email, password, name, "patient")
+    except AppError as exc:
+        msg = translate(page_lang(request), exc.key, **exc.params)
+        return render(request, "signup.html", None, exc.status, error=msg, email=email, name=name)
+    _login(request, user.id)
+    return RedirectResponse("/screen", status_code=303)
+
+
+@router.post("/logout")
+def logout(request: Request, csrf_token: Annotated[str, Form()] = "") -> Response:
+    check_csrf(request, csrf_token)
+    request.session.clear()
+    return RedirectResponse("/", status_code=303)

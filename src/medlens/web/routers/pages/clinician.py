@@ -1,0 +1,45 @@
+"""Pages for clinicians: review queue, case review, reply."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import RedirectResponse, Response
+
+from medlens.web.deps import PageUser, SessionDep
+from medlens.web.presenters import case_summary
+from medlens.web.rendering import check_csrf, page_lang, render
+from medlens.web.services import cases
+from medlens.web.services.users import require_role
+
+router = APIRouter(prefix="/clinic")
+
+
+@router.get("")
+def queue(request: Request, user: PageUser, db: SessionDep, answered: bool = False) -> Response:
+    lang = page_lang(request)
+    rows = [case_summary(r, lang) for r in cases.review_queue(db, user, include_answered=answered)]
+    return render(request, "queue.html", user, cases=rows, answered=answered)
+
+
+@router.get("/cases/{case_id}")
+def review(case_id: int, request: Request, user: PageUser, db: SessionDep) -> Response:
+    require_role(user, "clinician", "admin")
+    row = cases.view_case(db, user, case_id)
+    return render(request, "review.html", user, case=case_summary(row, page_lang(request)))
+
+
+@router.post("/cases/{case_id}/reply")
+def reply(
+    case_id: int,
+    request: Request,
+    user: PageUser,
+    db: SessionDep,
+    body: Annotated[str, Form()],
+    feedback_label: Annotated[str, Form()] = "",
+    csrf_token: Annotated[str, Form()] = "",
+) -> Response:
+    check_csrf(request, csrf_token)
+    cases.reply_case(db, user, case_id, body, feedback_label or None)
+    return RedirectResponse("/clinic?replied=1", status_code=303)

@@ -1,0 +1,156 @@
+"""Pages for patients: pick a screening, upload, result, send to clinician, history, images, PDF."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, File, Form, Request, UploadFile
+from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import RedirectResponse, Response
+
+from medlens.tasks import get_task
+from medlens.web.deps import PageUser, PredictorsDep, SessionDep, StateDep
+from medlens.web.errors import AppError
+from medlens.web.presenters import case_summary
+from medlens.web.rendering import check_csrf, page_lang, render
+from medlens.web.routers.uploads import read_limited
+from medlens.web.services import cases, media
+
+router = APIRouter()
+
+
+def _form_choices() -> dict[str, tuple[str, ...]]:
+    return {
+        "sexes": cases.SEXES,
+        "age_groups": cases.AGE_GROUPS,
+        "sites": cases.BODY_SITES,
+        "onsets": cases.ONSETS,
+    }
+
+
+@router.get("/screen")
+def choose(request: Request, user: PageUser, predictors: PredictorsDep) -> Response:
+    lang = page_lang(request)
+    tasks = [(n, get_task(n)) for n in predictors]
+    return render(
+        request, "screen_list.html", user, tasks=[(n, s.title.get(lang), s.modality) for n, s in tasks]
+    )
+
+
+@router.get("/screen/{task}")
+def screen_form(task: str, request: Request, user: PageUser, predictors: PredictorsDep) -> Response:
+    if task not in predictors:
+        raise AppError(404, "error.unknown_task", task=task)
+    spec = get_task(task)
+    lang = page_lang(request)
+    return render(
+        request,
+        "screen_form.html",
+        user,
+        task=task,
+        title=spec.title.get(lang),
+        guide=spec.photo_guide.get(lang) if spec.photo_guide else "",
+        modality=spec.modality,
+        accepts_dicom=spec.modality == "chest-xray",
+        sexes=cases.SEXES,
+        age_groups=cases.AGE_GROUPS,
+        sites=cases.BODY_SITES,
+        onsets=cases.ONSETS,
+    )
+
+
+@router.post("/screen/{task}")
+async def screen_submit(
+    task: str,
+    request: Request,
+    user: PageUser,
+    db: SessionDep,
+    state: StateDep,
+    file: Annotated[UploadFile, File()],
+    sex: Annotated[str, Form()] = "unknown",
+    age_group: Annotated[str, Form()] = "unknown",
+    body_site: Annotated[str, Form()] = "unknown",
+    symptom_onset: Annotated[str, Form()] = "unknown",
+    csrf_token: Annotated[str, Form()] = "",
+) -> Response:
+    check_csrf(request, csrf_token)
+    data = await read_limited(file, state.settings.max_upload_bytes)
+    inp = cases.CaseInput(task, sex, age_group, body_site, symptom_onset)
+    row = await run_in_threadpool(
+        cases.create_case,
+        db,
+        state.store,
+        state.predictors,
+        user,
+        inp,
+        data,
+        file.filename,
+        file.content_type,
+        state.settings.max_image_pixels,
+    )
+    return RedirectResponse(f"/cases/{row.id}", status_code=303)
+
+
+@router.get("/cases")
+def history(request: Request, user: PageUser, db: SessionDep) -> Response:
+    lang = page_lang(request)
+    rows = [case_summary(r, lang) for r in cases.list_cases(db, user)]
+    return render(request, "history.html", user, cases=rows)
+
+
+@router.get("/cases/{case_id}")
+def case_page(case_id: int, request: Request, user: PageUser, db: SessionDep, state: StateDep) -> Response:
+    lang = page_lang(request)
+    row = cases.view_case(db, user, case_id)
+    summary = case_summary(row, lang)
+    dept = state.care.department_for(get_task(row.task).modality)
+    return render(
+        request,
+        "case.html",
+        user,
+        case=summary,
+        owner=row.owner_id == user.id,
+        suggestions=state.care.suggestions(row.task, row.risk or None),
+        clinics=state.care.search(department=dept, limit=3),
+        sample_data=state.care.is_sample,
+    )
+
+
+@router.post("/cases/{case_id}/submit")
+def submit(
+    case_id: int, request: Request, user: PageUser, db: SessionDep, csrf_token: Annotated[str, Form()] = ""
+) -> Response:
+    check_csrf(request, csrf_token)
+    cases.submit_case(db, user, case_id)
+    return RedirectResponse(f"/cases/{case_id}?sent=1", status_code=303)
+
+
+@router.get("/cases/{case_id}/image")
+def image(case_id: int, user: PageUser, db: SessionDep, state: StateDep, thumb: bool = False) -> Response:
+    row = cases.visible_case(db, user, case_id)
+    return Response(
+        media.case_png(state.store, row, "image", thumb),
+        media_type="image/png",
+        headers={"Cache-Control": "private, max-age=3600"},
+    )
+
+
+@router.get("/cases/{case_id}/heatmap")
+def heatmap(case_id: int, user: PageUser, db: SessionDep, state: StateDep) -> Response:
+    row = cases.visible_case(db, user, case_id)
+    return Response(
+        media.case_png(state.store, row, "heatmap"),
+        media_type="image/png",
+        headers={"Cache-Control": "private, max-age=3600"},
+    )
+
+
+@router.get("/cases/{case_id}/report.pdf")
+async def report(case_id: int, request: Request, user: PageUser, db: SessionDep, state: StateDep) -> Response:
+    row = cases.visible_case(db, user, case_id)
+    pdf = await run_in_threadpool(media.case_pdf, state.store, row, page_lang(request))
+    return Response(
+        pdf,
+        media_type="application/pdf",
+        headers={"Content-Disposition": f'attachment; filename="medlens-case-{case_id}.pdf"'},
+    )

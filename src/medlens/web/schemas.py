@@ -1,0 +1,130 @@
+"""Pydantic schemas of the JSON API (separate from the DB tables)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class SignupIn(BaseModel):
+    email: str = Field(max_length=255)
+    password: str = Field(min_length=1, max_length=256)
+    name: str = Field(default="", max_length=120)
+
+
+class UserCreateIn(SignupIn):
+    role: str = Field(default="clinician", pattern="^(patient|clinician|admin)$")
+
+
+class UserOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+    id: int
+    email: str
+    name: str
+    role: str
+    active: bool
+    created_at: datetime
+
+
+class TokenOut(BaseModel):
+    access_token: str
+    token_type: str = "bearer"
+    expires_in: int
+
+
+class TaskOut(BaseModel):
+    name: str
+    title: str
+    classes: list[str]
+    modality: str
+    photo_guide: str | None
+    model_name: str
+    model_version: str
+    accepts_dicom: bool
+
+
+class ProbabilityOut(BaseModel):
+    name: str
+    title: str
+    p: float
+
+
+class ReplyOut(BaseModel):
+    author: str
+    body: str
+    at: str
+
+
+class CaseOut(BaseModel):
+    id: int
+    task: str
+    task_title: str
+    label: str
+    label_title: str
+    probabilities: list[ProbabilityOut]
+    heads: list[dict[str, Any]]
+    target_class: str | None
+    target_probability: float | None
+    threshold: float | None
+    ood: bool
+    risk: str | None
+    risk_label: str | None
+    advice: str | None
+    model_name: str
+    model_version: str
+    model_ms: float | None = None
+    status: str
+    submitted: bool
+    feedback_label: str | None
+    sex: str
+    age_group: str
+    body_site: str
+    symptom_onset: str
+    created_at: str
+    has_heatmap: bool
+    quality: dict[str, Any] | None = None
+    lesion: dict[str, Any] | None = None
+    replies: list[ReplyOut]
+    disclaimer: str
+    image_url: str
+    heatmap_url: str | None
+    report_url: str
+
+
+class ReplyIn(BaseModel):
+    body: str = Field(min_length=1, max_length=5000)
+    feedback_label: str | None = Field(default=None, description='"agree" or one of the task\'s classes')
+
+
+class ClinicOut(BaseModel):
+    name: str
+    region: str
+    address: str
+    phone: str
+    lat: float
+    lon: float
+    departments: list[str]
+    distance_km: float | None
+
+
+class ClinicsOut(BaseModel):
+    sample_data: bool
+    clinics: list[ClinicOut]
+
+
+class CareOut(BaseModel):
+    sample_data: bool
+    suggestions: list[dict[str, Any]]
+    clinics: list[ClinicOut]
+
+
+class AuditOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+    id: int
+    user_id: int | None
+    case_id: int | None
+    action: str
+    detail: str
+    at: datetime

@@ -1,0 +1,51 @@
+"""Password hashing (argon2), API bearer tokens and CSRF tokens (itsdangerous)."""
+
+from __future__ import annotations
+
+import hmac
+import secrets
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from itsdangerous import BadSignature, URLSafeTimedSerializer
+
+_HASHER = PasswordHasher()
+TOKEN_MAX_AGE_S = 12 * 3600
+
+
+def hash_password(password: str) -> str:
+    return _HASHER.hash(password)
+
+
+def verify_password(password_hash: str, password: str) -> bool:
+    try:
+        return _HASHER.verify(password_hash, password)
+    except (VerificationError, InvalidHashError):
+        return False
+
+
+def _serializer(secret_key: str) -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(secret_key, salt="medlens-api-token")
+
+
+def issue_token(secret_key: str, user_id: int) -> str:
+    """A signed, time-limited bearer token for the JSON API."""
+    return _serializer(secret_key).dumps({"uid": user_id})
+
+
+def read_token(secret_key: str, token: str) -> int | None:
+    """User id from a bearer token, or None if it is forged or expired."""
+    try:
+        data = _serializer(secret_key).loads(token, max_age=TOKEN_MAX_AGE_S)
+    except BadSignature:
+        return None
+    uid = data.get("uid") if isinstance(data, dict) else None
+    return uid if isinstance(uid, int) else None
+
+
+def new_csrf_token() -> str:
+    return secrets.token_urlsafe(24)
+
+
+def csrf_matches(expected: str | None, given: str | None) -> bool:
+    return bool(expected) and bool(given) and hmac.compare_digest(str(expected), str(given))

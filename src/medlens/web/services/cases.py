@@ -1,0 +1,255 @@
+"""Screening cases: create (decode → predict → store, all or nothing), visibility, submit, review, reply."""
+
+from __future__ import annotations
+
+import logging
+import math
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import case as sql_case
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from medlens.db import Case, Reply, User
+from medlens.db.tables import utcnow
+from medlens.tasks import Text, get_task
+from medlens.web.errors import AppError, not_found
+from medlens.web.services import audit
+from medlens.web.services.images import decode_upload, encode_png
+from medlens.web.services.storage import ImageStore
+from medlens.web.services.users import require_role
+from medlens.web.state import PredictorLike
+
+log = logging.getLogger(__name__)
+
+SEXES = ("female", "male", "other", "unknown")
+AGE_GROUPS = ("0-19", "20-39", "40-59", "60-69", "70-79", "80+", "unknown")
+ONSETS = ("days", "weeks", "months", "years", "unknown")
+BODY_SITES = ("face", "scalp", "neck", "trunk", "back", "arm", "hand", "leg", "foot", "other", "unknown")
+RISK_RANK = {"high": 3, "moderate": 2, "low": 1}
+LESION_MODALITIES = ("dermoscopy",)
+MAX_REPLY = 5000
+
+
+@dataclass(frozen=True)
+class CaseInput:
+    task: str
+    sex: str = "unknown"
+    age_group: str = "unknown"
+    body_site: str = "unknown"
+    symptom_onset: str = "unknown"
+
+    def validate(self, predictors: dict[str, PredictorLike]) -> None:
+        if self.task not in predictors:
+            raise AppError(404, "error.unknown_task", task=self.task)
+        for value, allowed, field in (
+            (self.sex, SEXES, "sex"),
+            (self.age_group, AGE_GROUPS, "age_group"),
+            (self.body_site, BODY_SITES, "body_site"),
+            (self.symptom_onset, ONSETS, "symptom_onset"),
+        ):
+            if value not in allowed:
+                raise AppError(400, "error.bad_field", field=field)
+
+
+def check_quality(rgb: Any, modality: str) -> dict[str, Any] | None:
+    """Capture-quality gate (``medlens.quality``): a bad photo is refused with retake advice (422)."""
+    try:
+        from medlens.quality import assess_quality
+    except ImportError:  # optional component
+        return None
+    report = assess_quality(rgb, modality)
+    if not report.ok:
+        issues = Text(
+            en=" ".join(f"{i.message.en} {i.retake_advice.en}" for i in report.issues),
+            ko=" ".join(f"{i.message.ko} {i.retake_advice.ko}" for i in report.issues),
+        )
+        raise AppError(422, "error.bad_quality", issues=issues)
+    return report.to_dict()
+
+
+def lesion_features(rgb: Any) -> dict[str, Any] | None:
+    """ABCD features and Total Dermoscopy Score (``medlens.lesion``) for skin-lesion tasks, if available."""
+    try:
+        from medlens.lesion import analyze_lesion
+    except ImportError:
+        return None
+    try:
+        return analyze_lesion(rgb).to_dict()
+    except ValueError as exc:
+        log.info("lesion analysis failed: %s", exc)
+        return None
+
+
+def normalized_entropy(probs: dict[str, float]) -> float:
+    """Model uncertainty in 0..1 (1 = uniform)."""
+    p = [v for v in probs.values() if v > 0]
+    if len(probs) < 2:
+        return 0.0
+    return float(-sum(v * math.log(v) for v in p) / math.log(len(probs)))
+
+
+def create_case(
+    db: Session,
+    store: ImageStore,
+    predictors: dict[str, PredictorLike],
+    user: User,
+    inp: CaseInput,
+    data: bytes,
+    filename: str | None,
+    content_type: str | None,
+    max_pixels: int,
+) -> Case:
+    """Decode, predict, store image + heatmap and commit the case. Nothing is left behind on failure.
+
+    CPU-bound: call it from a worker thread (``run_in_threadpool``), never on the event loop.
+    """
+    inp.validate(predictors)
+    predictor = predictors[inp.task]
+    spec = get_task(inp.task)
+    rgb = decode_upload(data, filename, content_type, spec.modality == "chest-xray", max_pixels)
+    quality = check_quality(rgb, spec.modality)
+    try:
+        pred = predictor.predict(rgb, cam=True)
+    except ValueError as exc:
+        raise AppError(400, "error.cannot_predict") from exc
+    record = {k: v for k, v in pred.to_dict("en").items() if k not in ("risk_label", "advice")}
+    if quality is not None:
+        record["quality"] = quality
+    if spec.modality in LESION_MODALITIES:
+        record["lesion"] = lesion_features(rgb)
+    created: list[str] = []
+    try:
+        sha, new = store.put(encode_png(rgb))
+        if new:
+            created.append(sha)
+        heat_sha = None
+        if getattr(pred, "overlay", None) is not None:
+            heat_sha, new = store.put(encode_png(pred.overlay))
+            if new:
+                created.append(heat_sha)
+        card = predictor.card
+        row = Case(
+            owner_id=user.id,
+            task=inp.task,
+            sex=inp.sex,
+            age_group=inp.age_group,
+            body_site=inp.body_site,
+            symptom_onset=inp.symptom_onset,
+            image_sha256=sha,
+            heatmap_sha256=heat_sha,
+            prediction=record,
+            predicted_label=pred.label,
+            model_name=card.name,
+            model_version=str(card.version),
+            risk=pred.risk_level or "",
+            uncertainty=normalized_entropy(pred.probabilities),
+            status="new",
+        )
+        db.add(row)
+        db.flush()
+        audit.record(db, user, "create", row.id, f"task={inp.task} label={pred.label}")
+        db.commit()
+    except BaseException:
+        db.rollback()
+        for digest in created:
+            if not _still_referenced(db, digest):
+                store.delete(digest)
+        raise
+    return row
+
+
+def _still_referenced(db: Session, digest: str) -> bool:
+    try:
+        q = select(Case.id).where((Case.image_sha256 == digest) | (Case.heatmap_sha256 == digest)).limit(1)
+        return db.scalar(q) is not None
+    except Exception:  # DB down: keep the file rather than risk deleting a referenced one
+        return True
+
+
+def visible_case(db: Session, user: User, case_id: int) -> Case:
+    """The case if ``user`` may see it: patients their own, clinicians submitted ones, admins all. Else 404."""
+    row = db.get(Case, case_id)
+    if row is None:
+        raise not_found()
+    if user.role == "admin":
+        return row
+    if user.role == "clinician" and row.submitted_at is not None:
+        return row
+    if user.role == "patient" and row.owner_id == user.id:
+        return row
+    raise not_found()
+
+
+def view_case(db: Session, user: User, case_id: int) -> Case:
+    """Visible case + audit row; a clinician opening a new submitted case moves it to in_review."""
+    row = visible_case(db, user, case_id)
+    if user.role == "clinician" and row.status == "new":
+        row.status = "in_review"
+        audit.record(db, user, "status", row.id, "new->in_review")
+    audit.record(db, user, "view", row.id)
+    db.commit()
+    return row
+
+
+def list_cases(db: Session, user: User, limit: int = 200) -> list[Case]:
+    q = select(Case).order_by(Case.created_at.desc(), Case.id.desc()).limit(limit)
+    if user.role == "patient":
+        q = q.where(Case.owner_id == user.id)
+    elif user.role == "clinician":
+        q = q.where(Case.submitted_at.is_not(None))
+    return list(db.scalars(q))
+
+
+def submit_case(db: Session, user: User, case_id: int) -> Case:
+    """Owner sends the case to clinicians (idempotent)."""
+    row = visible_case(db, user, case_id)
+    if row.owner_id != user.id:
+        raise not_found()
+    if row.submitted_at is None:
+        row.submitted_at = utcnow()
+        row.status = "new"
+        audit.record(db, user, "submit", row.id)
+        db.commit()
+    return row
+
+
+def review_queue(db: Session, user: User, include_answered: bool = False) -> list[Case]:
+    """Submitted cases, highest risk first, then most uncertain, then oldest."""
+    require_role(user, "clinician", "admin")
+    rank = sql_case(*[(Case.risk == k, v) for k, v in RISK_RANK.items()], else_=0)
+    q = select(Case).where(Case.submitted_at.is_not(None))
+    if not include_answered:
+        q = q.where(Case.status != "answered")
+    q = q.order_by(rank.desc(), Case.uncertainty.desc(), Case.submitted_at.asc())
+    return list(db.scalars(q))
+
+
+def reply_case(db: Session, user: User, case_id: int, body: str, feedback_label: str | None) -> Case:
+    """Clinician answer: reply text + agreed/corrected label; status becomes answered."""
+    require_role(user, "clinician", "admin")
+    row = visible_case(db, user, case_id)
+    body = body.strip()
+    if not body:
+        raise AppError(400, "error.empty_reply")
+    if len(body) > MAX_REPLY:
+        raise AppError(400, "error.long_reply", n=MAX_REPLY)
+    if feedback_label:
+        label = row.predicted_label if feedback_label == "agree" else feedback_label
+        classes = get_task(row.task).classes
+        if label not in classes:
+            raise AppError(400, "error.bad_label", label=feedback_label)
+        row.feedback_label = label
+    db.add(Reply(case_id=row.id, author_id=user.id, body=body))
+    old = row.status
+    row.status = "answered"
+    row.updated_at = utcnow()
+    audit.record(db, user, "reply", row.id, f"{old}->answered label={row.feedback_label}")
+    db.commit()
+    db.refresh(row)
+    return row
+
+
+def prediction_field(row: Case, key: str, default: Any = None) -> Any:
+    return (row.prediction or {}).get(key, default)

@@ -1,0 +1,155 @@
+"""Validate and decode an uploaded image (JPEG / PNG / DICOM) safely; re-encode pixels only (no EXIF)."""
+
+from __future__ import annotations
+
+import io
+import logging
+import re
+import struct
+from collections.abc import Callable
+
+import numpy as np
+from PIL import Image, ImageOps
+
+from medlens.web.errors import AppError
+
+log = logging.getLogger(__name__)
+
+IMAGE_TYPES = {"image/jpeg", "image/jpg", "image/pjpeg", "image/png"}
+DICOM_TYPES = {"application/dicom", "application/dicom+octet-stream"}
+GENERIC_TYPES = {"application/octet-stream", ""}
+_BAD_NAME = re.compile(r"[/\\\x00]|^\.\.?$")
+
+
+def check_filename(filename: str | None) -> None:
+    """Reject path-like upload names (``../x.png``, ``a/b.png``, NUL bytes). Names are never used on disk."""
+    name = filename or ""
+    if _BAD_NAME.search(name) or ".." in name.split("/") or name.startswith(".."):
+        raise AppError(400, "error.bad_filename")
+
+
+def sniff(data: bytes) -> str | None:
+    """File kind from magic bytes: "jpeg", "png", "dicom" or None."""
+    if data[:3] == b"\xff\xd8\xff":
+        return "jpeg"
+    if data[:8] == b"\x89PNG\r\n\x1a\n":
+        return "png"
+    if len(data) >= 132 and data[128:132] == b"DICM":
+        return "dicom"
+    return None
+
+
+def header_size(data: bytes) -> tuple[int, int] | None:
+    """(width, height) read from the PNG IHDR or JPEG SOF header without decoding, or None."""
+    if data[:8] == b"\x89PNG\r\n\x1a\n" and len(data) >= 24 and data[12:16] == b"IHDR":
+        return struct.unpack(">II", data[16:24])
+    if data[:2] == b"\xff\xd8":
+        i = 2
+        while i + 9 < len(data):
+            if data[i] != 0xFF:
+                return None
+            marker = data[i + 1]
+            if marker in (0xD8, 0x01) or 0xD0 <= marker <= 0xD7:
+                i += 2
+                continue
+            seg_len = struct.unpack(">H", data[i + 2 : i + 4])[0]
+            if 0xC0 <= marker <= 0xCF and marker not in (0xC4, 0xC8, 0xCC):
+                height, width = struct.unpack(">HH", data[i + 5 : i + 9])
+                return width, height
+            i += 2 + seg_len
+    return None
+
+
+def _decode_raster(data: bytes, max_pixels: int) -> np.ndarray:
+    size = header_size(data)
+    if size is not None and size[0] * size[1] > max_pixels:
+        raise AppError(413, "error.too_many_pixels", width=size[0], height=size[1])
+    try:
+        with Image.open(io.BytesIO(data)) as im:
+            # header only so far: refuse decompression bombs before decoding any pixel
+            if im.width * im.height > max_pixels:
+                raise AppError(413, "error.too_many_pixels", width=im.width, height=im.height)
+            im.load()
+            upright = ImageOps.exif_transpose(im)
+            rgb = np.asarray(upright.convert("RGB"), dtype=np.uint8).copy()
+    except AppError:
+        raise
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
+        raise AppError(413, "error.too_many_pixels", width="?", height="?") from exc
+    except Exception as exc:  # PIL raises many types for corrupt / truncated files
+        log.info("image decode failed: %s", exc)
+        raise AppError(400, "error.corrupt_image") from exc
+    if min(rgb.shape[:2]) < 16:
+        raise AppError(400, "error.image_too_small")
+    return rgb
+
+
+def _decode_dicom(data: bytes, max_pixels: int) -> np.ndarray:
+    reader: Callable[[bytes], np.ndarray] | None
+    try:
+        from medlens.data.dicom import read_dicom_rgb as reader  # owned by DATA; optional
+    except ImportError:
+        reader = None
+    try:
+        import pydicom
+
+        header = pydicom.dcmread(io.BytesIO(data), stop_before_pixels=True)
+        rows, cols = int(header.Rows), int(header.Columns)
+        if rows * cols > max_pixels:
+            raise AppError(413, "error.too_many_pixels", width=cols, height=rows)
+        if reader is not None:
+            rgb = np.asarray(reader(data), dtype=np.uint8)
+        else:
+            arr = pydicom.dcmread(io.BytesIO(data)).pixel_array.astype(np.float32)
+            lo, hi = float(arr.min()), float(arr.max())
+            arr = (arr - lo) / (hi - lo) * 255.0 if hi > lo else np.zeros_like(arr)
+            gray = arr.astype(np.uint8)
+            rgb = np.stack([gray] * 3, axis=-1) if gray.ndim == 2 else gray
+    except AppError:
+        raise
+    except Exception as exc:
+        log.info("dicom decode failed: %s", exc)
+        raise AppError(400, "error.bad_dicom") from exc
+    if rgb.ndim != 3 or rgb.shape[2] != 3 or min(rgb.shape[:2]) < 16:
+        raise AppError(400, "error.bad_dicom")
+    return rgb
+
+
+def decode_upload(
+    data: bytes, filename: str | None, content_type: str | None, allow_dicom: bool, max_pixels: int
+) -> np.ndarray:
+    """Check name, declared type and magic bytes, then decode to RGB uint8. Raises AppError (4xx)."""
+    check_filename(filename)
+    if not data:
+        raise AppError(400, "error.empty_file")
+    ctype = (content_type or "").split(";")[0].strip().lower()
+    if ctype not in IMAGE_TYPES | DICOM_TYPES | GENERIC_TYPES:
+        raise AppError(415, "error.unsupported_type", type=ctype)
+    kind = sniff(data)
+    if kind is None:
+        raise AppError(400, "error.not_an_image")
+    if kind == "dicom":
+        if not allow_dicom:
+            raise AppError(415, "error.dicom_not_allowed")
+        return _decode_dicom(data, max_pixels)
+    if ctype in DICOM_TYPES:
+        raise AppError(400, "error.type_mismatch")
+    return _decode_raster(data, max_pixels)
+
+
+def encode_png(rgb: np.ndarray) -> bytes:
+    """PNG of the pixels only: no EXIF, GPS or other metadata survives."""
+    buf = io.BytesIO()
+    Image.fromarray(np.ascontiguousarray(rgb, dtype=np.uint8), "RGB").save(
+        buf, format="PNG", compress_level=1
+    )
+    return buf.getvalue()
+
+
+def thumbnail_png(png_bytes: bytes, size: int = 160) -> bytes:
+    with Image.open(io.BytesIO(png_bytes)) as im:
+        small = im.convert("RGB")
+        small.thumbnail((size, size))
+        buf = io.BytesIO()
+        small.save(buf, format="PNG")
+        return buf.getvalue()

@@ -1,0 +1,31 @@
+"""Everything the app builds once at startup (lifespan) and shares between requests."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+from sqlalchemy import Engine
+from sqlalchemy.orm import Session, sessionmaker
+
+from medlens.config import Settings
+from medlens.web.services.care import CareDirectory
+from medlens.web.services.storage import ImageStore
+
+
+class PredictorLike(Protocol):
+    """What the web needs from ``medlens.serving.Predictor``."""
+
+    card: Any
+
+    def predict(self, image: Any, cam: bool = False) -> Any: ...
+
+
+@dataclass
+class AppState:
+    settings: Settings
+    engine: Engine
+    session_factory: sessionmaker[Session]
+    store: ImageStore
+    care: CareDirectory
+    predictors: dict[str, PredictorLike] = field(default_factory=dict)  # task name -> predictor

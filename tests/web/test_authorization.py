@@ -1,0 +1,140 @@
+"""Every route that takes an id: another patient gets 404 (no existence leak), roles are enforced."""
+
+from __future__ import annotations
+
+import pytest
+
+from .conftest import photo_bytes, upload
+
+# (method, path template, json body) for every API route with a case id
+API_CASE_ROUTES = [
+    ("GET", "/api/v1/cases/{id}", None),
+    ("POST", "/api/v1/cases/{id}/submit", None),
+    ("GET", "/api/v1/cases/{id}/image", None),
+    ("GET", "/api/v1/cases/{id}/image?thumb=1", None),
+    ("GET", "/api/v1/cases/{id}/heatmap", None),
+    ("GET", "/api/v1/cases/{id}/report.pdf", None),
+    ("GET", "/api/v1/cases/{id}/care", None),
+    ("POST", "/api/v1/clinician/cases/{id}/reply", {"body": "x"}),
+]
+PAGE_CASE_ROUTES = [
+    ("GET", "/cases/{id}"),
+    ("GET", "/cases/{id}/image"),
+    ("GET", "/cases/{id}/heatmap"),
+    ("GET", "/cases/{id}/report.pdf"),
+    ("POST", "/cases/{id}/submit"),
+    ("GET", "/clinic/cases/{id}"),
+    ("POST", "/clinic/cases/{id}/reply"),
+]
+
+
+@pytest.fixture
+def two_patients_case(client, make_account):
+    owner, other = make_account("patient"), make_account("patient")
+    cid = upload(client, owner, photo_bytes()).json()["id"]
+    return owner, other, cid
+
+
+@pytest.mark.parametrize(("method", "path", "body"), API_CASE_ROUTES)
+def test_other_patient_gets_404_api(client, two_patients_case, method, path, body):
+    owner, other, cid = two_patients_case
+    r = client.request(method, path.format(id=cid), headers=other.auth, json=body)
+    expected = 403 if "clinician" in path else 404  # role check comes first on clinician routes
+    assert r.status_code == expected, r.text
+    assert r.json()["detail"]
+    # nonexistent ids behave the same for the owner (no leak through status codes)
+    r2 = client.request(method, path.format(id=cid + 999), headers=owner.auth, json=body)
+    assert r2.status_code == expected
+
+
+@pytest.mark.parametrize(("method", "path", "body"), API_CASE_ROUTES)
+def test_no_token_is_401(client, two_patients_case, method, path, body):
+    _, _, cid = two_patients_case
+    r = client.request(method, path.format(id=cid), json=body)
+    assert r.status_code == 401
+    r = client.request(
+        method, path.format(id=cid), json=body, headers={"Authorization": "Bearer forged.token"}
+    )
+    assert r.status_code == 401
+
+
+def _page_login(client, email: str) -> str:
+    from .conftest import PASSWORD
+
+    client.cookies.clear()
+    page = client.get("/login")
+    token = page.text.split('name="csrf_token" value="')[1].split('"')[0]
+    r = client.post(
+        "/login", data={"email": email, "password": PASSWORD, "csrf_token": token}, follow_redirects=False
+    )
+    assert r.status_code == 303
+    return client.get("/cases").text.split('name="csrf_token" value="')[1].split('"')[0]
+
+
+@pytest.mark.parametrize(("method", "path"), PAGE_CASE_ROUTES)
+def test_other_patient_gets_404_pages(client, two_patients_case, method, path):
+    _, other, cid = two_patients_case
+    csrf = _page_login(client, other.email)
+    data = {"csrf_token": csrf, "body": "x"} if method == "POST" else None
+    r = client.request(method, path.format(id=cid), data=data, follow_redirects=False)
+    expected = 403 if path.startswith("/clinic") else 404
+    assert r.status_code == expected, r.text[:300]
+
+
+def test_clinician_sees_only_submitted_and_admin_sees_all(client, make_account, two_patients_case):
+    owner, _, cid = two_patients_case
+    doc, admin = make_account("clinician"), make_account("admin")
+    assert client.get(f"/api/v1/cases/{cid}/image", headers=doc.auth).status_code == 404
+    assert client.get("/api/v1/cases", headers=doc.auth).json() == []
+    assert client.get(f"/api/v1/cases/{cid}", headers=admin.auth).status_code == 200
+    assert [c["id"] for c in client.get("/api/v1/cases", headers=admin.auth).json()] == [cid]
+    client.post(f"/api/v1/cases/{cid}/submit", headers=owner.auth)
+    assert client.get(f"/api/v1/cases/{cid}/image", headers=doc.auth).status_code == 200
+    # only the owner can submit
+    assert client.post(f"/api/v1/cases/{cid}/submit", headers=doc.auth).status_code == 404
+
+
+@pytest.mark.parametrize(
+    ("method", "path"),
+    [
+        ("GET", "/api/v1/admin/stats"),
+        ("GET", "/api/v1/admin/users"),
+        ("GET", "/api/v1/admin/audit"),
+        ("GET", "/api/v1/admin/export?task=melanoma"),
+        ("POST", "/api/v1/admin/users/1/deactivate"),
+        ("POST", "/api/v1/admin/users/1/activate"),
+        ("GET", "/api/v1/clinician/queue"),
+    ],
+)
+def test_patient_cannot_use_staff_routes(client, make_account, method, path):
+    pat = make_account("patient")
+    assert client.request(method, path, headers=pat.auth).status_code == 403
+
+
+def test_clinician_cannot_use_admin_routes(client, make_account):
+    doc = make_account("clinician")
+    for path in ("/api/v1/admin/stats", "/api/v1/admin/users", "/api/v1/admin/audit"):
+        assert client.get(path, headers=doc.auth).status_code == 403
+    r = client.post(
+        "/api/v1/admin/users",
+        headers=doc.auth,
+        json={"email": "x@example.org", "password": "longenough1", "role": "admin"},
+    )
+    assert r.status_code == 403
+
+
+def test_audit_log_records_views_and_changes(client, make_account, two_patients_case):
+    owner, _, cid = two_patients_case
+    doc, admin = make_account("clinician"), make_account("admin")
+    client.post(f"/api/v1/cases/{cid}/submit", headers=owner.auth)
+    client.get(f"/api/v1/cases/{cid}", headers=doc.auth)
+    client.post(f"/api/v1/clinician/cases/{cid}/reply", headers=doc.auth, json={"body": "fine"})
+    rows = client.get(f"/api/v1/admin/audit?case_id={cid}", headers=admin.auth).json()
+    seen = {(r["user_id"], r["action"]) for r in rows}
+    assert {
+        (owner.id, "create"),
+        (owner.id, "submit"),
+        (doc.id, "view"),
+        (doc.id, "status"),
+        (doc.id, "reply"),
+    } <= seen

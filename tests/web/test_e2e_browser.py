@@ -1,0 +1,280 @@
+"""Browser end-to-end: real server (uvicorn subprocess on a loopback port) driven by headless Chromium.
+
+A patient signs up, uploads a real photo, reads the result and sends it; a clinician logs in and answers;
+the patient reads the answer and downloads the PDF report. Screenshots go to reports/screenshots/.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+
+from medlens.config import PROJECT_ROOT
+
+pytestmark = pytest.mark.browser
+
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+CHROMEDRIVER = shutil.which("chromedriver") or "/usr/bin/chromedriver"
+SHOTS = PROJECT_ROOT / "reports" / "screenshots"
+PASSWORD = "correct-horse-9"
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def server(
+    models_dir: Path, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[tuple[str, dict[str, str]]]:
+    if not (Path(CHROMIUM).exists() and Path(CHROMEDRIVER).exists()):
+        pytest.skip("headless Chromium not installed (apt-get install -y chromium chromium-driver)")
+    bundled = PROJECT_ROOT / "models"
+    models = bundled if (bundled / "melanoma" / "card.json").exists() else models_dir
+    tmp = tmp_path_factory.mktemp("e2e")
+    env = {
+        **os.environ,
+        "MEDLENS_DATABASE_URL": f"sqlite:///{tmp}/e2e.db",
+        "MEDLENS_DATA_DIR": str(tmp / "var"),
+        "MEDLENS_SECRET_KEY": "e2e-secret",
+        "MEDLENS_DEFAULT_LANGUAGE": "ko",
+    }
+    port = _free_port()
+    cli = [str(Path(sys.executable).with_name("medlens"))]
+    proc = subprocess.Popen(
+        [*cli, "serve", "--host", "127.0.0.1", "--port", str(port), "--models-dir", str(models)],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.time() + 90
+        while time.time() < deadline:
+            try:
+                if httpx.get(f"{base}/api/v1/tasks", timeout=2).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                time.sleep(0.5)
+            if proc.poll() is not None:
+                pytest.fail(f"server exited: {proc.stdout.read().decode()[-2000:]}")
+        else:
+            pytest.fail("server did not start in 90 s")
+        r = subprocess.run(
+            [
+                *cli,
+                "admin",
+                "create-user",
+                "--email",
+                "doctor@example.org",
+                "--password",
+                PASSWORD,
+                "--role",
+                "clinician",
+                "--name",
+                "Dr. Han",
+            ],
+            env=env,
+            capture_output=True,
+            text=True,
+        )
+        assert r.returncode == 0, r.stdout + r.stderr
+        r = subprocess.run(
+            [
+                *cli,
+                "admin",
+                "create-user",
+                "--email",
+                "admin@example.org",
+                "--password",
+                PASSWORD,
+                "--role",
+                "admin",
+                "--name",
+                "Admin",
+            ],
+            env=env,
+            capture_output=True,
+            text=True,
+        )
+        assert r.returncode == 0, r.stdout + r.stderr
+        yield base, env
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+
+
+@pytest.fixture(scope="module")
+def browser(tmp_path_factory: pytest.TempPathFactory):
+    from selenium import webdriver
+    from selenium.webdriver.chrome.service import Service
+
+    downloads = tmp_path_factory.mktemp("downloads")
+    opts = webdriver.ChromeOptions()
+    opts.binary_location = CHROMIUM
+    for arg in (
+        "--headless=new",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        "--no-first-run",
+        "--window-size=1200,1400",
+        f"--user-data-dir={tmp_path_factory.mktemp('chrome-profile')}",
+        "--lang=ko-KR",
+    ):
+        opts.add_argument(arg)
+    opts.add_experimental_option(
+        "prefs",
+        {
+            "download.default_directory": str(downloads),
+            "download.prompt_for_download": False,
+            "intl.accept_languages": "ko-KR,ko",
+        },
+    )
+    driver = webdriver.Chrome(service=Service(CHROMEDRIVER), options=opts)
+    driver.downloads = downloads  # type: ignore[attr-defined]
+    yield driver
+    driver.quit()
+
+
+def _shot(driver, name: str) -> None:
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    height = driver.execute_script("return document.body.scrollHeight")
+    driver.set_window_size(1200, min(max(height + 40, 900), 2600))
+    from PIL import Image
+
+    path = SHOTS / f"{name}.png"
+    driver.save_screenshot(str(path))
+    with Image.open(path) as im:  # palette PNG: a fraction of the size, still sharp for text
+        small = im.convert("RGB").quantize(colors=128, method=Image.Quantize.MEDIANCUT)
+    small.save(path, optimize=True)
+
+
+def _click_and_wait(driver, element) -> None:
+    """Click something that navigates and wait until the new page has replaced the old one."""
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support import expected_conditions as ec
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    old = driver.find_element(By.TAG_NAME, "html")
+    element.click()
+    WebDriverWait(driver, 60).until(ec.staleness_of(old))
+    WebDriverWait(driver, 60).until(lambda d: d.execute_script("return document.readyState") == "complete")
+
+
+def _login(driver, base: str, email: str) -> None:
+    from selenium.webdriver.common.by import By
+
+    driver.get(f"{base}/login")
+    driver.find_element(By.ID, "email").send_keys(email)
+    driver.find_element(By.ID, "password").send_keys(PASSWORD)
+    _click_and_wait(driver, driver.find_element(By.ID, "login-submit"))
+
+
+def _logout(driver) -> None:
+    from selenium.webdriver.common.by import By
+
+    _click_and_wait(driver, driver.find_element(By.CSS_SELECTOR, "form[action='/logout'] button"))
+
+
+def test_patient_clinician_round_trip(server, browser, shared_data: Path):
+    from pypdf import PdfReader
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.ui import Select
+
+    base, _ = server
+    photo = sorted((shared_data / "melanoma_10000" / "train" / "malignant").glob("*.jpg"))[0]
+    d = browser
+
+    # patient: sign up (Korean UI from Accept-Language), pick the screening, upload
+    d.get(f"{base}/")
+    assert d.find_element(By.TAG_NAME, "html").get_attribute("lang") == "ko"
+    _shot(d, "01-home-ko")
+    d.get(f"{base}/signup")
+    d.find_element(By.ID, "name").send_keys("김영희")
+    d.find_element(By.ID, "email").send_keys("grandma@example.org")
+    d.find_element(By.ID, "password").send_keys(PASSWORD)
+    _click_and_wait(d, d.find_element(By.ID, "signup-submit"))
+    _click_and_wait(d, d.find_element(By.ID, "task-melanoma"))
+    Select(d.find_element(By.ID, "sex")).select_by_value("female")
+    Select(d.find_element(By.ID, "age_group")).select_by_value("70-79")
+    Select(d.find_element(By.ID, "body_site")).select_by_value("back")
+    Select(d.find_element(By.ID, "symptom_onset")).select_by_value("months")
+    d.find_element(By.ID, "file").send_keys(str(photo))
+    _shot(d, "02-upload-form-ko")
+    _click_and_wait(d, d.find_element(By.ID, "screen-submit"))
+    assert "/cases/" in d.current_url, d.find_element(By.TAG_NAME, "main").text[:500]
+    assert "진단이 아닙니다" in d.page_source
+    assert d.find_elements(By.CSS_SELECTOR, "svg.chart")
+    _shot(d, "03-result-ko")
+    case_url = d.current_url.split("?")[0]
+    _click_and_wait(d, d.find_element(By.ID, "send-to-clinician"))
+    assert "의료진 대기 중" in d.find_element(By.ID, "status").text
+    _logout(d)
+
+    # clinician (English UI): queue, review, answer
+    _login(d, base, "doctor@example.org")
+    d.get(f"{base}/clinic?lang=en")
+    _shot(d, "04-clinician-queue-en")
+    _click_and_wait(d, d.find_element(By.CSS_SELECTOR, "a[id^='review-']"))
+    d.find_element(By.ID, "body").send_keys(
+        "The photo shows an irregular border. Please visit a dermatologist this week."
+    )
+    Select(d.find_element(By.ID, "feedback_label")).select_by_value("malignant")
+    _shot(d, "05-clinician-review-en")
+    _click_and_wait(d, d.find_element(By.ID, "reply-submit"))
+    assert "Answer sent" in d.page_source
+    _logout(d)
+
+    # patient reads the answer (large type, Korean) and downloads the PDF
+    _login(d, base, "grandma@example.org")
+    d.get(f"{case_url}?lang=ko&large=1")
+    assert "irregular border" in d.page_source and "답변 완료" in d.find_element(By.ID, "status").text
+    _shot(d, "06-patient-answer-large-ko")
+    d.get(f"{base}/cases")
+    _shot(d, "07-history-ko")
+    d.get(case_url)
+    d.find_element(By.ID, "download-pdf").click()
+    deadline = time.time() + 30
+    pdfs: list[Path] = []
+    while time.time() < deadline and not pdfs:
+        pdfs = [p for p in Path(d.downloads).glob("*.pdf")]
+        time.sleep(0.3)
+    assert pdfs, "PDF was not downloaded"
+    time.sleep(0.5)
+    text = "".join(p.extract_text() for p in PdfReader(io.BytesIO(pdfs[0].read_bytes())).pages)
+    assert "irregular border" in text and "진단이 아닙니다" in text
+
+
+def test_admin_dashboard_and_care_pages(server, browser):
+    """Runs after the round trip: the admin sees the case in the statistics; clinic search works."""
+    from selenium.webdriver.common.by import By
+
+    base, _ = server
+    d = browser
+    d.get(f"{base}/")
+    d.delete_all_cookies()  # start a fresh session
+    _login(d, base, "admin@example.org")
+    d.get(f"{base}/admin?lang=en&large=0")
+    assert len(d.find_elements(By.CSS_SELECTOR, "svg.chart")) >= 6
+    _shot(d, "08-admin-stats-en")
+    d.get(f"{base}/care?region=강원&lang=ko")
+    assert "SAMPLE" in d.page_source and "춘천" in d.page_source
+    _shot(d, "09-care-ko")

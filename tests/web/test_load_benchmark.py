@@ -1,0 +1,47 @@
+"""Smoke run of benchmarks/load.py: a few concurrent uploads against a real loopback server."""
+
+from __future__ import annotations
+
+import importlib.util
+from pathlib import Path
+
+import pytest
+
+from medlens.config import PROJECT_ROOT
+
+
+@pytest.mark.slow
+def test_load_benchmark_runs(models_dir: Path, tmp_path: Path):
+    spec = importlib.util.spec_from_file_location("medlens_load", PROJECT_ROOT / "benchmarks" / "load.py")
+    load = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(load)
+    out = tmp_path / "load.json"
+    result = load.main(
+        [
+            "--models-dir",
+            str(models_dir),
+            "--task",
+            "melanoma",
+            "--concurrency",
+            "2",
+            "--requests",
+            "6",
+            "--max-seconds",
+            "120",
+            "--json-out",
+            str(out),
+        ]
+    )
+    assert result["requests_ok"] == 6 and result["errors"] == {}
+    assert result["p99_ms"] >= result["p50_ms"] > 0
+    assert result["p50_over_predictor"] > 1  # HTTP round trip costs more than the model alone
+    assert out.exists()
+
+
+def test_load_benchmark_refuses_remote_targets():
+    spec = importlib.util.spec_from_file_location("medlens_load", PROJECT_ROOT / "benchmarks" / "load.py")
+    load = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(load)
+    with pytest.raises(SystemExit, match="only loopback"):
+        load._loopback_only("http://8.8.8.8:8000")
+    load._loopback_only("http://127.0.0.1:8000")
