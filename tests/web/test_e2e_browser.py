@@ -35,6 +35,18 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
+def _with_risk_model(models_dir: Path, tmp: Path) -> Path:
+    """The test image bundles plus the committed COVID-19 risk model (symlinks)."""
+    root = tmp / "models"
+    root.mkdir()
+    for sub in models_dir.iterdir():
+        (root / sub.name).symlink_to(sub, target_is_directory=True)
+    risk = PROJECT_ROOT / "models" / "covid-death"
+    if (risk / "card.json").exists():
+        (root / "covid-death").symlink_to(risk, target_is_directory=True)
+    return root
+
+
 @pytest.fixture(scope="module")
 def server(
     models_dir: Path, tmp_path_factory: pytest.TempPathFactory
@@ -42,8 +54,8 @@ def server(
     if not (Path(CHROMIUM).exists() and Path(CHROMEDRIVER).exists()):
         pytest.skip("headless Chromium not installed (apt-get install -y chromium chromium-driver)")
     bundled = PROJECT_ROOT / "models"
-    models = bundled if (bundled / "melanoma" / "card.json").exists() else models_dir
     tmp = tmp_path_factory.mktemp("e2e")
+    models = bundled if (bundled / "melanoma" / "card.json").exists() else _with_risk_model(models_dir, tmp)
     env = {
         **os.environ,
         "MEDLENS_DATABASE_URL": f"sqlite:///{tmp}/e2e.db",
@@ -278,3 +290,24 @@ def test_admin_dashboard_and_care_pages(server, browser):
     d.get(f"{base}/care?region=강원&lang=ko")
     assert "SAMPLE" in d.page_source and "춘천" in d.page_source
     _shot(d, "09-care-ko")
+
+
+def test_risk_calculator_page(server, browser):
+    """Anonymous visitor, Korean UI: fill the COVID-19 risk form with the keyboard-reachable radios, read the result."""
+    from selenium.webdriver.common.by import By
+
+    base, _ = server
+    d = browser
+    d.get(f"{base}/")
+    d.delete_all_cookies()
+    d.get(f"{base}/risk?lang=ko&large=0")
+    if not d.find_elements(By.ID, "risk-form"):
+        pytest.skip("models/covid-death is not installed")
+    d.find_element(By.ID, "f-AGE").send_keys("72")
+    for element_id in ("f-SEX-male", "f-PNEUMONIA-yes", "f-DIABETES-yes", "f-HIPERTENSION-yes"):
+        d.find_element(By.CSS_SELECTOR, f"label[for='{element_id}']").click()
+    _click_and_wait(d, d.find_element(By.ID, "risk-submit"))
+    assert d.find_element(By.ID, "risk-probability").text.endswith("%")
+    assert d.find_elements(By.CSS_SELECTOR, "#risk-result svg.chart")
+    assert "진단이 아닙니다" in d.page_source and "멕시코" in d.page_source
+    _shot(d, "10-risk-ko")

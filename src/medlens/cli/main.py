@@ -31,7 +31,9 @@ def _version(value: bool) -> None:
 @app.callback()
 def main(
     verbose: bool = typer.Option(False, "--verbose", "-v", help="Debug logging."),
-    version: bool = typer.Option(False, "--version", callback=_version, is_eager=True, help="Print the version."),
+    version: bool = typer.Option(
+        False, "--version", callback=_version, is_eager=True, help="Print the version."
+    ),
 ) -> None:
     logging.basicConfig(
         level=logging.DEBUG if verbose else logging.INFO,
@@ -41,3 +43,7 @@ def main(
 
 for _name in COMMAND_MODULES:
     importlib.import_module(f"medlens.cli.{_name}").register(app)
+
+
+if __name__ == "__main__":
+    app()

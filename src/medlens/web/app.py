@@ -23,6 +23,7 @@ from medlens.web.errors import AppError, localize_params
 from medlens.web.i18n import LANG_COOKIE, LANGUAGES, negotiate, translate
 from medlens.web.rendering import LARGE_COOKIE, render
 from medlens.web.services.care import CareDirectory
+from medlens.web.services.risk import load_risk_model
 from medlens.web.services.storage import ImageStore
 from medlens.web.state import AppState, PredictorLike
 
@@ -67,6 +68,7 @@ def build_state(settings: Settings) -> AppState:
         store=ImageStore(Path(settings.data_dir) / "uploads"),
         care=CareDirectory(settings.clinics_csv, settings.catalog_json),
         predictors=load_predictors(settings.models_dir),
+        risk_model=load_risk_model(settings.models_dir),
     )
 
 
@@ -81,7 +83,10 @@ def _install_handlers(app: FastAPI) -> None:
         message = translate(lang, exc.key, **localize_params(exc.params, lang))
         headers = {"WWW-Authenticate": "Bearer"} if exc.status == 401 else None
         if _wants_json(request):
-            return JSONResponse({"detail": message, "code": exc.key}, status_code=exc.status, headers=headers)
+            body: dict[str, object] = {"detail": message, "code": exc.key}
+            if isinstance(exc.params.get("field"), str):
+                body["field"] = exc.params["field"]
+            return JSONResponse(body, status_code=exc.status, headers=headers)
         return render(request, "error.html", None, status_code=exc.status, message=message)
 
     @app.exception_handler(LoginRequired)

@@ -43,3 +43,49 @@ def bar_chart(
         )
     parts.append("</svg>")
     return Markup("".join(parts))
+
+
+def diverging_bar_chart(
+    items: list[tuple[str, float]],
+    title: str,
+    raises: str,
+    lowers: str,
+    value_fmt: str = "{:+.2f}",
+    width: int = 640,
+) -> Markup:
+    """Horizontal bars left (-) / right (+) of a zero line, one row per (label, signed value).
+
+    Colour is never the only cue: every value is printed with its sign and a "+"/"−" word in <desc>."""
+    row_h, pad, head = 34, 8, 26
+    label_w = int(min(300, max(60, max((_text_px(label) for label, _ in items), default=60) + 16)))
+    height = head + pad * 2 + row_h * max(1, len(items))
+    top = max([abs(v) for _, v in items] + [1e-9])
+    half = (width - label_w - 20) / 2 - 50  # room for the value text on each side
+    zero = label_w + 10 + (width - label_w - 20) / 2
+    parts = [
+        f'<svg class="chart diverging" role="img" aria-label="{escape(title)}" viewBox="0 0 {width} {height}" '
+        f'width="100%" xmlns="http://www.w3.org/2000/svg"><title>{escape(title)}</title>'
+    ]
+    desc = "; ".join(f"{label}: {value_fmt.format(v)} ({raises if v > 0 else lowers})" for label, v in items)
+    parts.append(f"<desc>{escape(desc)}</desc>")
+    parts.append(
+        f'<text x="{zero - 8:.1f}" y="18" text-anchor="end" class="lbl lowers">− {escape(lowers)}</text>'
+        f'<text x="{zero + 8:.1f}" y="18" class="lbl raises">{escape(raises)} +</text>'
+    )
+    for i, (label, value) in enumerate(items):
+        y = head + pad + i * row_h
+        w = max(2.0, half * abs(float(value)) / top)
+        x, cls = (zero, "bar up") if value > 0 else (zero - w, "bar down")
+        tx, anchor = (zero + w + 6, "start") if value > 0 else (zero - w - 6, "end")
+        parts.append(
+            f'<text x="{label_w - 8}" y="{y + 22}" text-anchor="end" class="lbl">{escape(label)}</text>'
+            f'<rect x="{x:.1f}" y="{y + 5}" width="{w:.1f}" height="{row_h - 10}" rx="4" class="{cls}"/>'
+            f'<text x="{tx:.1f}" y="{y + 22}" text-anchor="{anchor}" class="val">'
+            f"{escape(value_fmt.format(value))}</text>"
+        )
+    parts.append(
+        f'<line x1="{zero:.1f}" y1="{head}" x2="{zero:.1f}" y2="{height - 2}" class="axis" stroke="#111" '
+        'stroke-width="2"/>'
+    )
+    parts.append("</svg>")
+    return Markup("".join(parts))

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import Depends, Request
 from sqlalchemy.orm import Session
@@ -41,6 +41,16 @@ def get_predictors(state: StateDep) -> dict[str, PredictorLike]:
 PredictorsDep = Annotated[dict[str, PredictorLike], Depends(get_predictors)]
 
 
+def get_risk_model(state: StateDep) -> Any:
+    """The COVID-19 risk model; 503 when this server has none installed."""
+    if state.risk_model is None:
+        raise AppError(503, "error.risk_unavailable")
+    return state.risk_model
+
+
+RiskModelDep = Annotated[Any, Depends(get_risk_model)]
+
+
 def get_lang(request: Request, state: StateDep) -> str:
     return negotiate(request, state.settings.default_language)
 
@@ -68,6 +78,16 @@ def api_user(request: Request, db: SessionDep, state: StateDep) -> User:
 
 
 CurrentUser = Annotated[User, Depends(api_user)]
+
+
+def api_user_optional(request: Request, db: SessionDep, state: StateDep) -> User | None:
+    """Anonymous (no Authorization header) -> None; a bearer token must still be valid (401 otherwise)."""
+    if not request.headers.get("authorization"):
+        return None
+    return api_user(request, db, state)
+
+
+OptionalApiUser = Annotated[User | None, Depends(api_user_optional)]
 
 
 def page_user_optional(request: Request, db: SessionDep) -> User | None:

@@ -11,7 +11,7 @@ from fastapi.templating import Jinja2Templates
 
 from medlens import __version__
 from medlens.db import User
-from medlens.web.charts import bar_chart
+from medlens.web.charts import bar_chart, diverging_bar_chart
 from medlens.web.errors import AppError
 from medlens.web.i18n import LANGUAGES, negotiate, translate
 from medlens.web.security import csrf_matches, new_csrf_token
@@ -55,6 +55,7 @@ def render(
         "version": __version__,
         "path": request.url.path,
         "bar_chart": bar_chart,
+        "diverging_bar_chart": diverging_bar_chart,
         **ctx,
     }
     return TEMPLATES.TemplateResponse(request, template, context, status_code=status_code)

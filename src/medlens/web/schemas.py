@@ -128,3 +128,57 @@ class AuditOut(BaseModel):
     action: str
     detail: str
     at: datetime
+
+
+class RiskFieldOut(BaseModel):
+    name: str
+    label: str
+    label_ko: str
+    title: str  # label in the requested language
+    type: str  # integer | choice
+    required: bool
+    min: int | None = None
+    max: int | None = None
+    choices: list[str] | None = None
+    choice_titles: dict[str, str] | None = None
+    default: str | None = None
+    hint: str = ""
+
+
+class RiskSchemaOut(BaseModel):
+    model_name: str
+    model_version: str
+    threshold: float
+    operating_point: str
+    fields: list[RiskFieldOut]
+    data_source: str
+    limitations: list[str]
+    disclaimer: str
+
+
+class RiskFactorOut(BaseModel):
+    feature: str
+    label: str
+    value: int | str
+    value_label: str
+    contribution: float = Field(description="contribution to the log-odds; > 0 raises the risk")
+    direction: str  # raises | lowers
+    direction_label: str
+
+
+class RiskOut(BaseModel):
+    probability: float
+    at_risk: bool
+    threshold: float
+    level: str  # high | low
+    level_label: str
+    advice: str
+    operating_point: str
+    top_factors: list[RiskFactorOut]
+    inputs: dict[str, int | str]
+    model_name: str
+    model_version: str
+    data_source: str
+    limitations: list[str]
+    disclaimer: str
+    language: str

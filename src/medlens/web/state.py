@@ -29,3 +29,4 @@ class AppState:
     store: ImageStore
     care: CareDirectory
     predictors: dict[str, PredictorLike] = field(default_factory=dict)  # task name -> predictor
+    risk_model: Any | None = None  # medlens.tabular.RiskModel (COVID-19 death risk) when installed

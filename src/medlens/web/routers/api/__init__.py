@@ -2,8 +2,8 @@
 
 from fastapi import APIRouter
 
-from medlens.web.routers.api import admin, auth, care, cases, clinician
+from medlens.web.routers.api import admin, auth, care, cases, clinician, risk
 
 router = APIRouter()
-for _module in (auth, cases, clinician, admin, care):
+for _module in (auth, cases, clinician, admin, care, risk):
     router.include_router(_module.router)
