@@ -69,6 +69,7 @@ class ModelCard(BaseModel):
     heads: dict[str, list[str]] = Field(default_factory=dict)  # multi-head tasks only
     preprocessing: Preprocessing
     temperature: float = 1.0
+    tta: list[str] = Field(default_factory=list)  # test-time flips averaged over ("hflip", "vflip")
     thresholds: Thresholds = Field(default_factory=Thresholds)
     ood: OODGate | None = None
     metrics: dict[str, Any] = Field(default_factory=dict)  # test metrics, each {value, ci_low, ci_high}
@@ -76,11 +77,17 @@ class ModelCard(BaseModel):
     weights_file: str = "model.onnx"
     weights_sha256: str = ""
     feature_output: str | None = "features"  # name of the ONNX output holding the last feature map
+    cam_file: str | None = None  # npz with the head after global pooling (serving-time Grad-CAM)
+    cam_sha256: str = ""
+    quantization: str | None = None  # e.g. "int8-dynamic" when the weights file is quantized
+    weights_bytes: int | None = None
     params: int | None = None
     macs: int | None = None
     latency_ms: float | None = None  # measured median ONNX Runtime latency, batch 1, this hardware
     latency_hardware: str = ""
+    latency_batch32_ips: float | None = None  # images per second, batch 32, ONNX Runtime
     training_command: str = ""
+    export_command: str = ""  # the `medlens export ...` that wrote this bundle
     medlens_version: str = __version__
     intended_use: str = "Screening aid that helps decide whether to see a clinician. " + DISCLAIMER_EN
     limitations: list[str] = Field(default_factory=list)
@@ -130,6 +137,12 @@ class ModelCard(BaseModel):
             raise CardError(
                 f"{wp}: weights sha256 {digest[:12]}… does not match the card's {self.weights_sha256[:12]}…"
             )
+        if self.cam_file:
+            cp = self.directory / self.cam_file
+            if not cp.exists():
+                raise CardError(f"{cp}: CAM head file named by the card is missing")
+            if self.cam_sha256 and sha256_file(cp) != self.cam_sha256:
+                raise CardError(f"{cp}: CAM head sha256 does not match the card")
 
 
 def sha256_file(path: Path, chunk: int = 1 << 20) -> str:

@@ -1,0 +1,108 @@
+"""medlens CLI: ``predict`` (ONNX model on images) and ``export`` (training run -> bundled model)."""
+
+from __future__ import annotations
+
+import json
+import shlex
+import sys
+from pathlib import Path
+from typing import NoReturn
+
+import typer
+
+
+def _fail(message: str) -> NoReturn:
+    typer.echo(f"error: {message}", err=True)
+    raise typer.Exit(2)
+
+
+def predict(
+    inputs: list[Path] = typer.Argument(..., help="Image files or folders (jpg, jpeg, png, dcm)."),
+    model: Path = typer.Option(..., "--model", "-m", help="Model card (card.json) or its folder."),
+    cam: Path | None = typer.Option(
+        None, "--cam", help="Write the heatmap overlay PNG here (one image) or into this folder (several)."
+    ),
+    as_json: bool = typer.Option(False, "--json", help="Print one JSON array (an object per image)."),
+    lang: str = typer.Option("en", "--lang", help="Language of risk labels and advice: en | ko."),
+    batch_size: int = typer.Option(16, "--batch-size", min=1),
+    tta: bool = typer.Option(
+        True, "--tta/--no-tta", help="Apply the card's test-time flips (its metrics assume them)."
+    ),
+) -> None:
+    """Screen images with a bundled model. Screening aid only, never a diagnosis."""
+    from PIL import Image
+
+    from medlens import DISCLAIMER_EN, DISCLAIMER_KO
+    from medlens.card import CardError
+    from medlens.data.imageio import ImageDecodeError
+    from medlens.serving import Predictor, read_any_image
+    from medlens.serving.images import expand_inputs
+
+    try:
+        predictor = Predictor.from_card(model, tta=tta)
+    except CardError as exc:
+        _fail(str(exc))
+    files = expand_inputs(inputs)
+    if not files:
+        _fail(f"no images found in {', '.join(map(str, inputs))}")
+    results = []
+    for start in range(0, len(files), batch_size):  # decode one batch at a time: folders may be large
+        chunk = files[start : start + batch_size]
+        images = []
+        for f in chunk:
+            try:
+                images.append(read_any_image(f))
+            except (ImageDecodeError, FileNotFoundError) as exc:
+                _fail(str(exc))
+        for f, p in zip(
+            chunk, predictor.predict_batch(images, cam=cam is not None, batch_size=batch_size), strict=True
+        ):
+            row = {"file": str(f), **p.to_dict(lang)}
+            if cam is not None and p.overlay is not None:
+                out = cam if len(files) == 1 and cam.suffix.lower() == ".png" else cam / f"{f.stem}_cam.png"
+                out.parent.mkdir(parents=True, exist_ok=True)
+                Image.fromarray(p.overlay).save(out)
+                row["cam"] = str(out)
+            results.append(row)
+    if as_json:
+        typer.echo(json.dumps(results, ensure_ascii=False, indent=1))
+        return
+    for r in results:
+        risk = f"  risk={r['risk']}" if r["risk"] else ""
+        ood = "  OUT-OF-DISTRIBUTION?" if r["ood"] else ""
+        probs = ", ".join(f"{k}={v:.3f}" for k, v in r["probabilities"].items())
+        typer.echo(
+            f"{r['file']}: {r['label']}{risk}{ood}  [{probs}]" + (f"  cam={r['cam']}" if "cam" in r else "")
+        )
+    typer.echo(DISCLAIMER_KO if lang.startswith("ko") else DISCLAIMER_EN)
+
+
+def export(
+    run_dir: Path = typer.Argument(
+        ..., exists=True, file_okay=False, help="Training run folder (best.pt, config.json, metrics.json)."
+    ),
+    out: Path = typer.Option(..., "--out", "-o", help="Output model folder, e.g. models/melanoma."),
+    name: str | None = typer.Option(None, "--name", help="Model name (default: the output folder's name)."),
+    int8: bool = typer.Option(
+        False, "--int8", help="Also write model.int8.onnx (dynamic quantization) and measure its cost."
+    ),
+    opset: int = typer.Option(17, "--opset"),
+    latency_runs: int = typer.Option(100, "--latency-runs", min=5),
+) -> None:
+    """Turn a training run into a bundled model: model.onnx + cam_head.npz + card.json."""
+    from medlens.models.export import export_run
+
+    command = "medlens " + " ".join(shlex.quote(a) for a in sys.argv[1:])
+    card = export_run(
+        run_dir, out, name=name, int8=int8, opset=opset, latency_runs=latency_runs, command=command
+    )
+    typer.echo(
+        f"wrote {out / 'card.json'} ({card.name}: {card.backbone}, {card.preprocessing.input_size}px, "
+        f"T={card.temperature:.3f}, threshold={card.thresholds.threshold})"
+    )
+
+
+def register(app: typer.Typer) -> None:
+    """Add this module's commands to app."""
+    app.command("predict")(predict)
+    app.command("export")(export)

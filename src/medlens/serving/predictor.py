@@ -1,0 +1,240 @@
+"""Predictor: run a bundled ONNX model exactly as its ModelCard describes (numpy + ONNX Runtime, no torch)."""
+
+from __future__ import annotations
+
+import logging
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from medlens.card import CardError, ModelCard
+from medlens.serving.cam import CamHead, grad_cam, heatmap_to_image, overlay_heatmap
+from medlens.serving.preprocessing import check_image, normalize, resize_for_model
+from medlens.tasks import get_task
+from medlens.tasks.spec import RiskBand, TaskSpec
+
+log = logging.getLogger(__name__)
+
+
+def softmax(logits: np.ndarray, temperature: float = 1.0) -> np.ndarray:
+    """Row-wise softmax of ``logits / temperature``."""
+    z = np.asarray(logits, np.float64) / temperature
+    z = z - z.max(axis=-1, keepdims=True)
+    e = np.exp(z)
+    return e / e.sum(axis=-1, keepdims=True)
+
+
+def energy_score(logits: np.ndarray) -> np.ndarray:
+    """Energy OOD score ``-logsumexp(logits)`` (higher = further from the training data)."""
+    z = np.asarray(logits, np.float64)
+    m = z.max(axis=-1)
+    return -(m + np.log(np.exp(z - m[..., None]).sum(axis=-1)))
+
+
+@dataclass
+class Prediction:
+    """One image's result. Probabilities are calibrated (softmax(logits / T))."""
+
+    label: str
+    probabilities: dict[str, float]
+    risk: RiskBand | None = None
+    target_class: str | None = None
+    target_probability: float | None = None
+    threshold: float | None = None
+    screen_positive: bool | None = None  # target probability >= operating threshold
+    heads: dict[str, dict[str, float]] = field(default_factory=dict)
+    logits: list[float] = field(default_factory=list)
+    energy: float | None = None
+    ood: bool | None = None  # None when the card has no OOD gate
+    heatmap: np.ndarray | None = None  # H x W float 0..1, original image size
+    heatmap_class: str | None = None
+    overlay: np.ndarray | None = None  # H x W x 3 uint8
+    model_ms: float = 0.0
+
+    @property
+    def risk_level(self) -> str | None:
+        return self.risk.level if self.risk else None
+
+    def to_dict(self, lang: str = "en") -> dict[str, Any]:
+        """JSON-ready summary (images are left out; save them separately)."""
+        return {
+            "label": self.label,
+            "probabilities": self.probabilities,
+            "risk": self.risk_level,
+            "risk_label": self.risk.label.get(lang) if self.risk else None,
+            "advice": self.risk.advice.get(lang) if self.risk else None,
+            "target_class": self.target_class,
+            "target_probability": self.target_probability,
+            "threshold": self.threshold,
+            "screen_positive": self.screen_positive,
+            "heads": self.heads,
+            "logits": self.logits,
+            "energy": self.energy,
+            "ood": self.ood,
+            "heatmap_class": self.heatmap_class,
+            "model_ms": round(self.model_ms, 3),
+        }
+
+
+class Predictor:
+    """Runs one ONNX model with its card's preprocessing, calibration, thresholds and OOD gate."""
+
+    def __init__(self, card: ModelCard, session: Any, cam_head: CamHead | None = None) -> None:
+        self.card = card
+        self.session = session
+        self.cam_head = cam_head
+        self.task: TaskSpec | None = _task_or_none(card.task)
+        self.input_name = session.get_inputs()[0].name
+        outputs = [o.name for o in session.get_outputs()]
+        self.logits_name = "logits" if "logits" in outputs else outputs[0]
+        self.features_name = card.feature_output if card.feature_output in outputs else None
+        self.head_slices = _head_slices(card)
+        self.tta: list[str] = []  # test-time flips ("hflip", "vflip"); from_card takes them from the card
+
+    @classmethod
+    def from_card(
+        cls, path: str | Path, threads: int | None = None, verify: bool = True, tta: bool = True
+    ) -> Predictor:
+        """Load ``card.json`` (or its folder, or the model file beside it) and open an ONNX Runtime session.
+
+        ``tta=False`` skips the card's test-time flips (faster; the card's metrics assume them).
+        """
+        import onnxruntime as ort
+
+        path = Path(path)
+        if path.suffix == ".onnx":
+            path = path.parent
+        card = ModelCard.load(path, verify=verify)
+        opts = ort.SessionOptions()
+        if threads:
+            opts.intra_op_num_threads = threads
+        opts.log_severity_level = 3
+        try:
+            session = ort.InferenceSession(str(card.weights_path), opts, providers=["CPUExecutionProvider"])
+        except Exception as exc:
+            raise CardError(f"{card.weights_path}: ONNX Runtime cannot load the model ({exc})") from exc
+        cam_head = CamHead.load(card.directory / card.cam_file) if card.cam_file else None
+        predictor = cls(card, session, cam_head)
+        predictor.tta = list(card.tta) if tta else []
+        return predictor
+
+    # --- inference -----------------------------------------------------------------------------
+    def predict(self, image: np.ndarray, cam: bool = False, cam_class: str | None = None) -> Prediction:
+        """Predict one RGB uint8 image; with ``cam`` also a heatmap and overlay at image size."""
+        return self.predict_batch([image], cam=cam, cam_class=cam_class)[0]
+
+    def predict_batch(
+        self, images: list[np.ndarray], cam: bool = False, cam_class: str | None = None, batch_size: int = 32
+    ) -> list[Prediction]:
+        """Predict many images, running the network on batches of up to ``batch_size``."""
+        results: list[Prediction] = []
+        pp = self.card.preprocessing
+        for start in range(0, len(images), batch_size):
+            chunk = [check_image(im) for im in images[start : start + batch_size]]
+            prepared = [resize_for_model(im, pp) for im in chunk]
+            batch = np.stack([normalize(r, pp) for r, _ in prepared])
+            t0 = time.perf_counter()
+            logits, feats = self.forward(batch, features=cam)
+            ms = (time.perf_counter() - t0) * 1000 / len(chunk)
+            for i, im in enumerate(chunk):
+                pred = self._decode(logits[i], ms)
+                if cam:
+                    self._add_cam(pred, im, None if feats is None else feats[i], prepared[i][1], cam_class)
+                results.append(pred)
+        return results
+
+    def logits_batch(self, images: list[np.ndarray], batch_size: int = 32) -> np.ndarray:
+        """Raw logits (N, n_logits) for many images: the card's preprocessing (+ TTA) and the network."""
+        pp = self.card.preprocessing
+        out = [
+            self.forward(np.stack([normalize(resize_for_model(check_image(im), pp)[0], pp) for im in chunk]))[
+                0
+            ]
+            for chunk in (images[i : i + batch_size] for i in range(0, len(images), batch_size))
+        ]
+        n_logits = sum(len(c) for _, c in self.head_slices.values())
+        return np.concatenate(out) if out else np.zeros((0, n_logits), np.float32)
+
+    def forward(self, batch: np.ndarray, features: bool = False) -> tuple[np.ndarray, np.ndarray | None]:
+        """Network on a preprocessed batch: logits averaged over the TTA views, features of the plain view."""
+        n = len(batch)
+        views = [batch] + [batch[..., ::-1] if op == "hflip" else batch[..., ::-1, :] for op in self.tta]
+        x = np.ascontiguousarray(np.concatenate(views)) if len(views) > 1 else batch
+        wanted = [self.logits_name] + ([self.features_name] if features and self.features_name else [])
+        outs = self.session.run(wanted, {self.input_name: x})
+        logits = outs[0].reshape(len(views), n, -1).mean(axis=0)
+        return logits, (outs[1][:n] if len(outs) > 1 else None)
+
+    # --- helpers -------------------------------------------------------------------------------
+    def _decode(self, logits: np.ndarray, ms: float) -> Prediction:
+        card = self.card
+        heads: dict[str, dict[str, float]] = {}
+        for name, (sl, classes) in self.head_slices.items():
+            p = softmax(logits[sl], card.temperature)
+            heads[name] = {c: float(v) for c, v in zip(classes, p, strict=True)}
+        main_name = next(iter(self.head_slices))
+        main_sl = self.head_slices[main_name][0]
+        probs = heads[main_name]
+        label = max(probs, key=probs.__getitem__)
+        pred = Prediction(label=label, probabilities=probs, logits=[float(v) for v in logits], model_ms=ms)
+        if len(self.head_slices) > 1:
+            pred.heads = heads
+        pred.energy = float(energy_score(logits[main_sl]))
+        if card.ood is not None:
+            if card.ood.method == "energy":
+                pred.ood = pred.energy > card.ood.threshold
+            else:  # max_softmax: low confidence is out of distribution
+                pred.ood = max(probs.values()) < card.ood.threshold
+        target = card.thresholds.target_class or (self.task.target if self.task else None)
+        if target in probs:
+            thr = card.thresholds.threshold if card.thresholds.threshold is not None else 0.5
+            pred.target_class, pred.target_probability, pred.threshold = target, probs[target], thr
+            pred.screen_positive = probs[target] >= thr
+            if self.task is not None:
+                pred.risk = self.task.risk_for(probs[target], thr)
+        return pred
+
+    def _add_cam(
+        self,
+        pred: Prediction,
+        image: np.ndarray,
+        features: np.ndarray | None,
+        crop_box: tuple[int, int, int, int] | None,
+        cam_class: str | None,
+    ) -> None:
+        if features is None or self.cam_head is None:
+            log.warning("%s: no feature output or CAM head; heatmap unavailable", self.card.name)
+            return
+        cls_name = cam_class or pred.target_class or pred.label
+        if cls_name not in pred.probabilities:
+            raise ValueError(f"cam_class {cls_name!r} is not one of {list(pred.probabilities)}")
+        index = self.head_slices[next(iter(self.head_slices))][0].start + list(pred.probabilities).index(
+            cls_name
+        )
+        cam = grad_cam(self.cam_head, features, index)
+        h, w = image.shape[:2]
+        pred.heatmap = heatmap_to_image(cam, h, w, crop_box)
+        pred.heatmap_class = cls_name
+        pred.overlay = overlay_heatmap(image, pred.heatmap)
+
+
+def _task_or_none(name: str) -> TaskSpec | None:
+    try:
+        return get_task(name)
+    except ValueError:
+        log.warning("task %r is not registered; predictions carry no risk band", name)
+        return None
+
+
+def _head_slices(card: ModelCard) -> dict[str, tuple[slice, list[str]]]:
+    """Logit slices per head (multi-head logits are concatenated in the card's head order)."""
+    if not card.heads:
+        return {"label": (slice(0, len(card.classes)), list(card.classes))}
+    out, start = {}, 0
+    for name, classes in card.heads.items():
+        out[name] = (slice(start, start + len(classes)), list(classes))
+        start += len(classes)
+    return out

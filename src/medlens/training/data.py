@@ -1,0 +1,89 @@
+"""Decode and resize once: a uint8 image cache in memory (optionally on disk) + a Dataset over it.
+
+On a 2-core machine re-decoding JPEGs every epoch dominates; the cache holds each split's images
+resized to the training size, ``(N, S, S, 3)`` uint8, and epochs only augment + normalise.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import numpy as np
+import torch
+from torch.utils.data import Dataset
+
+from medlens.data.sample import SampleSet
+from medlens.data.transforms import Transform, resize_square
+
+log = logging.getLogger(__name__)
+
+
+def cache_key(sample_set: SampleSet, indices: Sequence[int], size: int) -> str:
+    """Stable key from the dataset fingerprint, the chosen indices and the size."""
+    h = hashlib.sha256(sample_set.fingerprint().encode())
+    h.update(np.asarray(indices, dtype=np.int64).tobytes())
+    h.update(str(size).encode())
+    return h.hexdigest()[:20]
+
+
+def load_images(
+    sample_set: SampleSet, indices: Sequence[int], size: int, cache_dir: Path | None = None, threads: int = 2
+) -> np.ndarray:
+    """Images ``indices`` resized to ``size`` as uint8 (N, S, S, 3); reuse/write ``cache_dir/<key>.npy``."""
+    path = None
+    if cache_dir is not None:
+        path = Path(cache_dir) / f"{sample_set.name}-{size}-{cache_key(sample_set, indices, size)}.npy"
+        if path.is_file():
+            log.info("image cache hit %s", path)
+            return np.load(path)
+
+    def one(i: int) -> np.ndarray:
+        return resize_square(sample_set.samples[i].load_image(), size)
+
+    with ThreadPoolExecutor(max_workers=max(1, threads)) as pool:
+        images = (
+            np.stack(list(pool.map(one, indices))) if len(indices) else np.zeros((0, size, size, 3), np.uint8)
+        )
+    if path is not None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_name(path.name + ".tmp.npy")
+        np.save(tmp, images)
+        tmp.replace(path)
+    return images
+
+
+class CachedImageDataset(Dataset):
+    """(image tensor, target) pairs from a uint8 cache; ``set_epoch`` reseeds augmentation (resumable)."""
+
+    def __init__(self, images: np.ndarray, targets: np.ndarray, transform: Transform, seed: int = 0) -> None:
+        if len(images) != len(targets):
+            raise ValueError(f"{len(images)} images but {len(targets)} targets")
+        self.images = images
+        self.targets = torch.as_tensor(np.asarray(targets, dtype=np.int64))
+        self.transform = transform
+        self.seed = seed
+
+    def set_epoch(self, epoch: int) -> None:
+        if self.transform.aug is not None:
+            self.transform.aug.set_random_seed(self.seed * 100_003 + epoch)
+
+    def __len__(self) -> int:
+        return len(self.images)
+
+    def __getitem__(self, i: int) -> tuple[torch.Tensor, torch.Tensor]:
+        return torch.from_numpy(self.transform(self.images[i])), self.targets[i]
+
+
+def targets_for(
+    sample_set: SampleSet, indices: Sequence[int], heads: Sequence[str] | None = None
+) -> np.ndarray:
+    """(N,) labels of the main head, or (N, H) for multi-head tasks (missing head label -> -1)."""
+    if heads and len(heads) > 1:
+        return np.array(
+            [[sample_set.samples[i].labels.get(h, -1) for h in heads] for i in indices], dtype=np.int64
+        ).reshape(len(indices), len(heads))
+    return np.array([sample_set.samples[i].label for i in indices], dtype=np.int64)

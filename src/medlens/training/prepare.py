@@ -1,0 +1,79 @@
+"""Dataset, split, leakage audit and image caches for a run (no training logic)."""
+
+from __future__ import annotations
+
+import json
+import logging
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from medlens.data import SampleSet, create_dataset
+from medlens.data.splits import SplitManifest, make_split, random_split
+from medlens.tasks import get_task
+from medlens.training.config import TrainConfig
+from medlens.training.data import load_images, targets_for
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class PreparedData:
+    sample_set: SampleSet
+    manifest: SplitManifest
+    indices: dict[str, list[int]]  # after --max-train-samples
+    images: dict[str, np.ndarray]
+    targets: dict[str, np.ndarray]
+
+
+def _check_classes(config: TrainConfig, sample_set: SampleSet) -> None:
+    spec = get_task(config.task)
+    if list(sample_set.classes) != list(spec.classes):
+        raise ValueError(
+            f"{config.data_root}: dataset classes {sample_set.classes} do not match task "
+            f"{config.task!r} classes {list(spec.classes)}"
+        )
+
+
+def make_manifest(config: TrainConfig, sample_set: SampleSet) -> SplitManifest:
+    if config.split == "grouped":
+        return make_split(sample_set, config.fractions, seed=config.seed)
+    if config.split == "random":
+        return random_split(sample_set, config.fractions, seed=config.seed)
+    raise ValueError(f"unknown split {config.split!r}; valid: grouped, random")
+
+
+def write_audit(sample_set: SampleSet, manifest: SplitManifest, path: Path) -> None:
+    """Leakage audit (group overlap, duplicates) as JSON; records why when the audit is unavailable."""
+    try:
+        from medlens.data.splits import audit_leakage
+
+        report = audit_leakage(sample_set, manifest)
+        payload = report.to_dict() if hasattr(report, "to_dict") else dict(vars(report))
+    except (ImportError, AttributeError) as exc:
+        payload = {"available": False, "reason": f"leakage audit unavailable: {exc}"}
+    path.write_text(json.dumps(payload, indent=1, default=str))
+
+
+def prepare_data(config: TrainConfig, out_dir: Path) -> PreparedData:
+    """Load the dataset, split it (saved as split.json + leakage_audit.json) and cache the images."""
+    sample_set = create_dataset(config.dataset, Path(config.data_root))
+    _check_classes(config, sample_set)
+    manifest = make_manifest(config, sample_set)
+    manifest.save(out_dir / "split.json")
+    if not (out_dir / "leakage_audit.json").is_file():
+        write_audit(sample_set, manifest, out_dir / "leakage_audit.json")
+    indices = {k: list(v) for k, v in manifest.splits.items()}
+    if config.max_train_samples and config.max_train_samples < len(indices["train"]):
+        rng = np.random.default_rng(config.seed)
+        chosen = rng.choice(len(indices["train"]), size=config.max_train_samples, replace=False)
+        indices["train"] = [indices["train"][i] for i in sorted(chosen)]
+    cache = Path(config.cache_dir) if config.cache_dir else None
+    head_names = list(config.heads) if len(config.heads) > 1 else None
+    images, targets = {}, {}
+    for split, idx in indices.items():
+        images[split] = load_images(sample_set, idx, config.input_size, cache)
+        targets[split] = targets_for(sample_set, idx, head_names)
+        log.info("%s: %d images cached at %d px", split, len(idx), config.input_size)
+    return PreparedData(sample_set, manifest, indices, images, targets)

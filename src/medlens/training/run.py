@@ -1,0 +1,203 @@
+"""``run_training``: config -> run folder (split, checkpoints, logits, metrics, plots, report)."""
+
+from __future__ import annotations
+
+import logging
+import os
+import time
+from pathlib import Path
+
+import numpy as np
+import torch
+from torch.utils.data import DataLoader
+
+from medlens.data.transforms import create_transform
+from medlens.models import backbone_norm, create_classifier, load_checkpoint
+from medlens.tasks import get_task
+from medlens.training.config import TrainConfig
+from medlens.training.criteria import create_criterion
+from medlens.training.data import CachedImageDataset
+from medlens.training.fit import fit
+from medlens.training.loop import predict
+from medlens.training.optim import create_optimizer, create_scheduler
+from medlens.training.prepare import prepare_data
+from medlens.training.results import write_results
+from medlens.training.sampling import balanced_sampler
+
+log = logging.getLogger(__name__)
+
+
+def default_threads() -> int:
+    """All available cores, but 1 when the machine is already busy (load >= cores).
+
+    Measured on the shared 2-core box under load ~8: Lite0 at 64 px trains at 57 img/s with one
+    thread and 5 img/s with two (OpenMP threads wait on each other when the cores are oversubscribed).
+    """
+    try:
+        cores = max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # not Linux
+        cores = max(1, os.cpu_count() or 1)
+    try:
+        busy = os.getloadavg()[0] >= cores
+    except OSError:
+        busy = False
+    return 1 if busy and cores <= 4 else cores
+
+
+def resolve_config(config: TrainConfig) -> TrainConfig:
+    """Fill in task classes/heads, normalisation and defaults."""
+    spec = get_task(config.task)
+    config.classes = list(spec.classes)
+    config.heads = {h.name: len(h.classes) for h in spec.heads} if spec.multi_head else {}
+    config.num_classes = len(spec.classes)
+    if not config.mean:
+        mean, std = backbone_norm(config.backbone)
+        config.mean, config.std = tuple(mean), tuple(std)
+    config.grayscale = spec.modality == "chest-xray"
+    if config.target_recall is None:
+        config.target_recall = spec.target_recall
+    return config
+
+
+def make_loaders(config: TrainConfig, data, generator: torch.Generator) -> dict[str, DataLoader]:
+    loaders = {}
+    for split in ("train", "val", "test"):
+        train = split == "train"
+        tf = create_transform(
+            config.preset, config.input_size, config.mean, config.std, train=train, seed=config.seed
+        )
+        ds = CachedImageDataset(data.images[split], data.targets[split], tf, seed=config.seed)
+        sampler = None
+        if train and config.sampler == "weighted":
+            sampler = balanced_sampler(data.targets[split], generator)
+        loaders[split] = DataLoader(
+            ds,
+            batch_size=config.batch_size if train else config.batch_size * 2,
+            shuffle=train and sampler is None,
+            sampler=sampler,
+            generator=generator if train else None,
+            num_workers=config.num_workers,
+            drop_last=train and len(ds) > config.batch_size,
+            persistent_workers=False,
+        )
+    return loaders
+
+
+def run_training(config: TrainConfig, resume: bool = False) -> Path:
+    """Train, select on validation, evaluate the best checkpoint on test, write the run folder."""
+    t_start = time.perf_counter()
+    config = resolve_config(config)
+    out = Path(config.out)
+    out.mkdir(parents=True, exist_ok=True)
+    config.save(out / "config.json")
+    torch.set_num_threads(config.threads or default_threads())
+    device = torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    generator = torch.Generator().manual_seed(config.seed)
+
+    data = prepare_data(config, out)
+    loaders = make_loaders(config, data, generator)
+    model = create_classifier(
+        config.backbone,
+        config.num_classes,
+        pretrained=config.pretrained or False,
+        drop_rate=config.drop_rate,
+        heads=config.heads or None,
+    ).to(device)
+    if config.channels_last:
+        model = model.to(memory_format=torch.channels_last)
+    criterion = create_criterion(
+        config.loss,
+        config.num_classes,
+        train_labels=data.targets["train"] if not config.heads else None,
+        class_weighted=config.class_weighted,
+        head_sizes=config.heads or None,
+        **({"gamma": config.focal_gamma} if config.loss == "focal" else {}),
+    ).to(device)
+    optimizer = create_optimizer(model, config.optimizer, config.lr, config.weight_decay)
+    scheduler = create_scheduler(
+        optimizer,
+        config.scheduler,
+        config.epochs,
+        len(loaders["train"]),
+        config.warmup_epochs,
+        config.step_size,
+    )
+    result = fit(
+        model,
+        loaders["train"],
+        loaders["val"],
+        criterion,
+        optimizer,
+        scheduler,
+        config.epochs,
+        out,
+        config.to_dict(),
+        generator,
+        device,
+        monitor=config.monitor,
+        patience=config.patience,
+        lp_epochs=config.lp_epochs,
+        resume=resume,
+        channels_last=config.channels_last,
+        progress=config.progress,
+        head_sizes=config.heads or None,
+    )
+    train_time = float(sum(r["epoch_time_s"] for r in result.history))
+    evaluate_run(
+        out,
+        config=config,
+        loaders=loaders,
+        device=device,
+        started=t_start,
+        extra={
+            "train_time_s": train_time,
+            "best_epoch": result.best_epoch + 1,
+            "epochs_run": len(result.history),
+            "stopped_early": result.stopped_early,
+            "resumed_from_epoch": (None if result.resumed_from is None else result.resumed_from + 1),
+            "n_train": len(data.indices["train"]),
+            "n_val": len(data.indices["val"]),
+            "n_test": len(data.indices["test"]),
+            "dataset_fingerprint": data.sample_set.fingerprint(),
+            "split_fingerprint": data.manifest.fingerprint,
+            "split_method": data.manifest.method,
+        },
+    )
+    return out
+
+
+def evaluate_run(
+    run_dir: Path,
+    config: TrainConfig | None = None,
+    loaders: dict[str, DataLoader] | None = None,
+    device: torch.device | None = None,
+    tta: list[str] | None = None,
+    extra: dict | None = None,
+    started: float | None = None,
+) -> dict:
+    """Reload ``best.pt``, predict val and test (with TTA), write logits, metrics, plots and report."""
+    t0 = time.perf_counter()
+    run_dir = Path(run_dir)
+    if config is None:
+        config = TrainConfig.load(run_dir / "config.json")
+    device = device or torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    if loaders is None:
+        torch.set_num_threads(config.threads or default_threads())
+        data = prepare_data(config, run_dir)
+        loaders = make_loaders(config, data, torch.Generator().manual_seed(config.seed))
+    model, _ = load_checkpoint(run_dir / "best.pt")
+    model = model.to(device)
+    if config.channels_last:
+        model = model.to(memory_format=torch.channels_last)
+    tta = config.tta if tta is None else tta
+    out = {}
+    for split in ("val", "test"):
+        logits, labels = predict(model, loaders[split], device, tta=tta, channels_last=config.channels_last)
+        np.save(run_dir / f"{split}_logits.npy", logits)
+        np.save(run_dir / f"{split}_labels.npy", labels)
+        out[split] = (logits, labels)
+    extra = dict(extra or {})
+    extra["eval_time_s"] = time.perf_counter() - t0
+    if started is not None:  # whole command: data, training and evaluation (plots/report excluded)
+        extra["process_wall_time_s"] = time.perf_counter() - started
+    return write_results(run_dir, config, out["val"], out["test"], tta=tta, extra=extra)

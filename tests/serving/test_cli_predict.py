@@ -1,0 +1,91 @@
+"""``medlens predict`` on real images."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+from PIL import Image
+from typer.testing import CliRunner
+
+from medlens.cli.main import app
+
+runner = CliRunner()
+
+
+def test_predict_json_on_folder_and_file(
+    melanoma_bundle: Path, melanoma_images: list[Path], tmp_path: Path
+) -> None:
+    folder = tmp_path / "imgs"
+    folder.mkdir()
+    for p in melanoma_images[:2]:
+        shutil.copy(p, folder / p.name)
+    result = runner.invoke(
+        app, ["predict", str(folder), str(melanoma_images[3]), "--model", str(melanoma_bundle), "--json"]
+    )
+    assert result.exit_code == 0, result.output
+    rows = json.loads(result.stdout)
+    assert len(rows) == 3
+    for row in rows:
+        assert {"file", "label", "probabilities", "risk"} <= set(row)
+        assert abs(sum(row["probabilities"].values()) - 1) < 1e-6
+
+
+def test_predict_writes_cam_png(melanoma_bundle: Path, melanoma_images: list[Path], tmp_path: Path) -> None:
+    out = tmp_path / "cam.png"
+    result = runner.invoke(
+        app, ["predict", str(melanoma_images[0]), "--model", str(melanoma_bundle), "--cam", str(out)]
+    )
+    assert result.exit_code == 0, result.output
+    with Image.open(out) as im:
+        assert im.mode == "RGB" and im.size == (300, 300)
+    assert "screening aid" in result.stdout
+
+
+def test_bad_file_names_the_file(melanoma_bundle: Path, tmp_path: Path) -> None:
+    bad = tmp_path / "broken.jpg"
+    bad.write_bytes(b"not a jpeg")
+    result = runner.invoke(app, ["predict", str(bad), "--model", str(melanoma_bundle), "--json"])
+    assert result.exit_code != 0
+    assert "broken.jpg" in result.output
+
+
+def test_missing_card_is_a_clear_error(tmp_path: Path) -> None:
+    result = runner.invoke(app, ["predict", str(tmp_path), "--model", str(tmp_path / "nope")])
+    assert result.exit_code != 0
+    assert "no such model card" in result.output
+
+
+def _write_dicom(path: Path, pixels) -> None:
+    import pydicom
+    from pydicom.dataset import FileMetaDataset
+    from pydicom.uid import ExplicitVRLittleEndian, generate_uid
+
+    meta = FileMetaDataset()
+    meta.TransferSyntaxUID = ExplicitVRLittleEndian
+    meta.MediaStorageSOPClassUID = "1.2.840.10008.5.1.4.1.1.1"  # CR image storage
+    meta.MediaStorageSOPInstanceUID = generate_uid()
+    ds = pydicom.Dataset()
+    ds.file_meta = meta
+    ds.SOPClassUID, ds.SOPInstanceUID = meta.MediaStorageSOPClassUID, meta.MediaStorageSOPInstanceUID
+    ds.Modality, ds.PatientID = "CR", "TEST"
+    ds.Rows, ds.Columns = pixels.shape
+    ds.SamplesPerPixel, ds.PhotometricInterpretation = 1, "MONOCHROME2"
+    ds.BitsAllocated, ds.BitsStored, ds.HighBit, ds.PixelRepresentation = 16, 12, 11, 0
+    ds.PixelData = pixels.astype("uint16").tobytes()
+    ds.save_as(path, enforce_file_format=True)
+
+
+def test_predict_reads_dicom_in_folder(melanoma_bundle: Path, shared_data: Path, tmp_path: Path) -> None:
+    import numpy as np
+
+    pytest.importorskip("medlens.data.dicom")
+    with np.load(shared_data / "pneumoniamnist" / "pneumoniamnist.npz") as z:
+        xray = z["test_images"][0].astype("uint16") * 16  # real X-ray, 12-bit range
+    _write_dicom(tmp_path / "chest.dcm", xray)
+    result = runner.invoke(app, ["predict", str(tmp_path), "--model", str(melanoma_bundle), "--json"])
+    assert result.exit_code == 0, result.output
+    rows = json.loads(result.stdout)
+    assert [Path(r["file"]).name for r in rows] == ["chest.dcm"]

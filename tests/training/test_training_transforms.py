@@ -1,0 +1,45 @@
+"""Augmentation presets: every preset yields normalised (3, S, S) float32; eval is deterministic."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from medlens.data.transforms import PRESETS, create_transform, list_presets
+
+
+@pytest.mark.parametrize("preset", list_presets())
+def test_preset_shapes(preset: str, rng: np.random.Generator) -> None:
+    image = rng.integers(0, 256, (48, 40, 3), dtype=np.uint8)  # not square, not input size
+    tf = create_transform(preset, 32, (0.5, 0.5, 0.5), (0.5, 0.5, 0.5), train=True, seed=0)
+    x = tf(image)
+    assert x.shape == (3, 32, 32) and x.dtype == np.float32
+    assert x.min() >= -1.0 - 1e-6 and x.max() <= 1.0 + 1e-6
+
+
+def test_combinations_documented() -> None:
+    assert PRESETS.get("C4") == ("F1", "F2", "F3")
+    assert PRESETS.get("C8") == ("F1", "F2", "F3", "F4", "F5")
+    assert PRESETS.get("none") == ()
+
+
+def test_eval_transform_is_plain_normalisation(rng: np.random.Generator) -> None:
+    image = rng.integers(0, 256, (32, 32, 3), dtype=np.uint8)
+    tf = create_transform("C8", 32, (0.485, 0.456, 0.406), (0.229, 0.224, 0.225), train=False)
+    expect = ((image / 255.0 - [0.485, 0.456, 0.406]) / [0.229, 0.224, 0.225]).transpose(2, 0, 1)
+    np.testing.assert_allclose(tf(image), expect, atol=1e-5)
+
+
+def test_train_augmentation_changes_image_and_is_seeded(rng: np.random.Generator) -> None:
+    image = rng.integers(0, 256, (32, 32, 3), dtype=np.uint8)
+    a = create_transform("C4", 32, (0.5,) * 3, (0.5,) * 3, train=True, seed=1)
+    b = create_transform("C4", 32, (0.5,) * 3, (0.5,) * 3, train=True, seed=1)
+    xa = [a(image) for _ in range(4)]
+    xb = [b(image) for _ in range(4)]
+    assert all(np.array_equal(p, q) for p, q in zip(xa, xb, strict=True))
+    assert not all(np.array_equal(xa[0], x) for x in xa[1:])
+
+
+def test_unknown_preset() -> None:
+    with pytest.raises(ValueError, match="C8"):
+        create_transform("Z9", 32, (0.5,) * 3, (0.5,) * 3, train=True)
