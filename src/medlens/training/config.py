@@ -36,7 +36,7 @@ class TrainConfig:
     monitor: str = "auroc"
     tta: list[str] = field(default_factory=list)
     seed: int = 0
-    split: str = "grouped"  # "grouped" (uses official splits when present) | "random"
+    split: str = "grouped"  # "grouped" (official splits when present) | "grouped-dedup" | "random"
     fractions: tuple[float, float, float] = (0.7, 0.15, 0.15)
     max_train_samples: int | None = None
     num_workers: int = 0

@@ -10,6 +10,7 @@ from pathlib import Path
 import numpy as np
 
 from medlens.data import SampleSet, create_dataset
+from medlens.data.dupgroups import group_duplicates
 from medlens.data.splits import SplitManifest, make_split, random_split
 from medlens.tasks import get_task
 from medlens.training.config import TrainConfig
@@ -39,9 +40,13 @@ def _check_classes(config: TrainConfig, sample_set: SampleSet) -> None:
 def make_manifest(config: TrainConfig, sample_set: SampleSet) -> SplitManifest:
     if config.split == "grouped":
         return make_split(sample_set, config.fractions, seed=config.seed)
+    if config.split == "grouped-dedup":
+        # datasets without patient ids hold copies of the same photo: merge exact and near
+        # duplicates into one group first so that no copy straddles train and test
+        return make_split(group_duplicates(sample_set), config.fractions, seed=config.seed)
     if config.split == "random":
         return random_split(sample_set, config.fractions, seed=config.seed)
-    raise ValueError(f"unknown split {config.split!r}; valid: grouped, random")
+    raise ValueError(f"unknown split {config.split!r}; valid: grouped, grouped-dedup, random")
 
 
 def write_audit(sample_set: SampleSet, manifest: SplitManifest, path: Path) -> None:
