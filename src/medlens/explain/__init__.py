@@ -21,6 +21,7 @@ _LAZY = {
     "deletion_auc": "medlens.explain.faithfulness",
     "deletion_curve": "medlens.explain.faithfulness",
     "insertion_auc": "medlens.explain.faithfulness",
+    "insertion_curve": "medlens.explain.faithfulness",
     "heatmap_overlay": "medlens.explain.overlay",
 }
 

@@ -71,6 +71,17 @@ def deletion_auc(
     return float(np.trapezoid(y, x))
 
 
+def insertion_curve(
+    predict_fn: PredictFn,
+    image: np.ndarray,
+    heatmap: np.ndarray,
+    steps: int = 20,
+    baseline: float | np.ndarray = 0.0,
+) -> tuple[np.ndarray, np.ndarray]:
+    """(fraction revealed, score) for ``steps + 1`` points, starting from ``baseline``."""
+    return _curve(predict_fn, image, heatmap, steps, baseline, insert=True)
+
+
 def insertion_auc(
     predict_fn: PredictFn,
     image: np.ndarray,
@@ -79,5 +90,5 @@ def insertion_auc(
     baseline: float | np.ndarray = 0.0,
 ) -> float:
     """Area under the insertion curve (higher = more faithful heatmap)."""
-    x, y = _curve(predict_fn, image, heatmap, steps, baseline, insert=True)
+    x, y = insertion_curve(predict_fn, image, heatmap, steps, baseline)
     return float(np.trapezoid(y, x))
