@@ -2,11 +2,19 @@ import pytest
 
 from medlens.tasks import TASKS, get_task, list_tasks
 
-EXPECTED = {"skin-lesion", "skin-lesion-5", "melanoma", "scalp", "chest-xray", "chest-xray-covid", "herpes-zoster"}
+EXPECTED = {
+    "skin-lesion",
+    "skin-lesion-5",
+    "melanoma",
+    "scalp",
+    "chest-xray",
+    "chest-xray-covid",
+    "herpes-zoster",
+}
 
 
 def test_all_seed_tasks_registered():
-    assert EXPECTED <= set(list_tasks())
+    assert set(list_tasks()) >= EXPECTED
 
 
 @pytest.mark.parametrize("name", sorted(EXPECTED))
@@ -43,7 +51,7 @@ def test_risk_for_uses_operating_threshold():
 
 
 def test_unknown_task_error_lists_valid():
-    with pytest.raises(ValueError, match="valid names: .*melanoma"):
+    with pytest.raises(ValueError, match=r"valid names: .*melanoma"):
         get_task("melanomaa")
 
 

@@ -41,7 +41,10 @@ def train(
     tta: bool = typer.Option(False, help="Horizontal-flip TTA at evaluation."),
     tta_vflip: bool = typer.Option(False, help="Also vertical-flip TTA."),
     seed: int = typer.Option(0),
-    split: str = typer.Option("grouped", help="grouped (official splits when present) | grouped-dedup (also joins duplicate photos) | random (leaky)"),
+    split: str = typer.Option(
+        "grouped",
+        help="grouped (official splits when present) | grouped-dedup (also joins duplicate photos) | random (leaky)",
+    ),
     max_train_samples: int | None = typer.Option(None, help="Subsample train for quick runs."),
     num_workers: int = typer.Option(0),
     threads: int | None = typer.Option(None, help="torch threads (default: available cores)."),
