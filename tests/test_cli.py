@@ -11,7 +11,19 @@ from medlens.cli.main import app
 def test_help_lists_every_command():
     result = CliRunner().invoke(app, ["--help"])
     assert result.exit_code == 0, result.output
-    for command in ("tasks", "data", "train", "evaluate", "predict", "export", "serve", "tabular", "explain", "abcd", "quality"):
+    for command in (
+        "tasks",
+        "data",
+        "train",
+        "evaluate",
+        "predict",
+        "export",
+        "serve",
+        "tabular",
+        "explain",
+        "abcd",
+        "quality",
+    ):
         assert command in result.output, f"{command!r} missing from medlens --help"
 
 

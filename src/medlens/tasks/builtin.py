@@ -56,7 +56,9 @@ register_task(
     TaskSpec(
         name="skin-lesion",
         title=T("Skin lesion (7 classes, HAM10000)", "피부 병변 (7종, HAM10000)"),
-        heads=(Head("label", ("akiec", "bcc", "bkl", "df", "mel", "nv", "vasc"), T("Lesion type", "병변 종류")),),
+        heads=(
+            Head("label", ("akiec", "bcc", "bkl", "df", "mel", "nv", "vasc"), T("Lesion type", "병변 종류")),
+        ),
         target="mel",
         modality="dermoscopy",
         input_size=224,
@@ -147,7 +149,9 @@ register_task(
         target="pneumonia",
         modality="chest-xray",
         input_size=64,
-        risk_bands=_bands(T("No sign of pneumonia was found by the model.", "모델이 폐렴 징후를 찾지 못했습니다.")),
+        risk_bands=_bands(
+            T("No sign of pneumonia was found by the model.", "모델이 폐렴 징후를 찾지 못했습니다.")
+        ),
         class_text={"normal": T("Normal", "정상"), "pneumonia": T("Pneumonia", "폐렴")},
         photo_guide=XRAY_GUIDE,
     )
@@ -161,7 +165,12 @@ register_task(
         target="covid19",
         modality="chest-xray",
         input_size=224,
-        risk_bands=_bands(T("No sign of COVID-19 pneumonia was found by the model.", "모델이 코로나19 폐렴 징후를 찾지 못했습니다.")),
+        risk_bands=_bands(
+            T(
+                "No sign of COVID-19 pneumonia was found by the model.",
+                "모델이 코로나19 폐렴 징후를 찾지 못했습니다.",
+            )
+        ),
         class_text={
             "normal": T("Normal", "정상"),
             "pneumonia": T("Pneumonia (other)", "폐렴(기타)"),
