@@ -106,3 +106,42 @@ def register(app: typer.Typer) -> None:
     """Add this module's commands to app."""
     app.command("predict")(predict)
     app.command("export")(export)
+    app.command("check")(check)
+
+
+def check(
+    model: Path = typer.Option(..., "--model", "-m", help="Model card (card.json) or its folder."),
+    dataset: str = typer.Option(..., "--dataset", help="Dataset adapter (see `medlens data list`)."),
+    data_root: Path = typer.Option(..., "--data-root", help="Where the labelled images are."),
+    batch_size: int = typer.Option(32, "--batch-size", min=1),
+    out: Path | None = typer.Option(None, "--out", help="Write the result as JSON here."),
+) -> None:
+    """Measure a bundled model on a labelled dataset exactly as served (an independent check)."""
+    from medlens.card import CardError
+    from medlens.data import DatasetFormatError, create_dataset
+    from medlens.serving import Predictor
+    from medlens.serving.check import check_bundle
+
+    try:
+        predictor = Predictor.from_card(model)
+        sample_set = create_dataset(dataset, data_root)
+        result = check_bundle(
+            predictor,
+            sample_set,
+            batch_size=batch_size,
+            progress=lambda done, n: typer.echo(f"\r{done}/{n} images", nl=False, err=True),
+        )
+    except (CardError, DatasetFormatError, ValueError, FileNotFoundError) as exc:
+        _fail(str(exc))
+    typer.echo("", err=True)
+    typer.echo(f"{result.model} on {result.dataset} ({result.n} images), 95% bootstrap CI:")
+    for name, m in result.metrics.items():
+        typer.echo(f"  {name:26s} {m['value']:.4f} [{m['ci_low']:.4f}, {m['ci_high']:.4f}]")
+    if result.operating_point:
+        op = result.operating_point
+        typer.echo(
+            f"  at the card's threshold {op['threshold']:.3f}: recall {op['recall']:.4f}, "
+            f"precision {op['precision']:.4f}, specificity {op['specificity']:.4f}"
+        )
+    if out is not None:
+        out.write_text(json.dumps(result.to_dict(), indent=1))
