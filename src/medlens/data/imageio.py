@@ -21,8 +21,8 @@ def read_image_rgb(path: Path, max_pixels: int = 40_000_000) -> np.ndarray:
         with Image.open(path) as im:
             if im.width * im.height > max_pixels:
                 raise ImageDecodeError(f"{path}: image too large ({im.width}x{im.height} pixels)")
-            im = ImageOps.exif_transpose(im)
-            return np.asarray(im.convert("RGB"), dtype=np.uint8).copy()
+            upright = ImageOps.exif_transpose(im)
+            return np.asarray(upright.convert("RGB"), dtype=np.uint8).copy()
     except ImageDecodeError:
         raise
     except FileNotFoundError:

@@ -8,6 +8,8 @@ import tempfile
 import zipfile
 from typing import IO
 
+from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import StreamingResponse
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -63,3 +65,16 @@ def export_confirmed(db: Session, store: ImageStore, admin: User, task: str) -> 
     db.commit()
     out.seek(0)
     return out, len(written)
+
+
+async def export_download(db: Session, store: ImageStore, admin: User, task: str) -> StreamingResponse:
+    """:func:`export_confirmed` run in a worker thread, as a zip download (``X-Medlens-Images``: image count)."""
+    fileobj, n = await run_in_threadpool(export_confirmed, db, store, admin, task)
+    return StreamingResponse(
+        fileobj,
+        media_type="application/zip",
+        headers={
+            "Content-Disposition": f'attachment; filename="medlens-{task}-confirmed.zip"',
+            "X-Medlens-Images": str(n),
+        },
+    )

@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Query
-from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import StreamingResponse
 
 from medlens.web.deps import CurrentUser, SessionDep, StateDep
@@ -56,12 +55,4 @@ def audit_log(
 @router.get("/export")
 async def export_dataset(task: str, user: CurrentUser, db: SessionDep, state: StateDep) -> StreamingResponse:
     """Zip of clinician-confirmed images, one folder per class, plus labels.csv."""
-    fileobj, n = await run_in_threadpool(export.export_confirmed, db, state.store, user, task)
-    return StreamingResponse(
-        fileobj,
-        media_type="application/zip",
-        headers={
-            "Content-Disposition": f'attachment; filename="medlens-{task}-confirmed.zip"',
-            "X-Medlens-Images": str(n),
-        },
-    )
+    return await export.export_download(db, state.store, user, task)

@@ -11,9 +11,8 @@ from fastapi.responses import Response
 from medlens.tasks import get_task
 from medlens.web.deps import CurrentUser, LangDep, PredictorsDep, SessionDep, StateDep
 from medlens.web.presenters import case_summary
-from medlens.web.routers.uploads import read_limited
 from medlens.web.schemas import CaseOut, TaskOut
-from medlens.web.services import cases, media
+from medlens.web.services import cases, media, uploads
 
 router = APIRouter(tags=["cases"])
 
@@ -64,20 +63,8 @@ async def create_case(
     symptom_onset: Annotated[str, Form()] = "unknown",
 ) -> CaseOut:
     """Upload an image and get the screening result (stored as a new case)."""
-    data = await read_limited(file, state.settings.max_upload_bytes)
     inp = cases.CaseInput(task, sex, age_group, body_site, symptom_onset)
-    row = await run_in_threadpool(
-        cases.create_case,
-        db,
-        state.store,
-        state.predictors,
-        user,
-        inp,
-        data,
-        file.filename,
-        file.content_type,
-        state.settings.max_image_pixels,
-    )
+    row = await uploads.create_case_from_upload(db, state, user, inp, file)
     return case_out(row, lang)
 
 

@@ -5,8 +5,7 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Form, Request
-from fastapi.concurrency import run_in_threadpool
-from fastapi.responses import RedirectResponse, Response, StreamingResponse
+from fastapi.responses import RedirectResponse, Response
 
 from medlens.tasks import list_tasks
 from medlens.web.charts import bar_chart
@@ -84,12 +83,4 @@ def audit_page(request: Request, user: PageUser, db: SessionDep) -> Response:
 
 @router.get("/export")
 async def export_zip(task: str, user: PageUser, db: SessionDep, state: StateDep) -> Response:
-    fileobj, n = await run_in_threadpool(export.export_confirmed, db, state.store, user, task)
-    return StreamingResponse(
-        fileobj,
-        media_type="application/zip",
-        headers={
-            "Content-Disposition": f'attachment; filename="medlens-{task}-confirmed.zip"',
-            "X-Medlens-Images": str(n),
-        },
-    )
+    return await export.export_download(db, state.store, user, task)

@@ -13,8 +13,7 @@ from medlens.web.deps import PageUser, PredictorsDep, SessionDep, StateDep
 from medlens.web.errors import AppError
 from medlens.web.presenters import case_summary
 from medlens.web.rendering import check_csrf, page_lang, render
-from medlens.web.routers.uploads import read_limited
-from medlens.web.services import cases, media
+from medlens.web.services import cases, media, uploads
 
 router = APIRouter()
 
@@ -74,20 +73,8 @@ async def screen_submit(
     csrf_token: Annotated[str, Form()] = "",
 ) -> Response:
     check_csrf(request, csrf_token)
-    data = await read_limited(file, state.settings.max_upload_bytes)
     inp = cases.CaseInput(task, sex, age_group, body_site, symptom_onset)
-    row = await run_in_threadpool(
-        cases.create_case,
-        db,
-        state.store,
-        state.predictors,
-        user,
-        inp,
-        data,
-        file.filename,
-        file.content_type,
-        state.settings.max_image_pixels,
-    )
+    row = await uploads.create_case_from_upload(db, state, user, inp, file)
     return RedirectResponse(f"/cases/{row.id}", status_code=303)
 
 

@@ -1,0 +1,48 @@
+"""Upload → stored case: read the photo under a byte limit, then create the case off the event loop.
+
+The one path both the API (``POST /api/v1/cases``) and the patient page (``POST /screen/{task}``) take.
+"""
+
+from __future__ import annotations
+
+from fastapi import UploadFile
+from fastapi.concurrency import run_in_threadpool
+from sqlalchemy.orm import Session
+
+from medlens.db import Case, User
+from medlens.web.errors import AppError
+from medlens.web.services import cases
+from medlens.web.state import AppState
+
+CHUNK = 1 << 20
+
+
+async def read_limited(upload: UploadFile, max_bytes: int) -> bytes:
+    """The upload's bytes; more than ``max_bytes`` -> 413 (the request size is also checked before parsing)."""
+    chunks: list[bytes] = []
+    total = 0
+    while chunk := await upload.read(CHUNK):
+        total += len(chunk)
+        if total > max_bytes:
+            raise AppError(413, "error.too_large", mb=max_bytes // (1024 * 1024))
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+async def create_case_from_upload(
+    db: Session, state: AppState, user: User, inp: cases.CaseInput, upload: UploadFile
+) -> Case:
+    """Read ``upload`` (size-limited) and run :func:`cases.create_case` in a worker thread."""
+    data = await read_limited(upload, state.settings.max_upload_bytes)
+    return await run_in_threadpool(
+        cases.create_case,
+        db,
+        state.store,
+        state.predictors,
+        user,
+        inp,
+        data,
+        upload.filename,
+        upload.content_type,
+        state.settings.max_image_pixels,
+    )
