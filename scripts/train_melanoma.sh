@@ -5,7 +5,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 DATA="${MEDLENS_DATA_ROOT:-../shared/data}"
-OUT="${1:-runs/melanoma-melanoma_10000}"
+OUT="${1:-runs/melanoma-v2}"
 mkdir -p "$OUT"
 nice -n 5 .venv/bin/medlens train --task melanoma --dataset imagefolder \
   --data-root "$DATA/melanoma_10000/train" --out "$OUT" --split grouped-dedup \
