@@ -105,6 +105,7 @@ def test_patient_pages(client, make_account, lang):
     check_page(page.text)
     assert "<svg" in page.text and 'role="img"' in page.text  # probability chart, server-rendered
     assert ("not a diagnosis" if lang == "en" else "진단이 아닙니다") in page.text
+    assert ("Photo quality check passed" if lang == "en" else "사진 품질 확인 통과") in page.text
     assert 'id="send-to-clinician"' in page.text and 'id="download-pdf"' in page.text
     cid = int(r.headers["location"].rsplit("/", 1)[1])
     r = client.post(f"/cases/{cid}/submit", data={"csrf_token": csrf_of(page.text)}, follow_redirects=False)
