@@ -11,6 +11,7 @@ from typing import Any
 import numpy as np
 
 from medlens.card import CardError, ModelCard
+from medlens.quality.ood import energy_score
 from medlens.serving.cam import CamHead, grad_cam, heatmap_to_image, overlay_heatmap
 from medlens.serving.preprocessing import check_image, normalize, resize_for_model
 from medlens.tasks import get_task
@@ -25,13 +26,6 @@ def softmax(logits: np.ndarray, temperature: float = 1.0) -> np.ndarray:
     z = z - z.max(axis=-1, keepdims=True)
     e = np.exp(z)
     return e / e.sum(axis=-1, keepdims=True)
-
-
-def energy_score(logits: np.ndarray) -> np.ndarray:
-    """Energy OOD score ``-logsumexp(logits)`` (higher = further from the training data)."""
-    z = np.asarray(logits, np.float64)
-    m = z.max(axis=-1)
-    return -(m + np.log(np.exp(z - m[..., None]).sum(axis=-1)))
 
 
 @dataclass
