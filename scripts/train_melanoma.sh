@@ -7,7 +7,7 @@ cd "$(dirname "$0")/.."
 DATA="${MEDLENS_DATA_ROOT:-../shared/data}"
 OUT="${1:-runs/melanoma-v2}"
 mkdir -p "$OUT"
-nice -n 5 .venv/bin/medlens train --task melanoma --dataset imagefolder \
+nice -n "${NICE:-5}" .venv/bin/medlens train --task melanoma --dataset imagefolder \
   --data-root "$DATA/melanoma_10000/train" --out "$OUT" --split grouped-dedup \
   --backbone tf_efficientnet_lite0 --pretrained lite0-imagenet --input-size 96 \
   --epochs 4 --batch-size 64 --lr 1e-3 --preset C4 --loss ce --sampler weighted \

@@ -61,7 +61,7 @@ def test_export_confirmed_cases_as_imagefolder(client, make_account, tmp_path: P
         zf.extractall(tmp_path / "ds")
         rows = list(csv.DictReader(io.StringIO(zf.read("labels.csv").decode())))
     assert sorted(r["label"] for r in rows) == sorted(labels)
-    assert len(list((tmp_path / "ds" / "benign").glob("*.png"))) == 2
+    assert len(list((tmp_path / "ds" / "benign").glob("*.jpg"))) == 2  # the uploads, metadata stripped
     from medlens.data import create_dataset
 
     ds = create_dataset("imagefolder", tmp_path / "ds")

@@ -6,8 +6,11 @@ import io
 import math
 from pathlib import Path
 
+import numpy as np
 import pytest
 from PIL import Image
+
+from medlens.db import Case
 
 from .conftest import photo_bytes, stored_files, upload
 
@@ -37,17 +40,23 @@ def test_create_case_predicts_and_stores_content_addressed(client, make_account,
     assert case["status"] == "new" and case["submitted"] is False
     assert case["has_heatmap"] is True
     files = stored_files(settings)
-    assert len(files) == 2  # image + heatmap overlay
+    assert len(files) == 2  # image + heatmap overlay, both JPEG here
     for f in files:
-        assert f.parent.name == f.name[:2] and len(f.stem) == 64 and f.suffix == ".png"
-    # EXIF/GPS stripped: the stored image is a plain re-encoded PNG
+        assert f.parent.name == f.name[:2] and len(f.stem) == 64 and f.suffix == ".jpg"
+    # EXIF/GPS stripped without re-encoding: the stored JPEG has no EXIF segment and the same pixels
     img = client.get(f"/api/v1/cases/{case['id']}/image", headers=pat.auth)
-    assert img.status_code == 200 and img.headers["content-type"] == "image/png"
+    assert img.status_code == 200 and img.headers["content-type"] == "image/jpeg"
+    assert b"Exif" not in img.content and b"TestCam" not in img.content
     with Image.open(io.BytesIO(img.content)) as im:
         assert not im.getexif() and "exif" not in im.info
         assert im.size == (256, 192)
+        stored = np.asarray(im.convert("RGB"))
+    with Image.open(io.BytesIO(photo_bytes(exif_gps=True))) as im:
+        assert np.array_equal(stored, np.asarray(im.convert("RGB")))
     heat = client.get(f"/api/v1/cases/{case['id']}/heatmap", headers=pat.auth)
-    assert heat.status_code == 200 and heat.content[:8] == b"\x89PNG\r\n\x1a\n"
+    assert heat.status_code == 200 and heat.headers["content-type"] == "image/jpeg"
+    with Image.open(io.BytesIO(heat.content)) as im:
+        assert im.format == "JPEG" and im.size == (256, 192)
     thumb = client.get(f"/api/v1/cases/{case['id']}/image?thumb=1", headers=pat.auth)
     with Image.open(io.BytesIO(thumb.content)) as im:
         assert max(im.size) <= 160
@@ -208,8 +217,33 @@ def test_skin_case_has_quality_and_abcd_panel(client, make_account, shared_data:
     photo = sorted((shared_data / "melanoma_10000" / "train" / "malignant").glob("*.jpg"))[0]
     case = upload(client, pat, photo.read_bytes()).json()
     assert case["quality"]["ok"] is True
-    assert case["lesion"]["tds"] > 0 and case["lesion"]["band_title"]
-    assert 0 <= case["lesion"]["asymmetry"] <= 2
+    # ABCD is computed after the upload response (a background task), not on the upload path
+    assert case["lesion"] is None and case["lesion_pending"] is True
+    state = client.app.state.medlens
+    with state.session_factory() as db:
+        assert db.get(Case, case["id"]).prediction["lesion"]["ok"] is True  # the background task ran
+    shown = client.get(f"/api/v1/cases/{case['id']}", headers=pat.auth).json()
+    assert shown["lesion_pending"] is False
+    assert shown["lesion"]["tds"] > 0 and shown["lesion"]["band_title"]
+    assert 0 <= shown["lesion"]["asymmetry"] <= 2
+
+
+def test_lesion_features_are_computed_on_first_read_if_missing(client, make_account, shared_data: Path):
+    """A case whose background analysis never ran (e.g. a restart) gets it on the first read, once."""
+    pytest.importorskip("medlens.lesion")
+    pat = make_account()
+    photo = sorted((shared_data / "melanoma_10000" / "train" / "benign").glob("*.jpg"))[0]
+    cid = upload(client, pat, photo.read_bytes()).json()["id"]
+    state = client.app.state.medlens
+    with state.session_factory() as db:
+        row = db.get(Case, cid)
+        expected = row.prediction["lesion"]
+        row.prediction = {k: v for k, v in row.prediction.items() if k != "lesion"}
+        db.commit()
+    shown = client.get(f"/api/v1/cases/{cid}", headers=pat.auth).json()
+    assert shown["lesion_pending"] is False and shown["lesion"]["tds"] == expected["tds"]
+    with state.session_factory() as db:
+        assert db.get(Case, cid).prediction["lesion"] == expected
 
 
 def test_multi_head_scalp_case(client, make_account):

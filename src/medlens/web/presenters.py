@@ -8,6 +8,7 @@ from medlens import DISCLAIMER_EN, DISCLAIMER_KO
 from medlens.db import Case
 from medlens.tasks import TaskSpec, get_task
 from medlens.web.i18n import translate
+from medlens.web.services.enrich import needs_lesion
 
 
 def disclaimer(lang: str) -> str:
@@ -57,6 +58,7 @@ def case_summary(row: Case, lang: str) -> dict[str, Any]:
         "id": row.id,
         "quality": pred.get("quality"),
         "lesion": lesion,
+        "lesion_pending": needs_lesion(row),
         "task": row.task,
         "task_title": spec.title.get(lang),
         "label": row.predicted_label,

@@ -86,6 +86,7 @@ class CaseOut(BaseModel):
     has_heatmap: bool
     quality: dict[str, Any] | None = None
     lesion: dict[str, Any] | None = None
+    lesion_pending: bool = False  # ABCD features still being computed (right after an upload)
     replies: list[ReplyOut]
     disclaimer: str
     image_url: str

@@ -16,7 +16,8 @@ from medlens.db.tables import utcnow
 from medlens.tasks import Text, get_task
 from medlens.web.errors import AppError, not_found
 from medlens.web.services import audit
-from medlens.web.services.images import decode_upload, encode_png
+from medlens.web.services.enrich import ensure_lesion
+from medlens.web.services.images import decode_upload, encode_jpeg
 from medlens.web.services.storage import ImageStore
 from medlens.web.services.users import require_role
 from medlens.web.state import PredictorLike
@@ -28,7 +29,6 @@ AGE_GROUPS = ("0-19", "20-39", "40-59", "60-69", "70-79", "80+", "unknown")
 ONSETS = ("days", "weeks", "months", "years", "unknown")
 BODY_SITES = ("face", "scalp", "neck", "trunk", "back", "arm", "hand", "leg", "foot", "other", "unknown")
 RISK_RANK = {"high": 3, "moderate": 2, "low": 1}
-LESION_MODALITIES = ("dermoscopy",)
 MAX_REPLY = 5000
 
 
@@ -69,19 +69,6 @@ def check_quality(rgb: Any, modality: str) -> dict[str, Any] | None:
     return report.to_dict()
 
 
-def lesion_features(rgb: Any) -> dict[str, Any] | None:
-    """ABCD features and Total Dermoscopy Score (``medlens.lesion``) for skin-lesion tasks, if available."""
-    try:
-        from medlens.lesion import analyze_lesion
-    except ImportError:
-        return None
-    try:
-        return analyze_lesion(rgb).to_dict()
-    except ValueError as exc:
-        log.info("lesion analysis failed: %s", exc)
-        return None
-
-
 def normalized_entropy(probs: dict[str, float]) -> float:
     """Model uncertainty in 0..1 (1 = uniform)."""
     p = [v for v in probs.values() if v > 0]
@@ -103,12 +90,14 @@ def create_case(
 ) -> Case:
     """Decode, predict, store image + heatmap and commit the case. Nothing is left behind on failure.
 
-    CPU-bound: call it from a worker thread (``run_in_threadpool``), never on the event loop.
+    CPU-bound: call it from a worker thread (``run_in_threadpool``), never on the event loop. ABCD
+    lesion features are not computed here: see :mod:`medlens.web.services.enrich`.
     """
     inp.validate(predictors)
     predictor = predictors[inp.task]
     spec = get_task(inp.task)
-    rgb = decode_upload(data, filename, content_type, spec.modality == "chest-xray", max_pixels)
+    upload = decode_upload(data, filename, content_type, spec.modality == "chest-xray", max_pixels)
+    rgb = upload.rgb
     quality = check_quality(rgb, spec.modality)
     try:
         pred = predictor.predict(rgb, cam=True)
@@ -117,21 +106,20 @@ def create_case(
     record = {k: v for k, v in pred.to_dict("en").items() if k not in ("risk_label", "advice")}
     if quality is not None:
         record["quality"] = quality
-    if spec.modality in LESION_MODALITIES:
-        record["lesion"] = lesion_features(rgb)
     created: list[str] = []
     try:
-        sha, new = store.put(encode_png(rgb))
+        sha, new = store.put(upload.stored)
         if new:
             created.append(sha)
         heat_sha = None
         if getattr(pred, "overlay", None) is not None:
-            heat_sha, new = store.put(encode_png(pred.overlay))
+            heat_sha, new = store.put(encode_jpeg(pred.overlay))
             if new:
                 created.append(heat_sha)
         card = predictor.card
         row = Case(
-            owner_id=user.id,
+            owner=user,
+            replies=[],  # a new case has none: saves a lazy load when it is shown
             task=inp.task,
             sex=inp.sex,
             age_group=inp.age_group,
@@ -182,14 +170,16 @@ def visible_case(db: Session, user: User, case_id: int) -> Case:
     raise not_found()
 
 
-def view_case(db: Session, user: User, case_id: int) -> Case:
-    """Visible case + audit row; a clinician opening a new submitted case moves it to in_review."""
+def view_case(db: Session, store: ImageStore, user: User, case_id: int) -> Case:
+    """Visible case + audit row, lesion features filled in; a clinician opening a new submitted case moves it
+    to in_review."""
     row = visible_case(db, user, case_id)
     if user.role == "clinician" and row.status == "new":
         row.status = "in_review"
         audit.record(db, user, "status", row.id, "new->in_review")
     audit.record(db, user, "view", row.id)
     db.commit()
+    ensure_lesion(db, store, row)
     return row
 
 

@@ -1,4 +1,4 @@
-"""Export clinician-confirmed cases as an ImageFolder dataset zip (``<class>/<sha>.png`` + labels.csv)."""
+"""Export clinician-confirmed cases as an ImageFolder dataset zip (``<class>/<sha>.jpg|png`` + labels.csv)."""
 
 from __future__ import annotations
 
@@ -44,7 +44,7 @@ def export_confirmed(db: Session, store: ImageStore, admin: User, task: str) -> 
             label = row.feedback_label or ""
             if label not in spec.classes:
                 continue
-            name = f"{label}/{row.image_sha256}.png"
+            name = f"{label}/{row.image_sha256}{store.suffix(row.image_sha256)}"
             if name not in written:
                 zf.writestr(name, store.read(row.image_sha256))
                 written.add(name)

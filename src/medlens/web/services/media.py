@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
+from fastapi import Response
+from sqlalchemy.orm import Session
+
 from medlens.db import Case
 from medlens.web.errors import not_found
 from medlens.web.pdf import render_case_pdf
 from medlens.web.presenters import case_summary
-from medlens.web.services.images import thumbnail_png
+from medlens.web.services.enrich import ensure_lesion
+from medlens.web.services.images import media_type, thumbnail_png
 from medlens.web.services.storage import ImageStore
 
 
-def case_png(store: ImageStore, row: Case, kind: str = "image", thumb: bool = False) -> bytes:
-    """PNG bytes of the case image or heatmap overlay (optionally a small thumbnail)."""
+def case_image(store: ImageStore, row: Case, kind: str = "image", thumb: bool = False) -> tuple[bytes, str]:
+    """(bytes, media type) of the case image or heatmap overlay; ``thumb``: a small PNG thumbnail."""
     sha = row.image_sha256 if kind == "image" else row.heatmap_sha256
     if sha is None:
         raise not_found()
@@ -19,9 +23,23 @@ def case_png(store: ImageStore, row: Case, kind: str = "image", thumb: bool = Fa
         data = store.read(sha)
     except FileNotFoundError as exc:
         raise not_found() from exc
-    return thumbnail_png(data) if thumb else data
+    if thumb:
+        return thumbnail_png(data), "image/png"
+    return data, media_type(data)
 
 
-def case_pdf(store: ImageStore, row: Case, lang: str) -> bytes:
+def image_response(
+    store: ImageStore,
+    row: Case,
+    kind: str = "image",
+    thumb: bool = False,
+    headers: dict[str, str] | None = None,
+) -> Response:
+    data, mtype = case_image(store, row, kind, thumb)
+    return Response(data, media_type=mtype, headers=headers)
+
+
+def case_pdf(db: Session, store: ImageStore, row: Case, lang: str) -> bytes:
+    ensure_lesion(db, store, row)
     heat = store.read(row.heatmap_sha256) if row.heatmap_sha256 else None
     return render_case_pdf(case_summary(row, lang), store.read(row.image_sha256), heat, lang)

@@ -5,13 +5,13 @@ The one path both the API (``POST /api/v1/cases``) and the patient page (``POST 
 
 from __future__ import annotations
 
-from fastapi import UploadFile
+from fastapi import BackgroundTasks, UploadFile
 from fastapi.concurrency import run_in_threadpool
 from sqlalchemy.orm import Session
 
 from medlens.db import Case, User
 from medlens.web.errors import AppError
-from medlens.web.services import cases
+from medlens.web.services import cases, enrich
 from medlens.web.state import AppState
 
 CHUNK = 1 << 20
@@ -30,11 +30,17 @@ async def read_limited(upload: UploadFile, max_bytes: int) -> bytes:
 
 
 async def create_case_from_upload(
-    db: Session, state: AppState, user: User, inp: cases.CaseInput, upload: UploadFile
+    db: Session,
+    state: AppState,
+    user: User,
+    inp: cases.CaseInput,
+    upload: UploadFile,
+    background: BackgroundTasks | None = None,
 ) -> Case:
-    """Read ``upload`` (size-limited) and run :func:`cases.create_case` in a worker thread."""
+    """Read ``upload`` (size-limited), run :func:`cases.create_case` in a worker thread, and queue the
+    after-response work of :mod:`~medlens.web.services.enrich` on ``background``."""
     data = await read_limited(upload, state.settings.max_upload_bytes)
-    return await run_in_threadpool(
+    row = await run_in_threadpool(
         cases.create_case,
         db,
         state.store,
@@ -46,3 +52,6 @@ async def create_case_from_upload(
         upload.content_type,
         state.settings.max_image_pixels,
     )
+    if background is not None and enrich.needs_lesion(row):
+        background.add_task(enrich.enrich_case, state.session_factory, state.store, row.id)
+    return row

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, File, Form, Query, UploadFile
+from fastapi import APIRouter, BackgroundTasks, File, Form, Query, UploadFile
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import Response
 
@@ -55,6 +55,7 @@ async def create_case(
     db: SessionDep,
     state: StateDep,
     lang: LangDep,
+    background: BackgroundTasks,
     task: Annotated[str, Form()],
     file: Annotated[UploadFile, File(description="JPEG/PNG photo, or DICOM for chest X-ray")],
     sex: Annotated[str, Form()] = "unknown",
@@ -62,9 +63,13 @@ async def create_case(
     body_site: Annotated[str, Form()] = "unknown",
     symptom_onset: Annotated[str, Form()] = "unknown",
 ) -> CaseOut:
-    """Upload an image and get the screening result (stored as a new case)."""
+    """Upload an image and get the screening result (stored as a new case).
+
+    ABCD lesion features (dermoscopy tasks) follow after the response: ``lesion_pending`` is true here,
+    and ``GET /cases/{id}`` returns them.
+    """
     inp = cases.CaseInput(task, sex, age_group, body_site, symptom_onset)
-    row = await uploads.create_case_from_upload(db, state, user, inp, file)
+    row = await uploads.create_case_from_upload(db, state, user, inp, file, background)
     return case_out(row, lang)
 
 
@@ -75,8 +80,8 @@ def list_cases(user: CurrentUser, db: SessionDep, lang: LangDep) -> list[CaseOut
 
 
 @router.get("/cases/{case_id}", response_model=CaseOut)
-def get_case(case_id: int, user: CurrentUser, db: SessionDep, lang: LangDep) -> CaseOut:
-    return case_out(cases.view_case(db, user, case_id), lang)
+def get_case(case_id: int, user: CurrentUser, db: SessionDep, state: StateDep, lang: LangDep) -> CaseOut:
+    return case_out(cases.view_case(db, state.store, user, case_id), lang)
 
 
 @router.post("/cases/{case_id}/submit", response_model=CaseOut)
@@ -90,13 +95,13 @@ def case_image(
     case_id: int, user: CurrentUser, db: SessionDep, state: StateDep, thumb: Annotated[bool, Query()] = False
 ) -> Response:
     row = cases.visible_case(db, user, case_id)
-    return Response(media.case_png(state.store, row, "image", thumb), media_type="image/png")
+    return media.image_response(state.store, row, "image", thumb)
 
 
 @router.get("/cases/{case_id}/heatmap", response_class=Response)
 def case_heatmap(case_id: int, user: CurrentUser, db: SessionDep, state: StateDep) -> Response:
     row = cases.visible_case(db, user, case_id)
-    return Response(media.case_png(state.store, row, "heatmap"), media_type="image/png")
+    return media.image_response(state.store, row, "heatmap")
 
 
 @router.get("/cases/{case_id}/report.pdf", response_class=Response)
@@ -104,7 +109,7 @@ async def case_report(
     case_id: int, user: CurrentUser, db: SessionDep, state: StateDep, lang: LangDep
 ) -> Response:
     row = cases.visible_case(db, user, case_id)
-    pdf = await run_in_threadpool(media.case_pdf, state.store, row, lang)
+    pdf = await run_in_threadpool(media.case_pdf, db, state.store, row, lang)
     return Response(
         pdf,
         media_type="application/pdf",

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, File, Form, Request, UploadFile
+from fastapi import APIRouter, BackgroundTasks, File, Form, Request, UploadFile
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import RedirectResponse, Response
 
@@ -65,6 +65,7 @@ async def screen_submit(
     user: PageUser,
     db: SessionDep,
     state: StateDep,
+    background: BackgroundTasks,
     file: Annotated[UploadFile, File()],
     sex: Annotated[str, Form()] = "unknown",
     age_group: Annotated[str, Form()] = "unknown",
@@ -74,7 +75,7 @@ async def screen_submit(
 ) -> Response:
     check_csrf(request, csrf_token)
     inp = cases.CaseInput(task, sex, age_group, body_site, symptom_onset)
-    row = await uploads.create_case_from_upload(db, state, user, inp, file)
+    row = await uploads.create_case_from_upload(db, state, user, inp, file, background)
     return RedirectResponse(f"/cases/{row.id}", status_code=303)
 
 
@@ -88,7 +89,7 @@ def history(request: Request, user: PageUser, db: SessionDep) -> Response:
 @router.get("/cases/{case_id}")
 def case_page(case_id: int, request: Request, user: PageUser, db: SessionDep, state: StateDep) -> Response:
     lang = page_lang(request)
-    row = cases.view_case(db, user, case_id)
+    row = cases.view_case(db, state.store, user, case_id)
     summary = case_summary(row, lang)
     dept = state.care.department_for(get_task(row.task).modality)
     return render(
@@ -115,27 +116,21 @@ def submit(
 @router.get("/cases/{case_id}/image")
 def image(case_id: int, user: PageUser, db: SessionDep, state: StateDep, thumb: bool = False) -> Response:
     row = cases.visible_case(db, user, case_id)
-    return Response(
-        media.case_png(state.store, row, "image", thumb),
-        media_type="image/png",
-        headers={"Cache-Control": "private, max-age=3600"},
-    )
+    return media.image_response(state.store, row, "image", thumb, {"Cache-Control": "private, max-age=3600"})
 
 
 @router.get("/cases/{case_id}/heatmap")
 def heatmap(case_id: int, user: PageUser, db: SessionDep, state: StateDep) -> Response:
     row = cases.visible_case(db, user, case_id)
-    return Response(
-        media.case_png(state.store, row, "heatmap"),
-        media_type="image/png",
-        headers={"Cache-Control": "private, max-age=3600"},
+    return media.image_response(
+        state.store, row, "heatmap", headers={"Cache-Control": "private, max-age=3600"}
     )
 
 
 @router.get("/cases/{case_id}/report.pdf")
 async def report(case_id: int, request: Request, user: PageUser, db: SessionDep, state: StateDep) -> Response:
     row = cases.visible_case(db, user, case_id)
-    pdf = await run_in_threadpool(media.case_pdf, state.store, row, page_lang(request))
+    pdf = await run_in_threadpool(media.case_pdf, db, state.store, row, page_lang(request))
     return Response(
         pdf,
         media_type="application/pdf",
