@@ -2,9 +2,21 @@
 
 Starts ``medlens serve`` on a free 127.0.0.1 port with a throw-away database (or targets ``--url``,
 which must be a loopback address), signs up one patient, then drives ``--requests`` uploads with
-``--concurrency`` in flight, bounded by ``--max-seconds``. Prints req/s, p50/p99 latency, errors and
-the ratio of the HTTP p50 to the Predictor's own median time (``model_ms`` in each response).
+``--concurrency`` in flight, bounded by ``--max-seconds``; ``--pause-ms`` lets each in-flight slot wait
+between requests (low load: the server is idle when the next upload arrives, as with real patients).
 
+Prints req/s, p50/p99 latency and errors, and two baselines:
+
+* ``predictor_ms``: the Predictor's own time, measured here in-process before the load starts: median
+  wall time of ``Predictor.predict(image, cam=True)`` (preprocessing, network with the card's TTA, CAM)
+  on the same decoded images, with the same bundle (``--models-dir``). ``p50_over_predictor`` is the
+  HTTP p50 divided by it: what the service adds around the model.
+* ``model_ms_p50``: the network time the server itself reports in each response (``model_ms``).
+
+and the median of each stage of the server's ``Server-Timing`` header (read, decode, quality, model,
+store, db, render): where the time inside the server goes.
+
+    .venv/bin/python benchmarks/load.py --models-dir models --task melanoma --concurrency 1 --pause-ms 200
     .venv/bin/python benchmarks/load.py --models-dir models --task chest-xray --concurrency 8 --requests 200
 """
 
@@ -29,6 +41,8 @@ from urllib.parse import urlparse
 
 import httpx
 import numpy as np
+
+from medlens.web.timing import parse_server_timing
 
 log = logging.getLogger("medlens.load")
 
@@ -94,12 +108,43 @@ def _images(path: Path | None, n: int, rng: np.random.Generator) -> list[bytes]:
     return out
 
 
+def _predictor_ms(models_dir: Path, task: str, images: list[bytes], repeats: int = 3) -> float | None:
+    """Median wall ms of ``Predictor.predict(rgb, cam=True)`` over ``images`` (after one warm-up call)."""
+    from PIL import Image
+
+    from medlens.serving import Predictor
+
+    cards = [
+        c for c in sorted(models_dir.glob("*/card.json")) if json.loads(c.read_text()).get("task") == task
+    ]
+    if not cards:
+        log.warning("no card for task %s under %s: no in-process Predictor baseline", task, models_dir)
+        return None
+    predictor = Predictor.from_card(cards[0])
+    arrays = [np.asarray(Image.open(io.BytesIO(b)).convert("RGB")) for b in images[:20]]
+    predictor.predict(arrays[0], cam=True)
+    times = []
+    for _ in range(repeats):
+        for rgb in arrays:
+            t0 = time.perf_counter()
+            predictor.predict(rgb, cam=True)
+            times.append((time.perf_counter() - t0) * 1000)
+    return statistics.median(times)
+
+
 async def _drive(
-    base: str, token: str, task: str, images: list[bytes], concurrency: int, max_s: float
+    base: str,
+    token: str,
+    task: str,
+    images: list[bytes],
+    concurrency: int,
+    max_s: float,
+    pause_s: float = 0.0,
 ) -> dict:
     sem = asyncio.Semaphore(concurrency)
     latencies: list[float] = []
     model_ms: list[float] = []
+    stages: dict[str, list[float]] = {}
     errors: dict[str, int] = {}
     stop_at = time.perf_counter() + max_s
     headers = {"Authorization": f"Bearer {token}"}
@@ -125,8 +170,12 @@ async def _drive(
                 latencies.append(dt)
                 if r.json().get("model_ms") is not None:
                     model_ms.append(float(r.json()["model_ms"]))
+                for name, ms in parse_server_timing(r.headers.get("server-timing", "")).items():
+                    stages.setdefault(name, []).append(ms)
             else:
                 errors[str(r.status_code)] = errors.get(str(r.status_code), 0) + 1
+            if pause_s:
+                await asyncio.sleep(pause_s)
 
     limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
     async with httpx.AsyncClient(timeout=120, limits=limits) as client:
@@ -135,7 +184,6 @@ async def _drive(
         wall = time.perf_counter() - t0
     lat = np.asarray(latencies) if latencies else np.asarray([np.nan])
     p50 = float(np.percentile(lat, 50))
-    model_p50 = statistics.median(model_ms) if model_ms else float("nan")
     return {
         "requests_ok": len(latencies),
         "errors": errors,
@@ -144,8 +192,8 @@ async def _drive(
         "req_per_s": round(len(latencies) / wall, 2) if wall > 0 else 0.0,
         "p50_ms": round(p50, 1),
         "p99_ms": round(float(np.percentile(lat, 99)), 1),
-        "predictor_p50_ms": round(model_p50, 2),
-        "p50_over_predictor": round(p50 / model_p50, 1) if model_ms else None,
+        "model_ms_p50": round(statistics.median(model_ms), 2) if model_ms else None,
+        "server_stages_p50_ms": {k: round(statistics.median(v), 2) for k, v in stages.items()},
     }
 
 
@@ -158,6 +206,7 @@ def main(argv: list[str] | None = None) -> dict:
     ap.add_argument("--concurrency", type=int, default=8)
     ap.add_argument("--requests", type=int, default=100)
     ap.add_argument("--max-seconds", type=float, default=120.0)
+    ap.add_argument("--pause-ms", type=float, default=0.0, help="wait after each response (low-load runs)")
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--json-out", type=Path, default=None)
     args = ap.parse_args(argv)
@@ -184,10 +233,15 @@ def main(argv: list[str] | None = None) -> dict:
                 "access_token"
             ]
             images = _images(args.image, args.requests, np.random.default_rng(args.seed))
-            result = {
-                "task": task,
-                **asyncio.run(_drive(base, token, task, images, args.concurrency, args.max_seconds)),
-            }
+            predictor_ms = _predictor_ms(args.models_dir, task, images)
+            drive = _drive(
+                base, token, task, images, args.concurrency, args.max_seconds, args.pause_ms / 1000
+            )
+            result = {"task": task, "pause_ms": args.pause_ms, **asyncio.run(drive)}
+            result["predictor_ms"] = None if predictor_ms is None else round(predictor_ms, 2)
+            result["p50_over_predictor"] = (
+                None if predictor_ms is None else round(result["p50_ms"] / predictor_ms, 2)
+            )
         finally:
             if proc is not None:
                 proc.terminate()

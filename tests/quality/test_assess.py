@@ -96,3 +96,22 @@ def test_every_issue_has_both_languages() -> None:
 def test_bad_input_raises(bad: object) -> None:
     with pytest.raises(ValueError, match="assess_quality"):
         assess_quality(bad)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("shape", [(1, 1), (7, 5), (100, 1), (256, 192)])
+def test_exposure_stats_from_histogram_equal_numpy(shape):
+    from medlens.quality.measures import exposure_stats
+
+    rng = np.random.default_rng(sum(shape))
+    for gray in (
+        rng.integers(0, 256, shape).astype(np.uint8),
+        np.clip(rng.normal(120, 60, shape), 0, 255).astype(np.uint8),
+        np.full(shape, 200, np.uint8),
+    ):
+        got, g = exposure_stats(gray), gray.astype(np.float64)
+        assert got["brightness"] == pytest.approx(g.mean(), abs=1e-9)
+        assert got["contrast"] == pytest.approx(g.std(), abs=1e-9)
+        assert got["p90"] == pytest.approx(np.percentile(g, 90), abs=1e-9)
+        assert got["p10"] == pytest.approx(np.percentile(g, 10), abs=1e-9)
+        assert got["dark_fraction"] == pytest.approx((gray < 25).mean())
+        assert got["bright_fraction"] == pytest.approx((gray > 245).mean())

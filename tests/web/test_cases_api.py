@@ -30,6 +30,11 @@ def test_create_case_predicts_and_stores_content_addressed(client, make_account,
     r = upload(client, pat, photo_bytes(exif_gps=True))
     assert r.status_code == 201, r.text
     case = r.json()
+    from medlens.web.timing import parse_server_timing
+
+    stages = parse_server_timing(r.headers["server-timing"])
+    assert list(stages) == ["read", "decode", "quality", "model", "store", "db", "render"]
+    assert all(ms >= 0 for ms in stages.values()) and stages["model"] > 0
     probs = {p["name"]: p["p"] for p in case["probabilities"]}
     assert set(probs) == {"benign", "malignant"}
     assert math.isclose(sum(probs.values()), 1.0, abs_tol=1e-6)

@@ -35,6 +35,7 @@ def test_load_benchmark_runs(models_dir: Path, tmp_path: Path):
     assert result["requests_ok"] == 6 and result["errors"] == {}
     assert result["p99_ms"] >= result["p50_ms"] > 0
     assert result["p50_over_predictor"] > 1  # HTTP round trip costs more than the model alone
+    assert result["predictor_ms"] > 0 and result["server_stages_p50_ms"]["model"] > 0
     assert out.exists()
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 import cv2
 import numpy as np
 
@@ -25,16 +27,33 @@ def laplacian_variance(gray: np.ndarray) -> float:
 
 
 def exposure_stats(gray: np.ndarray) -> dict[str, float]:
-    """Mean brightness, contrast (std), and fractions of near-black / near-white pixels."""
-    g = gray.astype(np.float64)
+    """Mean brightness, contrast (std), 10th/90th percentiles and fractions of near-black / near-white pixels.
+
+    Computed from the 256-bin histogram of the uint8 image (one pass); the percentiles equal
+    ``np.percentile``'s default (linear) method exactly.
+    """
+    hist = np.bincount(gray.ravel(), minlength=256).astype(np.float64)
+    n = float(hist.sum())
+    levels = np.arange(256, dtype=np.float64)
+    mean = float(hist @ levels / n)
+    cum = np.cumsum(hist)
     return {
-        "brightness": float(g.mean()),
-        "contrast": float(g.std()),
-        "p90": float(np.percentile(g, 90)),
-        "p10": float(np.percentile(g, 10)),
-        "dark_fraction": float((gray < 25).mean()),
-        "bright_fraction": float((gray > 245).mean()),
+        "brightness": mean,
+        "contrast": math.sqrt(max(float(hist @ (levels - mean) ** 2) / n, 0.0)),
+        "p90": _hist_percentile(cum, 90.0),
+        "p10": _hist_percentile(cum, 10.0),
+        "dark_fraction": float(cum[24] / n),
+        "bright_fraction": float((n - cum[245]) / n),
     }
+
+
+def _hist_percentile(cum: np.ndarray, q: float) -> float:
+    """``np.percentile(values, q)`` (linear) from the cumulative histogram of uint8 values."""
+    pos = q / 100.0 * (cum[-1] - 1)
+    lo = int(np.floor(pos))
+    v_lo = int(np.searchsorted(cum, lo, side="right"))
+    v_hi = int(np.searchsorted(cum, lo + 1, side="right")) if pos > lo else v_lo
+    return float(v_lo + (pos - lo) * (v_hi - v_lo))
 
 
 def skin_fraction(image_rgb: np.ndarray, side: int = NORM_SIDE) -> float:

@@ -10,7 +10,7 @@ from pathlib import Path
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
+from fastapi.responses import JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.middleware.sessions import SessionMiddleware
@@ -20,8 +20,9 @@ from medlens.config import Settings, get_settings
 from medlens.db import make_engine, make_session_factory
 from medlens.web.deps import LoginRequired
 from medlens.web.errors import AppError, localize_params
-from medlens.web.i18n import LANG_COOKIE, LANGUAGES, negotiate, translate
-from medlens.web.rendering import LARGE_COOKIE, render
+from medlens.web.i18n import negotiate, translate
+from medlens.web.middleware import PreferencesAndHeaders
+from medlens.web.rendering import render
 from medlens.web.services.care import CareDirectory
 from medlens.web.services.risk import load_risk_model
 from medlens.web.services.storage import ImageStore
@@ -29,7 +30,6 @@ from medlens.web.state import AppState, PredictorLike
 
 log = logging.getLogger(__name__)
 API_PREFIX = "/api/v1"
-REQUEST_OVERHEAD = 256 * 1024  # multipart framing + form fields beyond the file itself
 
 
 def load_predictors(models_dir: Path) -> dict[str, PredictorLike]:
@@ -146,36 +146,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         max_age=7 * 24 * 3600,
     )
 
-    @app.middleware("http")
-    async def preferences_and_headers(request: Request, call_next):  # type: ignore[no-untyped-def]
-        length = request.headers.get("content-length", "")
-        if length.isdigit() and int(length) > settings.max_upload_bytes + REQUEST_OVERHEAD:
-            lang = negotiate(request, settings.default_language)
-            message = translate(lang, "error.too_large", mb=settings.max_upload_bytes // (1024 * 1024))
-            if _wants_json(request):
-                return JSONResponse({"detail": message, "code": "error.too_large"}, status_code=413)
-            return HTMLResponse(
-                f'<!doctype html><html lang="{lang}"><body><p role="alert">{message}</p>'
-                '<p><a href="/">medlens</a></p></body></html>',
-                status_code=413,
-            )
-        response = await call_next(request)
-        chosen = request.query_params.get("lang")
-        if chosen in LANGUAGES:
-            response.set_cookie(LANG_COOKIE, chosen, max_age=365 * 86400, samesite="lax", httponly=True)
-        large = request.query_params.get("large")
-        if large in ("0", "1"):
-            response.set_cookie(LARGE_COOKIE, large, max_age=365 * 86400, samesite="lax", httponly=True)
-        response.headers.setdefault("X-Content-Type-Options", "nosniff")
-        response.headers.setdefault("X-Frame-Options", "DENY")
-        response.headers.setdefault("Referrer-Policy", "same-origin")
-        if not request.url.path.startswith(f"{API_PREFIX}/docs"):
-            response.headers.setdefault(
-                "Content-Security-Policy",
-                "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
-                "frame-ancestors 'none'; form-action 'self'",
-            )
-        return response
+    # added last = outermost: oversize bodies are refused before the session cookie is even read
+    app.add_middleware(
+        PreferencesAndHeaders,
+        max_upload_bytes=settings.max_upload_bytes,
+        default_language=settings.default_language,
+        api_prefix=API_PREFIX,
+    )
 
     _install_handlers(app)
     app.mount("/static", StaticFiles(directory=str(Path(__file__).parent / "static")), name="static")

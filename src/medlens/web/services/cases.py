@@ -21,6 +21,7 @@ from medlens.web.services.images import decode_upload, encode_jpeg
 from medlens.web.services.storage import ImageStore
 from medlens.web.services.users import require_role
 from medlens.web.state import PredictorLike
+from medlens.web.timing import Timings
 
 log = logging.getLogger(__name__)
 
@@ -87,22 +88,29 @@ def create_case(
     filename: str | None,
     content_type: str | None,
     max_pixels: int,
+    timings: Timings | None = None,
 ) -> Case:
     """Decode, predict, store image + heatmap and commit the case. Nothing is left behind on failure.
+
+    ``timings`` receives the wall time of each stage (decode, quality, model, store, db).
 
     CPU-bound: call it from a worker thread (``run_in_threadpool``), never on the event loop. ABCD
     lesion features are not computed here: see :mod:`medlens.web.services.enrich`.
     """
+    clock = timings if timings is not None else Timings()
     inp.validate(predictors)
     predictor = predictors[inp.task]
     spec = get_task(inp.task)
     upload = decode_upload(data, filename, content_type, spec.modality == "chest-xray", max_pixels)
     rgb = upload.rgb
+    clock.lap("decode")
     quality = check_quality(rgb, spec.modality)
+    clock.lap("quality")
     try:
         pred = predictor.predict(rgb, cam=True)
     except ValueError as exc:
         raise AppError(400, "error.cannot_predict") from exc
+    clock.lap("model")
     record = {k: v for k, v in pred.to_dict("en").items() if k not in ("risk_label", "advice")}
     if quality is not None:
         record["quality"] = quality
@@ -116,6 +124,7 @@ def create_case(
             heat_sha, new = store.put(encode_jpeg(pred.overlay))
             if new:
                 created.append(heat_sha)
+        clock.lap("store")
         card = predictor.card
         row = Case(
             owner=user,
@@ -139,6 +148,7 @@ def create_case(
         db.flush()
         audit.record(db, user, "create", row.id, f"task={inp.task} label={pred.label}")
         db.commit()
+        clock.lap("db")
     except BaseException:
         db.rollback()
         for digest in created:

@@ -13,6 +13,7 @@ from medlens.db import Case, User
 from medlens.web.errors import AppError
 from medlens.web.services import cases, enrich
 from medlens.web.state import AppState
+from medlens.web.timing import Timings
 
 CHUNK = 1 << 20
 
@@ -36,10 +37,13 @@ async def create_case_from_upload(
     inp: cases.CaseInput,
     upload: UploadFile,
     background: BackgroundTasks | None = None,
+    timings: Timings | None = None,
 ) -> Case:
     """Read ``upload`` (size-limited), run :func:`cases.create_case` in a worker thread, and queue the
     after-response work of :mod:`~medlens.web.services.enrich` on ``background``."""
     data = await read_limited(upload, state.settings.max_upload_bytes)
+    if timings is not None:
+        timings.lap("read")
     row = await run_in_threadpool(
         cases.create_case,
         db,
@@ -51,6 +55,7 @@ async def create_case_from_upload(
         upload.filename,
         upload.content_type,
         state.settings.max_image_pixels,
+        timings,
     )
     if background is not None and enrich.needs_lesion(row):
         background.add_task(enrich.enrich_case, state.session_factory, state.store, row.id)

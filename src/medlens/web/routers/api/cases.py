@@ -13,6 +13,7 @@ from medlens.web.deps import CurrentUser, LangDep, PredictorsDep, SessionDep, St
 from medlens.web.presenters import case_summary
 from medlens.web.schemas import CaseOut, TaskOut
 from medlens.web.services import cases, media, uploads
+from medlens.web.timing import Timings
 
 router = APIRouter(tags=["cases"])
 
@@ -56,6 +57,7 @@ async def create_case(
     state: StateDep,
     lang: LangDep,
     background: BackgroundTasks,
+    response: Response,
     task: Annotated[str, Form()],
     file: Annotated[UploadFile, File(description="JPEG/PNG photo, or DICOM for chest X-ray")],
     sex: Annotated[str, Form()] = "unknown",
@@ -69,8 +71,12 @@ async def create_case(
     and ``GET /cases/{id}`` returns them.
     """
     inp = cases.CaseInput(task, sex, age_group, body_site, symptom_onset)
-    row = await uploads.create_case_from_upload(db, state, user, inp, file, background)
-    return case_out(row, lang)
+    timings = Timings()
+    row = await uploads.create_case_from_upload(db, state, user, inp, file, background, timings)
+    out = case_out(row, lang)
+    timings.lap("render")
+    response.headers["Server-Timing"] = timings.header()
+    return out
 
 
 @router.get("/cases", response_model=list[CaseOut])

@@ -1,0 +1,87 @@
+"""Plain ASGI middleware (no ``BaseHTTPMiddleware``: it copies every body through a memory stream and
+costs about a millisecond a request): oversize bodies, preference cookies, security headers."""
+
+from __future__ import annotations
+
+from starlette.datastructures import MutableHeaders
+from starlette.requests import Request
+from starlette.responses import HTMLResponse, JSONResponse, Response
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from medlens.web.i18n import LANG_COOKIE, LANGUAGES, negotiate, translate
+from medlens.web.rendering import LARGE_COOKIE
+
+REQUEST_OVERHEAD = 256 * 1024  # multipart framing + form fields beyond the file itself
+YEAR = 365 * 86400
+SECURITY_HEADERS = {
+    "x-content-type-options": "nosniff",
+    "x-frame-options": "DENY",
+    "referrer-policy": "same-origin",
+}
+CSP = (
+    "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
+    "frame-ancestors 'none'; form-action 'self'"
+)
+
+
+class PreferencesAndHeaders:
+    """Refuse bodies over the upload limit by ``Content-Length`` (413 in the user's language, before any
+    parsing); remember ``?lang=`` / ``?large=`` in cookies; add security headers to every response."""
+
+    def __init__(
+        self, app: ASGIApp, max_upload_bytes: int, default_language: str, api_prefix: str = "/api/v1"
+    ) -> None:
+        self.app = app
+        self.max_body = max_upload_bytes + REQUEST_OVERHEAD
+        self.max_mb = max_upload_bytes // (1024 * 1024)
+        self.default_language = default_language
+        self.api_prefix = api_prefix
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        request = Request(scope)
+        length = request.headers.get("content-length", "")
+        if length.isdigit() and int(length) > self.max_body:
+            await self._too_large(request)(scope, receive, send)
+            return
+        cookies = self._preference_cookies(request)
+        csp = not request.url.path.startswith(f"{self.api_prefix}/docs")
+
+        async def send_with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = MutableHeaders(scope=message)
+                for value in cookies:
+                    headers.append("set-cookie", value)
+                for key, value in SECURITY_HEADERS.items():
+                    headers.setdefault(key, value)
+                if csp:
+                    headers.setdefault("content-security-policy", CSP)
+            await send(message)
+
+        await self.app(scope, receive, send_with_headers)
+
+    def _too_large(self, request: Request) -> Response:
+        lang = negotiate(request, self.default_language)
+        message = translate(lang, "error.too_large", mb=self.max_mb)
+        if request.url.path.startswith(self.api_prefix):
+            return JSONResponse({"detail": message, "code": "error.too_large"}, status_code=413)
+        return HTMLResponse(
+            f'<!doctype html><html lang="{lang}"><body><p role="alert">{message}</p>'
+            '<p><a href="/">medlens</a></p></body></html>',
+            status_code=413,
+        )
+
+    @staticmethod
+    def _preference_cookies(request: Request) -> list[str]:
+        """``Set-Cookie`` values for the preferences chosen in this request's query string."""
+        chosen, large = request.query_params.get("lang"), request.query_params.get("large")
+        if chosen not in LANGUAGES and large not in ("0", "1"):
+            return []
+        carrier = Response()
+        if chosen in LANGUAGES:
+            carrier.set_cookie(LANG_COOKIE, chosen, max_age=YEAR, samesite="lax", httponly=True)
+        if large in ("0", "1"):
+            carrier.set_cookie(LARGE_COOKIE, large, max_age=YEAR, samesite="lax", httponly=True)
+        return [v.decode("latin-1") for k, v in carrier.raw_headers if k == b"set-cookie"]
