@@ -11,7 +11,8 @@ from typing import Any
 import numpy as np
 
 from medlens.card import CardError, ModelCard
-from medlens.quality.ood import energy_score
+from medlens.evaluation.calibration import softmax as calibrated_softmax
+from medlens.quality.ood import energy_score, is_out_of_distribution
 from medlens.serving.cam import CamHead, grad_cam, heatmap_to_image, overlay_heatmap
 from medlens.serving.preprocessing import check_image, normalize, resize_for_model
 from medlens.tasks import get_task
@@ -21,11 +22,9 @@ log = logging.getLogger(__name__)
 
 
 def softmax(logits: np.ndarray, temperature: float = 1.0) -> np.ndarray:
-    """Row-wise softmax of ``logits / temperature``."""
-    z = np.asarray(logits, np.float64) / temperature
-    z = z - z.max(axis=-1, keepdims=True)
-    e = np.exp(z)
-    return e / e.sum(axis=-1, keepdims=True)
+    """Softmax of ``logits / temperature`` over the last axis, for one logit vector or a batch."""
+    z = np.asarray(logits, np.float64)
+    return calibrated_softmax(z.reshape(-1, z.shape[-1]), temperature).reshape(z.shape)
 
 
 @dataclass
@@ -177,11 +176,8 @@ class Predictor:
         if len(self.head_slices) > 1:
             pred.heads = heads
         pred.energy = float(energy_score(logits[main_sl]))
-        if card.ood is not None:
-            if card.ood.method == "energy":
-                pred.ood = pred.energy > card.ood.threshold
-            else:  # max_softmax: low confidence is out of distribution
-                pred.ood = max(probs.values()) < card.ood.threshold
+        if card.ood is not None:  # one decision rule for serving and evaluation (raw logits, T = 1)
+            pred.ood = is_out_of_distribution(logits[main_sl], card.ood)
         target = card.thresholds.target_class or (self.task.target if self.task else None)
         if target in probs:
             thr = card.thresholds.threshold if card.thresholds.threshold is not None else 0.5
