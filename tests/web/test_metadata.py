@@ -45,7 +45,9 @@ def test_strip_jpeg_drops_exif_comment_trailer_keeps_pixels(save):
     data = _jpeg(**save) + b"TRAILER with GPS 37.56N"  # bytes after EOI (maker trailers) go too
     assert b"Exif" in data and b"patient Kim" in data
     out = strip_jpeg(data)
-    assert b"Exif" not in out and b"TestCam" not in out and b"patient Kim" not in out and b"TRAILER" not in out
+    assert (
+        b"Exif" not in out and b"TestCam" not in out and b"patient Kim" not in out and b"TRAILER" not in out
+    )
     assert out.endswith(b"\xff\xd9") and len(out) < len(data)
     assert np.array_equal(_pixels(out), _pixels(data))
     with Image.open(io.BytesIO(out)) as im:

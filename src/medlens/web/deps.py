@@ -1,4 +1,9 @@
-"""``Annotated`` dependencies: settings, DB session, language, current user (API bearer / page session)."""
+"""``Annotated`` dependencies: settings, DB session, language, current user (API bearer / page session).
+
+Dependencies that only read the request or app state are ``async def``: FastAPI runs a plain ``def``
+dependency in the thread pool, a hop that costs more than the work. Those that touch the database stay
+plain functions, off the event loop.
+"""
 
 from __future__ import annotations
 
@@ -19,7 +24,7 @@ class LoginRequired(Exception):
     """A page needs a signed-in user: the handler redirects to the login page."""
 
 
-def get_state(request: Request) -> AppState:
+async def get_state(request: Request) -> AppState:
     return request.app.state.medlens
 
 
@@ -34,14 +39,14 @@ def get_db(state: StateDep) -> Iterator[Session]:
 SessionDep = Annotated[Session, Depends(get_db)]
 
 
-def get_predictors(state: StateDep) -> dict[str, PredictorLike]:
+async def get_predictors(state: StateDep) -> dict[str, PredictorLike]:
     return state.predictors
 
 
 PredictorsDep = Annotated[dict[str, PredictorLike], Depends(get_predictors)]
 
 
-def get_risk_model(state: StateDep) -> Any:
+async def get_risk_model(state: StateDep) -> Any:
     """The COVID-19 risk model; 503 when this server has none installed."""
     if state.risk_model is None:
         raise AppError(503, "error.risk_unavailable")
@@ -51,7 +56,7 @@ def get_risk_model(state: StateDep) -> Any:
 RiskModelDep = Annotated[Any, Depends(get_risk_model)]
 
 
-def get_lang(request: Request, state: StateDep) -> str:
+async def get_lang(request: Request, state: StateDep) -> str:
     return negotiate(request, state.settings.default_language)
 
 

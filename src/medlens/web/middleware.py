@@ -3,6 +3,8 @@ costs about a millisecond a request): oversize bodies, preference cookies, secur
 
 from __future__ import annotations
 
+import time
+
 from starlette.datastructures import MutableHeaders
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, Response
@@ -26,7 +28,8 @@ CSP = (
 
 class PreferencesAndHeaders:
     """Refuse bodies over the upload limit by ``Content-Length`` (413 in the user's language, before any
-    parsing); remember ``?lang=`` / ``?large=`` in cookies; add security headers to every response."""
+    parsing); remember ``?lang=`` / ``?large=`` in cookies; add security headers and the app's own time
+    (``Server-Timing: app;dur=…``) to every response."""
 
     def __init__(
         self, app: ASGIApp, max_upload_bytes: int, default_language: str, api_prefix: str = "/api/v1"
@@ -48,10 +51,16 @@ class PreferencesAndHeaders:
             return
         cookies = self._preference_cookies(request)
         csp = not request.url.path.startswith(f"{self.api_prefix}/docs")
+        started = time.perf_counter()
 
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
                 headers = MutableHeaders(scope=message)
+                # whole time in the app (after the HTTP parser, before the body is sent), beside the
+                # route's own stages
+                app_ms = f"app;dur={(time.perf_counter() - started) * 1000:.2f}"
+                stages = headers.get("server-timing")
+                headers["server-timing"] = f"{stages}, {app_ms}" if stages else app_ms
                 for value in cookies:
                     headers.append("set-cookie", value)
                 for key, value in SECURITY_HEADERS.items():
