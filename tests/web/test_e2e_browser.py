@@ -248,6 +248,8 @@ def test_patient_clinician_round_trip(server, browser, shared_data: Path):
     assert "/cases/" in d.current_url, d.find_element(By.TAG_NAME, "main").text[:500]
     assert "진단이 아닙니다" in d.page_source
     assert d.find_elements(By.CSS_SELECTOR, "svg.chart")
+    assert d.find_elements(By.ID, "abcd-h")  # ABCD panel: computed after the upload, shown on the page
+    assert d.find_element(By.CSS_SELECTOR, "img[src$='/heatmap']").get_property("naturalWidth") > 0
     _shot(d, "03-result-ko")
     case_url = d.current_url.split("?")[0]
     _click_and_wait(d, d.find_element(By.ID, "send-to-clinician"))
