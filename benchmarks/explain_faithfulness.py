@@ -35,7 +35,7 @@ ROOT = Path(__file__).resolve().parents[1]
 #: bundled model folder -> training run folder it was exported from
 RUNS = {
     "chest-xray": "runs/chest-xray-pneumoniamnist",
-    "melanoma": "runs/melanoma-v2",
+    "melanoma": "runs/melanoma-v3",
     "skin-lesion": "runs/skin-lesion-ham10000-grouped",
 }
 METHODS = ("serving", "torch", "random", "random-pixel", "centre")

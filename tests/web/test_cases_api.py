@@ -33,7 +33,7 @@ def test_create_case_predicts_and_stores_content_addressed(client, make_account,
     from medlens.web.timing import parse_server_timing
 
     stages = parse_server_timing(r.headers["server-timing"])
-    assert list(stages) == ["read", "decode", "quality", "model", "store", "db", "render", "app"]
+    assert list(stages) == ["receive", "read", "decode", "quality", "model", "store", "db", "render", "app"]
     assert all(ms >= 0 for ms in stages.values()) and stages["model"] > 0
     assert stages["app"] >= sum(ms for name, ms in stages.items() if name != "app")  # app wraps the stages
     probs = {p["name"]: p["p"] for p in case["probabilities"]}

@@ -11,14 +11,18 @@ import numpy as np
 NORM_SIDE = 256
 
 
-def normalized_gray(image_rgb: np.ndarray, side: int = NORM_SIDE) -> np.ndarray:
-    """Gray uint8 image resized (area interpolation) so its long side is ``side``."""
-    gray = cv2.cvtColor(image_rgb, cv2.COLOR_RGB2GRAY)
-    h, w = gray.shape
+def normalized_rgb(image_rgb: np.ndarray, side: int = NORM_SIDE) -> np.ndarray:
+    """RGB uint8 image resized so its long side is ``side`` (area when shrinking, cubic when enlarging)."""
+    h, w = image_rgb.shape[:2]
     scale = side / max(h, w)
     size = (max(1, round(w * scale)), max(1, round(h * scale)))
     interp = cv2.INTER_AREA if scale < 1 else cv2.INTER_CUBIC
-    return cv2.resize(gray, size, interpolation=interp)
+    return cv2.resize(image_rgb, size, interpolation=interp)
+
+
+def normalized_gray(image_rgb: np.ndarray, side: int = NORM_SIDE) -> np.ndarray:
+    """Gray uint8 image resized so its long side is ``side`` (see :func:`normalized_rgb`)."""
+    return cv2.cvtColor(normalized_rgb(image_rgb, side), cv2.COLOR_RGB2GRAY)
 
 
 def laplacian_variance(gray: np.ndarray) -> float:
@@ -56,21 +60,17 @@ def _hist_percentile(cum: np.ndarray, q: float) -> float:
     return float(v_lo + (pos - lo) * (v_hi - v_lo))
 
 
-def skin_fraction(image_rgb: np.ndarray, side: int = NORM_SIDE) -> float:
+def skin_fraction(image_rgb: np.ndarray, side: int | None = NORM_SIDE) -> float:
     """Fraction of the lit (not near-black) pixels whose YCrCb colour falls in the classic skin range.
 
     Near-black pixels are left out so the dark vignette of dermoscopes does not count against skin.
     Lesions (brown) and pink/red skin fall inside Cr 133..185, Cb 70..150 (pink skin under dermoscope light reaches Cb ~145).
+    ``side=None``: ``image_rgb`` is already normalized (:func:`normalized_rgb`).
     """
-    h, w = image_rgb.shape[:2]
-    scale = side / max(h, w)
-    small = cv2.resize(
-        image_rgb, (max(1, round(w * scale)), max(1, round(h * scale))), interpolation=cv2.INTER_AREA
-    )
-    ycrcb = cv2.cvtColor(small, cv2.COLOR_RGB2YCrCb).astype(np.int32)
-    y, cr, cb = ycrcb[..., 0], ycrcb[..., 1], ycrcb[..., 2]
-    lit = y > 30
-    if not lit.any():
+    small = image_rgb if side is None else normalized_rgb(image_rgb, side)
+    ycrcb = cv2.cvtColor(small, cv2.COLOR_RGB2YCrCb)
+    lit = cv2.countNonZero(cv2.inRange(ycrcb, (31, 0, 0), (255, 255, 255)))  # Y > 30
+    if lit == 0:
         return 0.0
-    skin = (cr >= 133) & (cr <= 185) & (cb >= 70) & (cb <= 150) & lit
-    return float(skin.sum() / lit.sum())
+    skin = cv2.countNonZero(cv2.inRange(ycrcb, (31, 133, 70), (255, 185, 150)))
+    return float(skin / lit)

@@ -52,6 +52,7 @@ class PreferencesAndHeaders:
         cookies = self._preference_cookies(request)
         csp = not request.url.path.startswith(f"{self.api_prefix}/docs")
         started = time.perf_counter()
+        scope.setdefault("state", {})["started"] = started  # request.state.started: routes time their stages
 
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":

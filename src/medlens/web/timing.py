@@ -12,9 +12,10 @@ _ENTRY = re.compile(r"\s*([A-Za-z0-9_-]+)\s*;\s*dur=([0-9.]+)")
 class Timings:
     """``lap(name)`` adds the time since the previous lap (or creation) to stage ``name``."""
 
-    def __init__(self) -> None:
+    def __init__(self, start: float | None = None) -> None:
+        """``start``: a ``time.perf_counter()`` value to count the first lap from (default: now)."""
         self.ms: dict[str, float] = {}
-        self._last = time.perf_counter()
+        self._last = time.perf_counter() if start is None else start
 
     def lap(self, name: str) -> None:
         now = time.perf_counter()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, BackgroundTasks, File, Form, Query, UploadFile
+from fastapi import APIRouter, BackgroundTasks, File, Form, Query, Request, UploadFile
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import Response
 
@@ -57,6 +57,7 @@ async def create_case(
     state: StateDep,
     lang: LangDep,
     background: BackgroundTasks,
+    request: Request,
     response: Response,
     task: Annotated[str, Form()],
     file: Annotated[UploadFile, File(description="JPEG/PNG photo, or DICOM for chest X-ray")],
@@ -71,7 +72,8 @@ async def create_case(
     and ``GET /cases/{id}`` returns them.
     """
     inp = cases.CaseInput(task, sex, age_group, body_site, symptom_onset)
-    timings = Timings()
+    timings = Timings(getattr(request.state, "started", None))
+    timings.lap("receive")  # body, form parsing, authentication: everything before this line
     row = await uploads.create_case_from_upload(db, state, user, inp, file, background, timings)
     out = case_out(row, lang)
     timings.lap("render")
