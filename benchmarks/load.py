@@ -7,11 +7,12 @@ between requests (low load: the server is idle when the next upload arrives, as 
 
 Prints req/s, p50/p99 latency and errors, and two baselines:
 
-* ``predictor_ms``: the Predictor's own time, measured here in-process before the load starts: median
-  wall time of ``Predictor.predict(image, cam=True)`` (preprocessing, network with the card's TTA, CAM)
-  on the same decoded images, with the same bundle (``--models-dir``), paced with the same
-  ``--pause-ms``. ``p50_over_predictor`` is the HTTP p50 divided by it: what the service adds around
-  the model.
+* ``predictor_ms``: the Predictor's own time, measured here in-process: median wall time of
+  ``Predictor.predict(image, cam=True)`` (preprocessing, network with the card's TTA, CAM) on the same
+  decoded images, with the same bundle (``--models-dir``), paced with the same ``--pause-ms``. With
+  ``--concurrency 1`` one Predictor call is interleaved after each request (request, pause, Predictor
+  call, pause, ...), so both see the same machine state; otherwise 60 calls are timed before the load.
+  ``p50_over_predictor`` is the HTTP p50 divided by it: what the service adds around the model.
 * ``model_ms_p50``: the network time the server itself reports in each response (``model_ms``).
 
 and the median of each stage of the server's ``Server-Timing`` header (receive: body, form and
@@ -39,6 +40,7 @@ import tempfile
 import threading
 import time
 import uuid
+from collections.abc import Callable
 from pathlib import Path
 from urllib.parse import urlparse
 
@@ -111,34 +113,39 @@ def _images(path: Path | None, n: int, rng: np.random.Generator) -> list[bytes]:
     return out
 
 
-def _predictor_ms(
-    models_dir: Path, task: str, images: list[bytes], pause_s: float = 0.0, repeats: int = 3
-) -> float | None:
-    """Median wall ms of ``Predictor.predict(rgb, cam=True)`` over ``images`` (after one warm-up call),
-    paced like the load: ``pause_s`` idle before each call (an idle CPU and ONNX Runtime's sleeping
-    worker threads make a call after a pause slower than one in a tight loop)."""
-    from PIL import Image
+class PredictorBaseline:
+    """The Predictor's own time: wall ms of ``Predictor.predict(rgb, cam=True)`` in this process, on the
+    decoded upload images, with the bundle the server serves (``None`` when no card for the task)."""
 
-    from medlens.serving import Predictor
+    def __init__(self, models_dir: Path, task: str, images: list[bytes]) -> None:
+        from PIL import Image
 
-    cards = [
-        c for c in sorted(models_dir.glob("*/card.json")) if json.loads(c.read_text()).get("task") == task
-    ]
-    if not cards:
-        log.warning("no card for task %s under %s: no in-process Predictor baseline", task, models_dir)
-        return None
-    predictor = Predictor.from_card(cards[0])
-    arrays = [np.asarray(Image.open(io.BytesIO(b)).convert("RGB")) for b in images[:20]]
-    predictor.predict(arrays[0], cam=True)
-    times = []
-    for _ in range(repeats):
-        for rgb in arrays:
-            if pause_s:
-                time.sleep(pause_s)
-            t0 = time.perf_counter()
-            predictor.predict(rgb, cam=True)
-            times.append((time.perf_counter() - t0) * 1000)
-    return statistics.median(times)
+        from medlens.serving import Predictor
+
+        cards = [
+            c for c in sorted(models_dir.glob("*/card.json")) if json.loads(c.read_text()).get("task") == task
+        ]
+        self.predictor = Predictor.from_card(cards[0]) if cards else None
+        if self.predictor is None:
+            log.warning("no card for task %s under %s: no in-process Predictor baseline", task, models_dir)
+        self.arrays = [np.asarray(Image.open(io.BytesIO(b)).convert("RGB")) for b in images[:20]]
+        self.times: list[float] = []
+        self._next = 0
+        if self.predictor is not None:
+            self.predictor.predict(self.arrays[0], cam=True)  # warm-up
+
+    def one(self) -> None:
+        """Time one call (the next image in turn)."""
+        if self.predictor is None:
+            return
+        rgb = self.arrays[self._next % len(self.arrays)]
+        self._next += 1
+        t0 = time.perf_counter()
+        self.predictor.predict(rgb, cam=True)
+        self.times.append((time.perf_counter() - t0) * 1000)
+
+    def median(self) -> float | None:
+        return statistics.median(self.times) if self.times else None
 
 
 def _multipart(task: str, data: bytes) -> tuple[bytes, str]:
@@ -160,9 +167,11 @@ def _drive(
     concurrency: int,
     max_s: float,
     pause_s: float = 0.0,
+    between: Callable[[], None] | None = None,
 ) -> dict:
     """``concurrency`` threads, each with one keep-alive connection (``http.client``: a lean client, so the
-    latency is the server's, not the client library's), post the prepared uploads until none are left."""
+    latency is the server's, not the client library's), post the prepared uploads until none are left.
+    ``between`` runs after each request's pause, followed by another pause (one thread only)."""
     url = urlparse(base)
     bodies = [_multipart(task, im) for im in images]  # built before the clock starts
     lock = threading.Lock()
@@ -211,6 +220,9 @@ def _drive(
             else:
                 count(str(r.status))
             if pause_s:
+                time.sleep(pause_s)
+            if between is not None:
+                between()
                 time.sleep(pause_s)
         conn.close()
 
@@ -274,12 +286,19 @@ def main(argv: list[str] | None = None) -> dict:
                 "access_token"
             ]
             images = _images(args.image, args.requests, np.random.default_rng(args.seed))
-            predictor_ms = _predictor_ms(args.models_dir, task, images, args.pause_ms / 1000)
-            drive = _drive(
-                base, token, task, images, args.concurrency, args.max_seconds, args.pause_ms / 1000
-            )
+            pause = args.pause_ms / 1000
+            baseline = PredictorBaseline(args.models_dir, task, images)
+            interleave = args.concurrency == 1
+            if not interleave:  # up front, paced like the load
+                for _ in range(60):
+                    time.sleep(pause)
+                    baseline.one()
+            between = baseline.one if interleave else None
+            drive = _drive(base, token, task, images, args.concurrency, args.max_seconds, pause, between)
+            predictor_ms = baseline.median()
             result = {"task": task, "pause_ms": args.pause_ms, **drive}
             result["predictor_ms"] = None if predictor_ms is None else round(predictor_ms, 2)
+            result["predictor_calls"] = len(baseline.times)
             result["p50_over_predictor"] = (
                 None if predictor_ms is None else round(result["p50_ms"] / predictor_ms, 2)
             )

@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 from medlens.db import User
 from medlens.web.errors import AppError
 from medlens.web.i18n import negotiate
-from medlens.web.security import read_token
+from medlens.web.services.users import active_user, user_for_token
 from medlens.web.state import AppState, PredictorLike
 
 
@@ -63,23 +63,24 @@ async def get_lang(request: Request, state: StateDep) -> str:
 LangDep = Annotated[str, Depends(get_lang)]
 
 
-def _active(db: Session, uid: object) -> User | None:
-    if not isinstance(uid, int):
-        return None
-    user = db.get(User, uid)
-    return user if user is not None and user.active else None
-
-
-def api_user(request: Request, db: SessionDep, state: StateDep) -> User:
-    """The user of a bearer token (``Authorization: Bearer ...``); 401 otherwise."""
-    header = request.headers.get("authorization", "")
+def _bearer(header: str) -> str:
     scheme, _, token = header.partition(" ")
-    if scheme.lower() != "bearer" or not token:
+    if scheme.lower() != "bearer" or not token.strip():
         raise AppError(401, "error.auth_required")
-    user = _active(db, read_token(state.settings.secret_key, token.strip()))
-    if user is None:
-        raise AppError(401, "error.bad_token")
-    return user
+    return token.strip()
+
+
+async def bearer_token(request: Request) -> str:
+    """The request's bearer token (``Authorization: Bearer ...``), not yet checked; 401 when absent."""
+    return _bearer(request.headers.get("authorization", ""))
+
+
+BearerToken = Annotated[str, Depends(bearer_token)]
+
+
+def api_user(token: BearerToken, db: SessionDep, state: StateDep) -> User:
+    """The user of a bearer token; 401 otherwise."""
+    return user_for_token(db, state.settings.secret_key, token)
 
 
 CurrentUser = Annotated[User, Depends(api_user)]
@@ -87,16 +88,17 @@ CurrentUser = Annotated[User, Depends(api_user)]
 
 def api_user_optional(request: Request, db: SessionDep, state: StateDep) -> User | None:
     """Anonymous (no Authorization header) -> None; a bearer token must still be valid (401 otherwise)."""
-    if not request.headers.get("authorization"):
+    header = request.headers.get("authorization")
+    if not header:
         return None
-    return api_user(request, db, state)
+    return user_for_token(db, state.settings.secret_key, _bearer(header))
 
 
 OptionalApiUser = Annotated[User | None, Depends(api_user_optional)]
 
 
 def page_user_optional(request: Request, db: SessionDep) -> User | None:
-    return _active(db, request.session.get("uid"))
+    return active_user(db, request.session.get("uid"))
 
 
 OptionalPageUser = Annotated[User | None, Depends(page_user_optional)]

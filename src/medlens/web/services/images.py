@@ -88,8 +88,8 @@ def _decode_raster(data: bytes, max_pixels: int) -> tuple[np.ndarray, bool]:
                 raise AppError(413, "error.too_many_pixels", width=im.width, height=im.height)
             im.load()
             rotated = im.getexif().get(_EXIF_ORIENTATION, 1) not in (None, 1)
-            upright = ImageOps.exif_transpose(im)
-            rgb = np.asarray(upright.convert("RGB"), dtype=np.uint8).copy()
+            upright = ImageOps.exif_transpose(im) if rotated else im
+            rgb = np.array(upright if upright.mode == "RGB" else upright.convert("RGB"), dtype=np.uint8)
     except AppError:
         raise
     except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:

@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 
 from medlens.db import ROLES, User
 from medlens.web.errors import AppError, forbidden, not_found
-from medlens.web.security import hash_password, verify_password
+from medlens.web.security import hash_password, read_token, verify_password
 from medlens.web.services import audit
 
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
@@ -46,6 +46,22 @@ def authenticate(db: Session, email: str, password: str) -> User:
         raise AppError(401, "error.bad_login")
     if not user.active:
         raise AppError(403, "error.inactive")
+    return user
+
+
+def active_user(db: Session, uid: object) -> User | None:
+    """The active user with id ``uid``, or None (unknown id, deactivated, or not an int)."""
+    if not isinstance(uid, int):
+        return None
+    user = db.get(User, uid)
+    return user if user is not None and user.active else None
+
+
+def user_for_token(db: Session, secret_key: str, token: str) -> User:
+    """The active user a bearer token was issued to; 401 when forged, expired or deactivated."""
+    user = active_user(db, read_token(secret_key, token))
+    if user is None:
+        raise AppError(401, "error.bad_token")
     return user
 
 

@@ -9,7 +9,7 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import Response
 
 from medlens.tasks import get_task
-from medlens.web.deps import CurrentUser, LangDep, PredictorsDep, SessionDep, StateDep
+from medlens.web.deps import BearerToken, CurrentUser, LangDep, PredictorsDep, SessionDep, StateDep
 from medlens.web.presenters import case_summary
 from medlens.web.schemas import CaseOut, TaskOut
 from medlens.web.services import cases, media, uploads
@@ -52,8 +52,7 @@ def tasks(predictors: PredictorsDep, lang: LangDep) -> list[TaskOut]:
 
 @router.post("/cases", response_model=CaseOut, status_code=201)
 async def create_case(
-    user: CurrentUser,
-    db: SessionDep,
+    token: BearerToken,
     state: StateDep,
     lang: LangDep,
     background: BackgroundTasks,
@@ -74,7 +73,7 @@ async def create_case(
     inp = cases.CaseInput(task, sex, age_group, body_site, symptom_onset)
     timings = Timings(getattr(request.state, "started", None))
     timings.lap("receive")  # body, form parsing, authentication: everything before this line
-    row = await uploads.create_case_from_upload(db, state, user, inp, file, background, timings)
+    row = await uploads.create_case_for_token(state, token, inp, file, background, timings)
     out = case_out(row, lang)
     timings.lap("render")
     response.headers["Server-Timing"] = timings.header()
