@@ -65,7 +65,9 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-def _start_server(models_dir: Path, tmp: Path) -> tuple[str, subprocess.Popen]:
+def _start_server(
+    models_dir: Path, tmp: Path, extra: list[str] | None = None
+) -> tuple[str, subprocess.Popen]:
     port = _free_port()
     env = {
         **os.environ,
@@ -75,7 +77,17 @@ def _start_server(models_dir: Path, tmp: Path) -> tuple[str, subprocess.Popen]:
     }
     exe = str(Path(sys.executable).with_name("medlens"))
     proc = subprocess.Popen(
-        [exe, "serve", "--host", "127.0.0.1", "--port", str(port), "--models-dir", str(models_dir)],
+        [
+            exe,
+            "serve",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--models-dir",
+            str(models_dir),
+            *(extra or []),
+        ],
         env=env,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
@@ -259,6 +271,9 @@ def main(argv: list[str] | None = None) -> dict:
     ap.add_argument("--concurrency", type=int, default=8)
     ap.add_argument("--requests", type=int, default=100)
     ap.add_argument("--max-seconds", type=float, default=120.0)
+    ap.add_argument(
+        "--no-access-log", dest="access_log", action="store_false", help="start the server without access log"
+    )
     ap.add_argument("--pause-ms", type=float, default=0.0, help="wait after each response (low-load runs)")
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--json-out", type=Path, default=None)
@@ -274,7 +289,9 @@ def main(argv: list[str] | None = None) -> dict:
             _loopback_only(args.url)
             base = args.url.rstrip("/")
         else:
-            base, proc = _start_server(args.models_dir, Path(tmp))
+            base, proc = _start_server(
+                args.models_dir, Path(tmp), [] if args.access_log else ["--no-access-log"]
+            )
         try:
             tasks = [t["name"] for t in httpx.get(f"{base}/api/v1/tasks").json()]
             task = args.task or (tasks[0] if tasks else None)

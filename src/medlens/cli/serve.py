@@ -17,6 +17,7 @@ def serve(
     port: int = typer.Option(8000, help="TCP port."),
     models_dir: Path | None = typer.Option(None, "--models-dir", help="Folder of <model>/card.json bundles."),
     workers: int = typer.Option(1, help="uvicorn worker processes."),
+    access_log: bool = typer.Option(True, help="Log every request (off when a reverse proxy logs them)."),
 ) -> None:
     """Run migrations, then the web service (patients, clinicians, admins)."""
     import uvicorn
@@ -30,7 +31,9 @@ def serve(
         settings = settings.model_copy(update={"models_dir": models_dir})
     upgrade_to_head(settings.database_url)
     typer.echo(f"medlens: serving on http://{host}:{port} (models from {settings.models_dir})")
-    uvicorn.run(create_app(settings), host=host, port=port, workers=workers, log_level="info")
+    uvicorn.run(
+        create_app(settings), host=host, port=port, workers=workers, log_level="info", access_log=access_log
+    )
 
 
 @db_app.command("upgrade")
