@@ -269,3 +269,35 @@ def test_multi_head_scalp_case(client, make_account):
         assert math.isclose(sum(p for _, p in head["probabilities"]), 1.0, abs_tol=1e-6)
     assert case["risk"] is None and case["lesion"] is None
     assert client.get(f"/api/v1/cases/{case['id']}/report.pdf", headers=pat.auth).content[:5] == b"%PDF-"
+
+
+def test_heatmap_is_stored_after_the_response_and_recomputed_on_read(client, make_account, settings):
+    """The upload answers before the heatmap file is written (a background task writes it); a read that
+    finds it still pending (e.g. after a restart) recomputes the same overlay with the same model."""
+    from medlens.web.services.enrich import HEATMAP_KEY, HEATMAP_PENDING
+
+    pat = make_account()
+    case = upload(client, pat, photo_bytes()).json()
+    assert case["has_heatmap"] is True and case["heatmap_url"]
+    state = client.app.state.medlens
+    with state.session_factory() as db:
+        row = db.get(Case, case["id"])
+        digest = row.heatmap_sha256
+        assert digest is not None and HEATMAP_KEY not in row.prediction  # the background task ran
+        # as if the server had stopped before the background task: pending again, file gone
+        row.heatmap_sha256 = None
+        row.prediction = {**row.prediction, HEATMAP_KEY: HEATMAP_PENDING}
+        db.commit()
+    state.store.delete(digest)
+    r = client.get(f"/api/v1/cases/{case['id']}/heatmap", headers=pat.auth)
+    assert r.status_code == 200 and r.headers["content-type"] == "image/jpeg"
+    with state.session_factory() as db:
+        assert db.get(Case, case["id"]).heatmap_sha256 == digest  # same model, same pixels, same file
+
+    # a heatmap made by a model this server no longer serves is not recomputed with another one
+    with state.session_factory() as db:
+        row = db.get(Case, case["id"])
+        row.heatmap_sha256, row.model_version = None, "0.0.0-old"
+        row.prediction = {**row.prediction, HEATMAP_KEY: HEATMAP_PENDING}
+        db.commit()
+    assert client.get(f"/api/v1/cases/{case['id']}/heatmap", headers=pat.auth).status_code == 404

@@ -8,7 +8,7 @@ from medlens import DISCLAIMER_EN, DISCLAIMER_KO
 from medlens.db import Case
 from medlens.tasks import TaskSpec, get_task
 from medlens.web.i18n import translate
-from medlens.web.services.enrich import needs_lesion
+from medlens.web.services.enrich import heatmap_pending, needs_lesion
 
 
 def disclaimer(lang: str) -> str:
@@ -86,7 +86,7 @@ def case_summary(row: Case, lang: str) -> dict[str, Any]:
         "body_site": row.body_site,
         "symptom_onset": row.symptom_onset,
         "created_at": row.created_at.strftime("%Y-%m-%d %H:%M"),
-        "has_heatmap": row.heatmap_sha256 is not None,
+        "has_heatmap": row.heatmap_sha256 is not None or heatmap_pending(row),
         "replies": [
             {
                 "author": r.author.name or r.author.email,

@@ -16,8 +16,8 @@ from medlens.db.tables import utcnow
 from medlens.tasks import Text, get_task
 from medlens.web.errors import AppError, not_found
 from medlens.web.services import audit
-from medlens.web.services.enrich import ensure_lesion
-from medlens.web.services.images import decode_upload, encode_jpeg
+from medlens.web.services.enrich import HEATMAP_KEY, HEATMAP_PENDING, ensure_lesion, still_referenced
+from medlens.web.services.images import decode_upload
 from medlens.web.services.storage import ImageStore
 from medlens.web.services.users import require_role
 from medlens.web.state import PredictorLike
@@ -78,6 +78,14 @@ def normalized_entropy(probs: dict[str, float]) -> float:
     return float(-sum(v * math.log(v) for v in p) / math.log(len(probs)))
 
 
+@dataclass(frozen=True)
+class NewCase:
+    """A committed case and its heatmap overlay, which is stored after the response."""
+
+    row: Case
+    overlay: Any = None  # H x W x 3 uint8, or None when the model gives no heatmap
+
+
 def create_case(
     db: Session,
     store: ImageStore,
@@ -89,13 +97,14 @@ def create_case(
     content_type: str | None,
     max_pixels: int,
     timings: Timings | None = None,
-) -> Case:
-    """Decode, predict, store image + heatmap and commit the case. Nothing is left behind on failure.
+) -> NewCase:
+    """Decode, predict, store the image and commit the case. Nothing is left behind on failure.
 
     ``timings`` receives the wall time of each stage (decode, quality, model, store, db).
 
-    CPU-bound: call it from a worker thread (``run_in_threadpool``), never on the event loop. ABCD
-    lesion features are not computed here: see :mod:`medlens.web.services.enrich`.
+    CPU-bound: call it from a worker thread (``run_in_threadpool``), never on the event loop. The
+    heatmap overlay is returned, not stored, and ABCD lesion features are not computed here: both
+    follow after the response (:mod:`medlens.web.services.enrich`).
     """
     clock = timings if timings is not None else Timings()
     inp.validate(predictors)
@@ -114,16 +123,14 @@ def create_case(
     record = {k: v for k, v in pred.to_dict("en").items() if k not in ("risk_label", "advice")}
     if quality is not None:
         record["quality"] = quality
+    overlay = getattr(pred, "overlay", None)
+    if overlay is not None:
+        record[HEATMAP_KEY] = HEATMAP_PENDING
     created: list[str] = []
     try:
         sha, new = store.put(upload.stored)
         if new:
             created.append(sha)
-        heat_sha = None
-        if getattr(pred, "overlay", None) is not None:
-            heat_sha, new = store.put(encode_jpeg(pred.overlay))
-            if new:
-                created.append(heat_sha)
         clock.lap("store")
         card = predictor.card
         row = Case(
@@ -135,7 +142,7 @@ def create_case(
             body_site=inp.body_site,
             symptom_onset=inp.symptom_onset,
             image_sha256=sha,
-            heatmap_sha256=heat_sha,
+            heatmap_sha256=None,
             prediction=record,
             predicted_label=pred.label,
             model_name=card.name,
@@ -152,18 +159,10 @@ def create_case(
     except BaseException:
         db.rollback()
         for digest in created:
-            if not _still_referenced(db, digest):
+            if not still_referenced(db, digest):
                 store.delete(digest)
         raise
-    return row
-
-
-def _still_referenced(db: Session, digest: str) -> bool:
-    try:
-        q = select(Case.id).where((Case.image_sha256 == digest) | (Case.heatmap_sha256 == digest)).limit(1)
-        return db.scalar(q) is not None
-    except Exception:  # DB down: keep the file rather than risk deleting a referenced one
-        return True
+    return NewCase(row, overlay)
 
 
 def visible_case(db: Session, user: User, case_id: int) -> Case:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from fastapi import Response
 from sqlalchemy.orm import Session
 
@@ -9,7 +11,7 @@ from medlens.db import Case
 from medlens.web.errors import not_found
 from medlens.web.pdf import render_case_pdf
 from medlens.web.presenters import case_summary
-from medlens.web.services.enrich import ensure_lesion
+from medlens.web.services.enrich import ensure_heatmap, ensure_lesion
 from medlens.web.services.images import media_type, thumbnail_png
 from medlens.web.services.storage import ImageStore
 
@@ -39,7 +41,16 @@ def image_response(
     return Response(data, media_type=mtype, headers=headers)
 
 
-def case_pdf(db: Session, store: ImageStore, row: Case, lang: str) -> bytes:
+def heatmap_response(
+    db: Session, store: ImageStore, row: Case, predictor: Any, headers: dict[str, str] | None = None
+) -> Response:
+    """The heatmap overlay, stored first if the upload's background task has not done it yet."""
+    ensure_heatmap(db, store, row, predictor)
+    return image_response(store, row, "heatmap", headers=headers)
+
+
+def case_pdf(db: Session, store: ImageStore, row: Case, lang: str, predictor: Any = None) -> bytes:
+    ensure_heatmap(db, store, row, predictor)
     ensure_lesion(db, store, row)
     heat = store.read(row.heatmap_sha256) if row.heatmap_sha256 else None
     return render_case_pdf(case_summary(row, lang), store.read(row.image_sha256), heat, lang)

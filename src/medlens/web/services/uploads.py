@@ -42,9 +42,9 @@ async def create_case_from_upload(
     """Read ``upload`` (size-limited), run :func:`cases.create_case` in a worker thread, and queue the
     after-response work of :mod:`~medlens.web.services.enrich` on ``background``."""
     data = await _read(state, upload, timings)
-    row = await run_in_threadpool(_create, db, state, user, inp, data, upload, timings)
-    _after_response(state, row, background)
-    return row
+    new = await run_in_threadpool(_create, db, state, user, inp, data, upload, timings)
+    _after_response(state, new, background)
+    return new.row
 
 
 async def create_case_for_token(
@@ -60,14 +60,14 @@ async def create_case_for_token(
     dependencies on the busiest route). 401 for a bad token, as everywhere else."""
     data = await _read(state, upload, timings)
 
-    def work() -> Case:
+    def work() -> cases.NewCase:
         with state.session_factory() as db:
             user = users.user_for_token(db, state.settings.secret_key, token)
             return _create(db, state, user, inp, data, upload, timings)
 
-    row = await run_in_threadpool(work)
-    _after_response(state, row, background)
-    return row
+    new = await run_in_threadpool(work)
+    _after_response(state, new, background)
+    return new.row
 
 
 async def _read(state: AppState, upload: UploadFile, timings: Timings | None) -> bytes:
@@ -85,7 +85,7 @@ def _create(
     data: bytes,
     upload: UploadFile,
     timings: Timings | None,
-) -> Case:
+) -> cases.NewCase:
     settings = state.settings
     return cases.create_case(
         db,
@@ -101,6 +101,7 @@ def _create(
     )
 
 
-def _after_response(state: AppState, row: Case, background: BackgroundTasks | None) -> None:
-    if background is not None and enrich.needs_lesion(row):
-        background.add_task(enrich.enrich_case, state.session_factory, state.store, row.id)
+def _after_response(state: AppState, new: cases.NewCase, background: BackgroundTasks | None) -> None:
+    """Queue the heatmap file and ABCD features; without ``background`` the first read does them."""
+    if background is not None and enrich.needs_enrichment(new.row):
+        background.add_task(enrich.enrich_case, state.session_factory, state.store, new.row.id, new.overlay)

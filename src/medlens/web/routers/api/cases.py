@@ -108,7 +108,7 @@ def case_image(
 @router.get("/cases/{case_id}/heatmap", response_class=Response)
 def case_heatmap(case_id: int, user: CurrentUser, db: SessionDep, state: StateDep) -> Response:
     row = cases.visible_case(db, user, case_id)
-    return media.image_response(state.store, row, "heatmap")
+    return media.heatmap_response(db, state.store, row, state.predictors.get(row.task))
 
 
 @router.get("/cases/{case_id}/report.pdf", response_class=Response)
@@ -116,7 +116,7 @@ async def case_report(
     case_id: int, user: CurrentUser, db: SessionDep, state: StateDep, lang: LangDep
 ) -> Response:
     row = cases.visible_case(db, user, case_id)
-    pdf = await run_in_threadpool(media.case_pdf, db, state.store, row, lang)
+    pdf = await run_in_threadpool(media.case_pdf, db, state.store, row, lang, state.predictors.get(row.task))
     return Response(
         pdf,
         media_type="application/pdf",

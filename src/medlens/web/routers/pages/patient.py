@@ -122,15 +122,15 @@ def image(case_id: int, user: PageUser, db: SessionDep, state: StateDep, thumb: 
 @router.get("/cases/{case_id}/heatmap")
 def heatmap(case_id: int, user: PageUser, db: SessionDep, state: StateDep) -> Response:
     row = cases.visible_case(db, user, case_id)
-    return media.image_response(
-        state.store, row, "heatmap", headers={"Cache-Control": "private, max-age=3600"}
-    )
+    cache = {"Cache-Control": "private, max-age=3600"}
+    return media.heatmap_response(db, state.store, row, state.predictors.get(row.task), cache)
 
 
 @router.get("/cases/{case_id}/report.pdf")
 async def report(case_id: int, request: Request, user: PageUser, db: SessionDep, state: StateDep) -> Response:
     row = cases.visible_case(db, user, case_id)
-    pdf = await run_in_threadpool(media.case_pdf, db, state.store, row, page_lang(request))
+    predictor = state.predictors.get(row.task)
+    pdf = await run_in_threadpool(media.case_pdf, db, state.store, row, page_lang(request), predictor)
     return Response(
         pdf,
         media_type="application/pdf",
