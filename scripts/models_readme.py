@@ -21,7 +21,11 @@ END = "## Checks that could not be run here"
 
 
 def main() -> None:
-    cards = [ModelCard.load(p.parent) for p in sorted(ROOT.glob("*/card.json")) if (p.parent / "model.onnx").exists()]
+    cards = [
+        ModelCard.load(p.parent)
+        for p in sorted(ROOT.glob("*/card.json"))
+        if (p.parent / "model.onnx").exists()
+    ]
     cards.sort(key=lambda c: ORDER.get(c.name, 9))
     readme = (ROOT / "README.md").read_text()
     head, rest = readme.split(START, 1)
