@@ -45,6 +45,13 @@ def test_create_case_predicts_and_stores_content_addressed(client, make_account,
     assert case["model_name"] == "melanoma-webtest" and case["model_version"] == "0.0.1"
     assert case["status"] == "new" and case["submitted"] is False
     assert case["has_heatmap"] is True
+    from sqlalchemy import select
+
+    from medlens.db import AuditLog
+
+    with client.app.state.medlens.session_factory() as db:  # the case and its audit row, one transaction
+        logged = db.scalars(select(AuditLog).where(AuditLog.action == "create")).all()
+        assert [(a.case_id, a.user_id) for a in logged] == [(case["id"], pat.id)]
     files = stored_files(settings)
     assert len(files) == 2  # image + heatmap overlay, both JPEG here
     for f in files:

@@ -152,8 +152,7 @@ def create_case(
             status="new",
         )
         db.add(row)
-        db.flush()
-        audit.record(db, user, "create", row.id, f"task={inp.task} label={pred.label}")
+        audit.record(db, user, "create", detail=f"task={inp.task} label={pred.label}", case=row)
         db.commit()
         clock.lap("db")
     except BaseException:
