@@ -20,11 +20,6 @@ def normalized_rgb(image_rgb: np.ndarray, side: int = NORM_SIDE) -> np.ndarray:
     return cv2.resize(image_rgb, size, interpolation=interp)
 
 
-def normalized_gray(image_rgb: np.ndarray, side: int = NORM_SIDE) -> np.ndarray:
-    """Gray uint8 image resized so its long side is ``side`` (see :func:`normalized_rgb`)."""
-    return cv2.cvtColor(normalized_rgb(image_rgb, side), cv2.COLOR_RGB2GRAY)
-
-
 def laplacian_variance(gray: np.ndarray) -> float:
     """Variance of the Laplacian: low values mean few edges, i.e. a blurry photo."""
     return float(cv2.Laplacian(gray, cv2.CV_64F, ksize=3).var())

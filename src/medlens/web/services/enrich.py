@@ -13,16 +13,15 @@ asking first). A striped lock makes the two paths share one computation.
 
 from __future__ import annotations
 
-import io
 import logging
 import threading
 from typing import Any
 
 import numpy as np
-from PIL import Image, ImageOps
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
+from medlens.data.imageio import read_image_rgb
 from medlens.db import Case
 from medlens.tasks import get_task
 from medlens.web.services.images import encode_jpeg
@@ -85,7 +84,7 @@ def _recompute_overlay(store: ImageStore, row: Case, predictor: Any) -> Any:
         log.warning("case %s: heatmap pending and the model that made it is not served", row.id)
         return None
     try:
-        return predictor.predict(_stored_rgb(store.read(row.image_sha256)), cam=True).overlay
+        return predictor.predict(read_image_rgb(store.path_for(row.image_sha256)), cam=True).overlay
     except (OSError, ValueError) as exc:
         log.warning("case %s: heatmap could not be recomputed: %s", row.id, exc)
         return None
@@ -109,11 +108,6 @@ def lesion_features(rgb: np.ndarray) -> dict[str, Any] | None:
         return None
 
 
-def _stored_rgb(data: bytes) -> np.ndarray:
-    with Image.open(io.BytesIO(data)) as im:
-        return np.asarray(ImageOps.exif_transpose(im).convert("RGB"), dtype=np.uint8)
-
-
 def ensure_lesion(db: Session, store: ImageStore, row: Case) -> None:
     """Compute and commit the case's ABCD features if it needs them (idempotent, thread-safe)."""
     if not needs_lesion(row):
@@ -123,11 +117,9 @@ def ensure_lesion(db: Session, store: ImageStore, row: Case) -> None:
         if not needs_lesion(row):
             return
         try:
-            rgb = _stored_rgb(store.read(row.image_sha256))
-        except (
-            OSError,
-            ValueError,
-        ) as exc:  # file gone or unreadable: record the failure, do not retry forever
+            rgb = read_image_rgb(store.path_for(row.image_sha256))
+        except (OSError, ValueError) as exc:
+            # file gone or unreadable: record the failure, do not retry forever
             log.warning("case %s: stored image unreadable for lesion analysis: %s", row.id, exc)
             features = None
         else:

@@ -7,11 +7,13 @@ import os
 import tempfile
 from pathlib import Path
 
+from medlens.web.services.images import sniff
+
 SUFFIXES = (".jpg", ".png")
 
 
 def _suffix(data: bytes) -> str:
-    return ".jpg" if data[:3] == b"\xff\xd8\xff" else ".png"
+    return ".jpg" if sniff(data) == "jpeg" else ".png"
 
 
 class ImageStore:

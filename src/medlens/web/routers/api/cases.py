@@ -67,8 +67,9 @@ async def create_case(
 ) -> CaseOut:
     """Upload an image and get the screening result (stored as a new case).
 
-    ABCD lesion features (dermoscopy tasks) follow after the response: ``lesion_pending`` is true here,
-    and ``GET /cases/{id}`` returns them.
+    The heatmap file and ABCD lesion features (dermoscopy tasks) are made after the response:
+    ``heatmap_url`` already works (it makes the file if it is not there yet), ``lesion_pending`` is true
+    here and ``GET /cases/{id}`` returns the features.
     """
     inp = cases.CaseInput(task, sex, age_group, body_site, symptom_onset)
     timings = Timings(getattr(request.state, "started", None))
