@@ -15,9 +15,9 @@ Prints req/s, p50/p99 latency and errors, and two baselines:
   ``p50_over_predictor`` is the HTTP p50 divided by it: what the service adds around the model.
 * ``model_ms_p50``: the network time the server itself reports in each response (``model_ms``).
 
-and the median of each stage of the server's ``Server-Timing`` header (receive: body, form and
-authentication; read, decode, quality, model, store, db, render; app: all of it): where the time inside
-the server goes.
+and the median of each stage of the server's ``Server-Timing`` header (receive: body and form; read;
+auth: token and account check; decode, quality, model, store, db, render; app: all of it): where the time
+inside the server goes.
 
     .venv/bin/python benchmarks/load.py --models-dir models --task melanoma --concurrency 1 --pause-ms 200
     .venv/bin/python benchmarks/load.py --models-dir models --task chest-xray --concurrency 8 --requests 200

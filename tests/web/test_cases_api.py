@@ -33,7 +33,18 @@ def test_create_case_predicts_and_stores_content_addressed(client, make_account,
     from medlens.web.timing import parse_server_timing
 
     stages = parse_server_timing(r.headers["server-timing"])
-    assert list(stages) == ["receive", "read", "decode", "quality", "model", "store", "db", "render", "app"]
+    assert list(stages) == [
+        "receive",
+        "read",
+        "auth",
+        "decode",
+        "quality",
+        "model",
+        "store",
+        "db",
+        "render",
+        "app",
+    ]
     assert all(ms >= 0 for ms in stages.values()) and stages["model"] > 0
     assert stages["app"] >= sum(ms for name, ms in stages.items() if name != "app")  # app wraps the stages
     probs = {p["name"]: p["p"] for p in case["probabilities"]}
@@ -222,6 +233,25 @@ def test_bad_quality_photo_is_refused_with_retake_advice(client, make_account, s
     )
     assert r.status_code == 422 and "사진" in r.json()["detail"]
     assert stored_files(settings) == [] and client.get("/api/v1/cases", headers=pat.auth).json() == []
+
+
+def test_upload_with_a_deactivated_or_forged_token_is_refused_and_stores_nothing(
+    client, make_account, settings
+):
+    pat, admin = make_account("patient"), make_account("admin")
+    forged = client.post(
+        "/api/v1/cases",
+        data={"task": "melanoma"},
+        files={"file": ("p.jpg", photo_bytes(), "image/jpeg")},
+        headers={"Authorization": "Bearer not-a-token"},
+    )
+    assert forged.status_code == 401 and forged.json()["code"] == "error.bad_token"
+    client.post(f"/api/v1/admin/users/{pat.id}/deactivate", headers=admin.auth).raise_for_status()
+    r = upload(client, pat, photo_bytes())
+    assert r.status_code == 401 and r.json()["code"] == "error.bad_token"
+    assert stored_files(settings) == []
+    with client.app.state.medlens.session_factory() as db:
+        assert db.query(Case).count() == 0
 
 
 def test_skin_case_has_quality_and_abcd_panel(client, make_account, shared_data: Path):

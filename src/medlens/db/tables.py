@@ -85,6 +85,3 @@ class AuditLog(Base):
     at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, index=True)
 
     user: Mapped[User | None] = relationship()
-    # No foreign key in the schema (the log outlives what it logs); the relationship only lets a new case
-    # and its audit row reach the database in one flush.
-    case: Mapped[Case | None] = relationship(primaryjoin="foreign(AuditLog.case_id) == Case.id")

@@ -11,13 +11,15 @@ import numpy as np
 NORM_SIDE = 256
 
 
-def normalized_rgb(image_rgb: np.ndarray, side: int = NORM_SIDE) -> np.ndarray:
-    """RGB uint8 image resized so its long side is ``side`` (area when shrinking, cubic when enlarging)."""
-    h, w = image_rgb.shape[:2]
+def normalized_rgb(image: np.ndarray, side: int = NORM_SIDE, interpolation: int | None = None) -> np.ndarray:
+    """Image (RGB or gray) resized so its long side is ``side``: area when shrinking, cubic when enlarging,
+    unless ``interpolation`` names another OpenCV flag."""
+    h, w = image.shape[:2]
     scale = side / max(h, w)
     size = (max(1, round(w * scale)), max(1, round(h * scale)))
-    interp = cv2.INTER_AREA if scale < 1 else cv2.INTER_CUBIC
-    return cv2.resize(image_rgb, size, interpolation=interp)
+    if interpolation is None:
+        interpolation = cv2.INTER_AREA if scale < 1 else cv2.INTER_CUBIC
+    return cv2.resize(image, size, interpolation=interpolation)
 
 
 def laplacian_variance(gray: np.ndarray) -> float:
@@ -55,14 +57,17 @@ def _hist_percentile(cum: np.ndarray, q: float) -> float:
     return float(v_lo + (pos - lo) * (v_hi - v_lo))
 
 
-def skin_fraction(image_rgb: np.ndarray, side: int | None = NORM_SIDE) -> float:
+def skin_fraction(
+    image_rgb: np.ndarray, side: int | None = NORM_SIDE, interpolation: int | None = None
+) -> float:
     """Fraction of the lit (not near-black) pixels whose YCrCb colour falls in the classic skin range.
 
     Near-black pixels are left out so the dark vignette of dermoscopes does not count against skin.
     Lesions (brown) and pink/red skin fall inside Cr 133..185, Cb 70..150 (pink skin under dermoscope light reaches Cb ~145).
-    ``side=None``: ``image_rgb`` is already normalized (:func:`normalized_rgb`).
+    ``side=None``: ``image_rgb`` is already normalized (:func:`normalized_rgb`, with ``interpolation``).
+    A pixel count needs no anti-aliasing: the quality gate passes ``cv2.INTER_LINEAR`` (8x cheaper than area).
     """
-    small = image_rgb if side is None else normalized_rgb(image_rgb, side)
+    small = image_rgb if side is None else normalized_rgb(image_rgb, side, interpolation)
     ycrcb = cv2.cvtColor(small, cv2.COLOR_RGB2YCrCb)
     lit = cv2.countNonZero(cv2.inRange(ycrcb, (31, 0, 0), (255, 255, 255)))  # Y > 30
     if lit == 0:

@@ -2,26 +2,31 @@
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from typing import Any
+
+from sqlalchemy import Connection, insert, select
 from sqlalchemy.orm import Session
 
-from medlens.db import AuditLog, Case, User
+from medlens.db import AuditLog, User
+from medlens.db.tables import utcnow
+
+_INSERT = insert(AuditLog)
 
 
-def record(
-    db: Session,
-    user: User | None,
-    action: str,
-    case_id: int | None = None,
-    detail: str = "",
-    case: Case | None = None,
+def _values(user_id: int | None, action: str, case_id: int | None, detail: str) -> dict[str, Any]:
+    return {"user_id": user_id, "case_id": case_id, "action": action, "detail": detail[:500], "at": utcnow()}
+
+
+def record(db: Session, user: User | None, action: str, case_id: int | None = None, detail: str = "") -> None:
+    """Add an audit row to the current transaction (the caller commits)."""
+    db.add(AuditLog(**_values(user.id if user else None, action, case_id, detail)))
+
+
+def insert_row(
+    conn: Connection, user_id: int, action: str, case_id: int | None = None, detail: str = ""
 ) -> None:
-    """Add an audit row to the current transaction (the caller commits). ``case``: a case not flushed
-    yet, whose id the row gets when both are written."""
-    row = AuditLog(user_id=user.id if user else None, case_id=case_id, action=action, detail=detail[:500])
-    if case is not None:
-        row.case = case
-    db.add(row)
+    """:func:`record` as one Core ``INSERT`` on ``conn`` (for writes that skip the ORM; the caller commits)."""
+    conn.execute(_INSERT, _values(user_id, action, case_id, detail))
 
 
 def recent(db: Session, limit: int = 200, case_id: int | None = None) -> list[AuditLog]:

@@ -8,8 +8,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import case as sql_case
-from sqlalchemy import select
+from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import set_committed_value
 
 from medlens.db import Case, Reply, User
 from medlens.db.tables import utcnow
@@ -29,6 +30,7 @@ SEXES = ("female", "male", "other", "unknown")
 AGE_GROUPS = ("0-19", "20-39", "40-59", "60-69", "70-79", "80+", "unknown")
 ONSETS = ("days", "weeks", "months", "years", "unknown")
 BODY_SITES = ("face", "scalp", "neck", "trunk", "back", "arm", "hand", "leg", "foot", "other", "unknown")
+_INSERT_CASE = insert(Case).returning(Case.id)
 RISK_RANK = {"high": 3, "moderate": 2, "low": 1}
 MAX_REPLY = 5000
 
@@ -80,7 +82,8 @@ def normalized_entropy(probs: dict[str, float]) -> float:
 
 @dataclass(frozen=True)
 class NewCase:
-    """A committed case and its heatmap overlay, which is stored after the response."""
+    """A committed case (a transient ``Case`` holding its stored values) and its heatmap overlay, which
+    is stored after the response."""
 
     row: Case
     overlay: Any = None  # H x W x 3 uint8, or None when the model gives no heatmap
@@ -90,7 +93,7 @@ def create_case(
     db: Session,
     store: ImageStore,
     predictors: dict[str, PredictorLike],
-    user: User,
+    owner_id: int,
     inp: CaseInput,
     data: bytes,
     filename: str | None,
@@ -105,6 +108,10 @@ def create_case(
     CPU-bound: call it from a worker thread (``run_in_threadpool``), never on the event loop. The
     heatmap overlay is returned, not stored, and ABCD lesion features are not computed here: both
     follow after the response (:mod:`medlens.web.services.enrich`).
+
+    The case and its audit row are written with two Core ``INSERT`` statements on the session's
+    connection: right after the network has run, the ORM unit of work costs about 0.8 ms more (cold
+    caches). The returned row is a transient ``Case`` with the stored values, for presenting.
     """
     clock = timings if timings is not None else Timings()
     inp.validate(predictors)
@@ -133,26 +140,31 @@ def create_case(
             created.append(sha)
         clock.lap("store")
         card = predictor.card
-        row = Case(
-            owner=user,
-            replies=[],  # a new case has none: saves a lazy load when it is shown
-            task=inp.task,
-            sex=inp.sex,
-            age_group=inp.age_group,
-            body_site=inp.body_site,
-            symptom_onset=inp.symptom_onset,
-            image_sha256=sha,
-            heatmap_sha256=None,
-            prediction=record,
-            predicted_label=pred.label,
-            model_name=card.name,
-            model_version=str(card.version),
-            risk=pred.risk_level or "",
-            uncertainty=normalized_entropy(pred.probabilities),
-            status="new",
-        )
-        db.add(row)
-        audit.record(db, user, "create", detail=f"task={inp.task} label={pred.label}", case=row)
+        now = utcnow()
+        values: dict[str, Any] = {
+            "owner_id": owner_id,
+            "task": inp.task,
+            "sex": inp.sex,
+            "age_group": inp.age_group,
+            "body_site": inp.body_site,
+            "symptom_onset": inp.symptom_onset,
+            "image_sha256": sha,
+            "heatmap_sha256": None,
+            "prediction": record,
+            "predicted_label": pred.label,
+            "model_name": card.name,
+            "model_version": str(card.version),
+            "risk": pred.risk_level or "",
+            "uncertainty": normalized_entropy(pred.probabilities),
+            "status": "new",
+            "submitted_at": None,
+            "feedback_label": None,
+            "created_at": now,
+            "updated_at": now,
+        }
+        conn = db.connection()
+        case_id = conn.execute(_INSERT_CASE, values).scalar_one()
+        audit.insert_row(conn, owner_id, "create", case_id, f"task={inp.task} label={pred.label}")
         db.commit()
         clock.lap("db")
     except BaseException:
@@ -161,7 +173,16 @@ def create_case(
             if not still_referenced(db, digest):
                 store.delete(digest)
         raise
-    return NewCase(row, overlay)
+    return NewCase(_committed_case(case_id, values), overlay)
+
+
+def _committed_case(case_id: int, values: dict[str, Any]) -> Case:
+    """A ``Case`` holding a just-written row's values as its committed state (what loading it would give;
+    no change events, cheaper than the constructor)."""
+    row = Case()
+    for key, value in {**values, "id": case_id, "replies": []}.items():
+        set_committed_value(row, key, value)
+    return row
 
 
 def visible_case(db: Session, user: User, case_id: int) -> Case:

@@ -42,7 +42,7 @@ async def create_case_from_upload(
     """Read ``upload`` (size-limited), run :func:`cases.create_case` in a worker thread, and queue the
     after-response work of :mod:`~medlens.web.services.enrich` on ``background``."""
     data = await _read(state, upload, timings)
-    new = await run_in_threadpool(_create, db, state, user, inp, data, upload, timings)
+    new = await run_in_threadpool(_create, db, state, user.id, inp, data, upload, timings)
     _after_response(state, new, background)
     return new.row
 
@@ -62,8 +62,10 @@ async def create_case_for_token(
 
     def work() -> cases.NewCase:
         with state.session_factory() as db:
-            user = users.user_for_token(db, state.settings.secret_key, token)
-            return _create(db, state, user, inp, data, upload, timings)
+            owner_id = users.user_id_for_token(db, state.settings.secret_key, token)
+            if timings is not None:
+                timings.lap("auth")
+            return _create(db, state, owner_id, inp, data, upload, timings)
 
     new = await run_in_threadpool(work)
     _after_response(state, new, background)
@@ -80,7 +82,7 @@ async def _read(state: AppState, upload: UploadFile, timings: Timings | None) ->
 def _create(
     db: Session,
     state: AppState,
-    user: User,
+    owner_id: int,
     inp: cases.CaseInput,
     data: bytes,
     upload: UploadFile,
@@ -91,7 +93,7 @@ def _create(
         db,
         state.store,
         state.predictors,
-        user,
+        owner_id,
         inp,
         data,
         upload.filename,
