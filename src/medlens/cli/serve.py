@@ -32,7 +32,12 @@ def serve(
     upgrade_to_head(settings.database_url)
     typer.echo(f"medlens: serving on http://{host}:{port} (models from {settings.models_dir})")
     uvicorn.run(
-        create_app(settings, freeze_gc=True), host=host, port=port, workers=workers, log_level="info", access_log=access_log
+        create_app(settings, freeze_gc=True),
+        host=host,
+        port=port,
+        workers=workers,
+        log_level="info",
+        access_log=access_log,
     )
 
 
