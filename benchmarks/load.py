@@ -9,7 +9,9 @@ Prints req/s, p50/p99 latency and errors, and two baselines:
 
 * ``predictor_ms``: the Predictor's own time, measured here in-process: median wall time of
   ``Predictor.predict(image, cam=True)`` (preprocessing, network with the card's TTA, CAM) on the same
-  decoded images, with the same bundle (``--models-dir``), paced with the same ``--pause-ms``. With
+  decoded images, with the same bundle (``--models-dir``), paced with the same ``--pause-ms``, in this
+  process's default settings (OpenCV threads on: faster for the Predictor alone than the server's
+  sequential OpenCV, so the baseline is the Predictor at its best). With
   ``--concurrency 1`` one Predictor call is interleaved after each request (request, pause, Predictor
   call, pause, ...), so both see the same machine state; otherwise 60 calls are timed before the load.
   ``p50_over_predictor`` is the HTTP p50 divided by it: what the service adds around the model.

@@ -24,12 +24,14 @@ def serve(
 
     from medlens.config import get_settings
     from medlens.db import upgrade_to_head
+    from medlens.serving.runtime import configure_serving_threads
     from medlens.web.app import create_app
 
     settings = get_settings()
     if models_dir is not None:
         settings = settings.model_copy(update={"models_dir": models_dir})
     upgrade_to_head(settings.database_url)
+    configure_serving_threads()
     typer.echo(f"medlens: serving on http://{host}:{port} (models from {settings.models_dir})")
     uvicorn.run(
         create_app(settings, freeze_gc=True),
