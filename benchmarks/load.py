@@ -9,11 +9,11 @@ Prints req/s, p50/p99 latency and errors, and two baselines:
 
 * ``predictor_ms``: the Predictor's own time, measured here in-process: median wall time of
   ``Predictor.predict(image, cam=True)`` (preprocessing, network with the card's TTA, CAM) on the same
-  decoded images, with the same bundle (``--models-dir``), paced with the same ``--pause-ms``, in this
-  process's default settings (OpenCV threads on: faster for the Predictor alone than the server's
-  sequential OpenCV, so the baseline is the Predictor at its best). With
+  decoded images, with the same bundle (``--models-dir``), paced with the same ``--pause-ms``; calls
+  alternate between OpenCV's default threads and the server's sequential OpenCV, and the faster median
+  counts (``predictor_ms_by_setting`` shows both): the Predictor at its best. With
   ``--concurrency 1`` one Predictor call is interleaved after each request (request, pause, Predictor
-  call, pause, ...), so both see the same machine state; otherwise 60 calls are timed before the load.
+  call, pause, ...), so both see the same machine state; otherwise 120 calls are timed before the load.
   ``p50_over_predictor`` is the HTTP p50 divided by it: what the service adds around the model.
 * ``model_ms_p50``: the network time the server itself reports in each response (``model_ms``).
 
@@ -129,9 +129,16 @@ def _images(path: Path | None, n: int, rng: np.random.Generator) -> list[bytes]:
 
 class PredictorBaseline:
     """The Predictor's own time: wall ms of ``Predictor.predict(rgb, cam=True)`` in this process, on the
-    decoded upload images, with the bundle the server serves (``None`` when no card for the task)."""
+    decoded upload images, with the bundle the server serves (``None`` when no card for the task).
+
+    Calls alternate between this process's default OpenCV threads and the server's sequential OpenCV
+    (:func:`medlens.serving.runtime.configure_serving_threads`); :meth:`median` is the faster of the two
+    medians, so the service is compared with the Predictor at its best."""
+
+    SETTINGS = ("opencv_default", "opencv_sequential")
 
     def __init__(self, models_dir: Path, task: str, images: list[bytes]) -> None:
+        import cv2
         from PIL import Image
 
         from medlens.serving import Predictor
@@ -143,23 +150,39 @@ class PredictorBaseline:
         if self.predictor is None:
             log.warning("no card for task %s under %s: no in-process Predictor baseline", task, models_dir)
         self.arrays = [np.asarray(Image.open(io.BytesIO(b)).convert("RGB")) for b in images[:20]]
-        self.times: list[float] = []
+        self.times: dict[str, list[float]] = {name: [] for name in self.SETTINGS}
         self._next = 0
+        self._default_threads = cv2.getNumThreads()
         if self.predictor is not None:
             self.predictor.predict(self.arrays[0], cam=True)  # warm-up
 
     def one(self) -> None:
-        """Time one call (the next image in turn)."""
+        """Time one call (the next image in turn, the next OpenCV setting in turn)."""
+        import cv2
+
         if self.predictor is None:
             return
         rgb = self.arrays[self._next % len(self.arrays)]
+        setting = self.SETTINGS[self._next % len(self.SETTINGS)]
         self._next += 1
-        t0 = time.perf_counter()
-        self.predictor.predict(rgb, cam=True)
-        self.times.append((time.perf_counter() - t0) * 1000)
+        cv2.setNumThreads(self._default_threads if setting == "opencv_default" else 0)
+        try:
+            t0 = time.perf_counter()
+            self.predictor.predict(rgb, cam=True)
+            self.times[setting].append((time.perf_counter() - t0) * 1000)
+        finally:
+            cv2.setNumThreads(self._default_threads)
+
+    def medians(self) -> dict[str, float]:
+        return {name: round(statistics.median(v), 2) for name, v in self.times.items() if v}
 
     def median(self) -> float | None:
-        return statistics.median(self.times) if self.times else None
+        medians = self.medians()
+        return min(medians.values()) if medians else None
+
+    @property
+    def calls(self) -> int:
+        return sum(len(v) for v in self.times.values())
 
 
 def _multipart(task: str, data: bytes) -> tuple[bytes, str]:
@@ -187,6 +210,7 @@ def _drive(
     latency is the server's, not the client library's), post the prepared uploads until none are left.
     ``between`` runs after each request's pause, followed by another pause (one thread only)."""
     url = urlparse(base)
+    host = url.hostname or "127.0.0.1"
     bodies = [_multipart(task, im) for im in images]  # built before the clock starts
     lock = threading.Lock()
     todo = iter(bodies)
@@ -201,7 +225,7 @@ def _drive(
             errors[kind] = errors.get(kind, 0) + 1
 
     def worker() -> None:
-        conn = http.client.HTTPConnection(url.hostname, url.port, timeout=120)
+        conn = http.client.HTTPConnection(host, url.port, timeout=120)
         while True:
             with lock:
                 item = next(todo, None)
@@ -220,7 +244,7 @@ def _drive(
             except (OSError, http.client.HTTPException) as exc:
                 count(type(exc).__name__)
                 conn.close()
-                conn = http.client.HTTPConnection(url.hostname, url.port, timeout=120)
+                conn = http.client.HTTPConnection(host, url.port, timeout=120)
                 continue
             dt = (time.perf_counter() - t0) * 1000
             if r.status == 201:
@@ -297,7 +321,7 @@ def main(argv: list[str] | None = None) -> dict:
         try:
             tasks = [t["name"] for t in httpx.get(f"{base}/api/v1/tasks").json()]
             task = args.task or (tasks[0] if tasks else None)
-            if task not in tasks:
+            if task is None or task not in tasks:
                 raise SystemExit(f"task {task!r} not served; available: {tasks}")
             email, pw = f"load-{uuid.uuid4().hex[:8]}@example.org", uuid.uuid4().hex
             httpx.post(f"{base}/api/v1/auth/signup", json={"email": email, "password": pw}).raise_for_status()
@@ -309,7 +333,7 @@ def main(argv: list[str] | None = None) -> dict:
             baseline = PredictorBaseline(args.models_dir, task, images)
             interleave = args.concurrency == 1
             if not interleave:  # up front, paced like the load
-                for _ in range(60):
+                for _ in range(120):
                     time.sleep(pause)
                     baseline.one()
             between = baseline.one if interleave else None
@@ -317,7 +341,8 @@ def main(argv: list[str] | None = None) -> dict:
             predictor_ms = baseline.median()
             result = {"task": task, "pause_ms": args.pause_ms, **drive}
             result["predictor_ms"] = None if predictor_ms is None else round(predictor_ms, 2)
-            result["predictor_calls"] = len(baseline.times)
+            result["predictor_ms_by_setting"] = baseline.medians()
+            result["predictor_calls"] = baseline.calls
             result["p50_over_predictor"] = (
                 None if predictor_ms is None else round(result["p50_ms"] / predictor_ms, 2)
             )

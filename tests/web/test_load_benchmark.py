@@ -36,6 +36,9 @@ def test_load_benchmark_runs(models_dir: Path, tmp_path: Path):
     assert result["p99_ms"] >= result["p50_ms"] > 0
     assert result["p50_over_predictor"] > 1  # HTTP round trip costs more than the model alone
     assert result["predictor_ms"] > 0 and result["server_stages_p50_ms"]["model"] > 0
+    by_setting = result["predictor_ms_by_setting"]  # both OpenCV settings timed, the faster one counts
+    assert set(by_setting) == {"opencv_default", "opencv_sequential"}
+    assert result["predictor_ms"] == min(by_setting.values())
     assert out.exists()
 
 
