@@ -18,6 +18,10 @@ def serve(
     models_dir: Path | None = typer.Option(None, "--models-dir", help="Folder of <model>/card.json bundles."),
     workers: int = typer.Option(1, help="uvicorn worker processes."),
     access_log: bool = typer.Option(True, help="Log every request (off when a reverse proxy logs them)."),
+    opencv_threads: int = typer.Option(
+        0,
+        help="OpenCV threads: 0 runs it in the calling thread (default, see benchmarks/load.py); -1 its own default.",
+    ),
 ) -> None:
     """Run migrations, then the web service (patients, clinicians, admins)."""
     import uvicorn
@@ -31,7 +35,7 @@ def serve(
     if models_dir is not None:
         settings = settings.model_copy(update={"models_dir": models_dir})
     upgrade_to_head(settings.database_url)
-    configure_serving_threads()
+    configure_serving_threads(opencv_threads)
     typer.echo(f"medlens: serving on http://{host}:{port} (models from {settings.models_dir})")
     uvicorn.run(
         create_app(settings, freeze_gc=True),

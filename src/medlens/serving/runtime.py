@@ -8,8 +8,9 @@ import logging
 log = logging.getLogger(__name__)
 
 
-def configure_serving_threads() -> None:
-    """Run OpenCV sequentially in the calling thread (``cv2.setNumThreads(0)``).
+def configure_serving_threads(opencv_threads: int = 0) -> None:
+    """Run OpenCV sequentially in the calling thread (``cv2.setNumThreads(0)``; ``opencv_threads=-1``
+    keeps OpenCV's own default, N > 0 sets N threads).
 
     OpenCV's pool threads keep spinning for a while after each parallel call; on a small CPU they then
     compete with ONNX Runtime's intra-op threads in the network call that follows. The images here are
@@ -22,5 +23,5 @@ def configure_serving_threads() -> None:
         import cv2
     except ImportError:  # pragma: no cover - opencv is a core dependency
         return
-    cv2.setNumThreads(0)
+    cv2.setNumThreads(opencv_threads)
     log.debug("OpenCV threads: %d", cv2.getNumThreads())
