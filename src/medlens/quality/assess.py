@@ -9,17 +9,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-import cv2
 import numpy as np
 
 from medlens.quality.issues import ISSUES, QualityIssue
-from medlens.quality.measures import (
-    NORM_SIDE,
-    exposure_stats,
-    laplacian_variance,
-    normalized_rgb,
-    skin_fraction,
-)
+from medlens.quality.measures import exposure_stats, laplacian_variance, normalized_gray, skin_fraction
 
 #: Modalities whose photos must mostly show skin.
 SKIN_MODALITIES = frozenset({"skin", "dermoscopy", "skin-photo", "scalp-photo", "scalp"})
@@ -94,9 +87,7 @@ def assess_quality(
     _check_image(image_rgb)
     t = thresholds or QualityThresholds()
     h, w = image_rgb.shape[:2]
-    # Gray first, then the area resize: both are linear, so this equals resizing the colour image and
-    # converting it (to rounding), at a third of the resize cost.
-    gray = normalized_rgb(cv2.cvtColor(image_rgb, cv2.COLOR_RGB2GRAY))
+    gray = normalized_gray(image_rgb)
     blur = laplacian_variance(gray)
     expo = exposure_stats(gray)
     codes: list[str] = []
@@ -113,7 +104,7 @@ def assess_quality(
         codes.append("blurry")
     skin: float | None = None
     if modality in SKIN_MODALITIES:
-        skin = skin_fraction(image_rgb, side=NORM_SIDE, interpolation=cv2.INTER_LINEAR)
+        skin = skin_fraction(image_rgb)
         limit = t.min_skin_fraction_scalp if modality.startswith("scalp") else t.min_skin_fraction
         if skin < limit and "too_dark" not in codes:
             codes.append("not_skin")

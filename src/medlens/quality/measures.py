@@ -11,7 +11,9 @@ import numpy as np
 NORM_SIDE = 256
 
 
-def normalized_rgb(image: np.ndarray, side: int = NORM_SIDE, interpolation: int | None = None) -> np.ndarray:
+def resize_long_side(
+    image: np.ndarray, side: int = NORM_SIDE, interpolation: int | None = None
+) -> np.ndarray:
     """Image (RGB or gray) resized so its long side is ``side``: area when shrinking, cubic when enlarging,
     unless ``interpolation`` names another OpenCV flag."""
     h, w = image.shape[:2]
@@ -20,6 +22,15 @@ def normalized_rgb(image: np.ndarray, side: int = NORM_SIDE, interpolation: int 
     if interpolation is None:
         interpolation = cv2.INTER_AREA if scale < 1 else cv2.INTER_CUBIC
     return cv2.resize(image, size, interpolation=interpolation)
+
+
+def normalized_gray(image_rgb: np.ndarray, side: int = NORM_SIDE) -> np.ndarray:
+    """Gray uint8 image with its long side resized to ``side``.
+
+    Gray first, then the resize: both are linear, so this equals resizing the colour image and converting
+    it (to rounding), at a third of the resize cost.
+    """
+    return resize_long_side(cv2.cvtColor(image_rgb, cv2.COLOR_RGB2GRAY), side)
 
 
 def laplacian_variance(gray: np.ndarray) -> float:
@@ -57,17 +68,15 @@ def _hist_percentile(cum: np.ndarray, q: float) -> float:
     return float(v_lo + (pos - lo) * (v_hi - v_lo))
 
 
-def skin_fraction(
-    image_rgb: np.ndarray, side: int | None = NORM_SIDE, interpolation: int | None = None
-) -> float:
+def skin_fraction(image_rgb: np.ndarray, side: int = NORM_SIDE) -> float:
     """Fraction of the lit (not near-black) pixels whose YCrCb colour falls in the classic skin range.
 
     Near-black pixels are left out so the dark vignette of dermoscopes does not count against skin.
     Lesions (brown) and pink/red skin fall inside Cr 133..185, Cb 70..150 (pink skin under dermoscope light reaches Cb ~145).
-    ``side=None``: ``image_rgb`` is already normalized (:func:`normalized_rgb`, with ``interpolation``).
-    A pixel count needs no anti-aliasing: the quality gate passes ``cv2.INTER_LINEAR`` (8x cheaper than area).
+    Counted on the image resized to a ``side`` long side by linear interpolation: a pixel count needs no
+    anti-aliasing, and it is 8x cheaper than area.
     """
-    small = image_rgb if side is None else normalized_rgb(image_rgb, side, interpolation)
+    small = resize_long_side(image_rgb, side, cv2.INTER_LINEAR)
     ycrcb = cv2.cvtColor(small, cv2.COLOR_RGB2YCrCb)
     lit = cv2.countNonZero(cv2.inRange(ycrcb, (31, 0, 0), (255, 255, 255)))  # Y > 30
     if lit == 0:

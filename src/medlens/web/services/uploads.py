@@ -88,7 +88,6 @@ def _create(
     upload: UploadFile,
     timings: Timings | None,
 ) -> cases.NewCase:
-    settings = state.settings
     return cases.create_case(
         db,
         state.store,
@@ -98,7 +97,7 @@ def _create(
         data,
         upload.filename,
         upload.content_type,
-        settings.max_image_pixels,
+        state.settings.max_image_pixels,
         timings,
     )
 

@@ -73,7 +73,7 @@ async def create_case(
     """
     inp = cases.CaseInput(task, sex, age_group, body_site, symptom_onset)
     timings = Timings(getattr(request.state, "started", None))
-    timings.lap("receive")  # body, form parsing, authentication: everything before this line
+    timings.lap("receive")  # body and form parsing: everything before this line
     row = await uploads.create_case_for_token(state, token, inp, file, background, timings)
     out = case_out(row, lang)
     timings.lap("render")
