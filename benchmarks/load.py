@@ -300,6 +300,9 @@ def main(argv: list[str] | None = None) -> dict:
     ap.add_argument(
         "--no-access-log", dest="access_log", action="store_false", help="start the server without access log"
     )
+    ap.add_argument(
+        "--opencv-threads", type=int, default=None, help="start the server with this --opencv-threads"
+    )
     ap.add_argument("--pause-ms", type=float, default=0.0, help="wait after each response (low-load runs)")
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--json-out", type=Path, default=None)
@@ -312,12 +315,15 @@ def main(argv: list[str] | None = None) -> dict:
     proc = None
     with tempfile.TemporaryDirectory(prefix="medlens-load-") as tmp:
         if args.url:
+            if args.opencv_threads is not None:
+                raise SystemExit("--opencv-threads applies to the server load.py starts, not to one at --url")
             _loopback_only(args.url)
             base = args.url.rstrip("/")
         else:
-            base, proc = _start_server(
-                args.models_dir, Path(tmp), [] if args.access_log else ["--no-access-log"]
-            )
+            extra = [] if args.access_log else ["--no-access-log"]
+            if args.opencv_threads is not None:
+                extra += ["--opencv-threads", str(args.opencv_threads)]
+            base, proc = _start_server(args.models_dir, Path(tmp), extra)
         try:
             tasks = [t["name"] for t in httpx.get(f"{base}/api/v1/tasks").json()]
             task = args.task or (tasks[0] if tasks else None)

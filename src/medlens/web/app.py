@@ -120,9 +120,9 @@ def create_app(settings: Settings | None = None, freeze_gc: bool = False) -> Fas
 
     ``freeze_gc`` (the server process, not tests that build many apps): once the models are loaded, move
     every object that exists into the collector's permanent generation (``gc.freeze``). The cyclic
-    collector then no longer walks the ~250k start-up objects: measured in-process over 100 uploads,
-    GC time per request fell from 1.4 ms to 0.06 ms on average (the rare full collections were the cost).
-    """
+    collector then no longer walks the ~250k start-up objects: over 100 in-process uploads
+    (``benchmarks/upload_path.py``), GC time per upload fell from 1.4-1.5 ms to 0.08-0.09 ms on average
+    (the rare older-generation collections were the cost)."""
     settings = settings or get_settings()
 
     @asynccontextmanager

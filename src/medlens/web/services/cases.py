@@ -30,9 +30,9 @@ SEXES = ("female", "male", "other", "unknown")
 AGE_GROUPS = ("0-19", "20-39", "40-59", "60-69", "70-79", "80+", "unknown")
 ONSETS = ("days", "weeks", "months", "years", "unknown")
 BODY_SITES = ("face", "scalp", "neck", "trunk", "back", "arm", "hand", "leg", "foot", "other", "unknown")
-_INSERT_CASE = insert(Case).returning(Case.id)
 RISK_RANK = {"high": 3, "moderate": 2, "low": 1}
 MAX_REPLY = 5000
+_INSERT_CASE = insert(Case).returning(Case.id)
 
 
 @dataclass(frozen=True)
@@ -110,8 +110,9 @@ def create_case(
     follow after the response (:mod:`medlens.web.services.enrich`).
 
     The case and its audit row are written with two Core ``INSERT`` statements on the session's
-    connection: right after the network has run, the ORM unit of work costs about 0.8 ms more (cold
-    caches). The returned row is a transient ``Case`` with the stored values, for presenting.
+    connection: with the account check, 1.1-1.2 ms around a Predictor call after an idle gap, against
+    2.1-2.3 ms through the ORM (``benchmarks/upload_path.py``). The returned row is a transient ``Case``
+    with the stored values, for presenting.
     """
     clock = timings if timings is not None else Timings()
     inp.validate(predictors)
