@@ -14,26 +14,15 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import json
-import statistics
 import tempfile
-import time
 from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
 
+from medlens.serving.latency import median_ms
+
 FAMILIES = ["resnet18", "tf_efficientnet_lite0", "densenet121", "convnext_atto", "mobilenetv3_small_100"]
-
-
-def median_ms(fn: Callable[[], object], runs: int, warmup: int = 5) -> float:
-    for _ in range(warmup):
-        fn()
-    times = []
-    for _ in range(runs):
-        t0 = time.perf_counter()
-        fn()
-        times.append((time.perf_counter() - t0) * 1000)
-    return statistics.median(times)
 
 
 def throughput(fn: Callable[[], object], batch: int, runs: int = 3) -> float:
@@ -45,8 +34,8 @@ def bench_family(name: str, size: int, runs: int, threads: int, image: Path | No
     import onnxruntime as ort
     import torch
 
+    from medlens.export import export_onnx
     from medlens.models import create_classifier
-    from medlens.models.export import export_onnx
 
     torch.set_num_threads(threads)
     model = create_classifier(name, num_classes=2).eval()
@@ -79,7 +68,7 @@ def bench_family(name: str, size: int, runs: int, threads: int, image: Path | No
 def e2e_ms(model, name: str, size: int, image: Path, runs: int, threads: int) -> float:
     """Predictor end to end (decode + preprocess + model + Grad-CAM overlay) for a bundle of ``model``."""
     from medlens.card import DataInfo, ModelCard, Preprocessing
-    from medlens.models.export import write_bundle
+    from medlens.export import write_bundle
     from medlens.serving import Predictor, read_any_image
 
     card = ModelCard(
@@ -136,7 +125,7 @@ def image_bundles(models: Path) -> list[Path]:
 
 
 def main() -> None:
-    from medlens.models.export import hardware_summary
+    from medlens.serving.latency import hardware_summary
 
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--runs", type=int, default=100)

@@ -19,6 +19,7 @@ from torch.utils.data import DataLoader
 
 from medlens.data.transforms import create_transform
 from medlens.models import backbone_norm, create_classifier
+from medlens.tasks import LabelSchema
 from medlens.training.criteria import create_criterion
 from medlens.training.data import CachedImageDataset
 from medlens.training.loop import train_one_epoch
@@ -49,7 +50,7 @@ def medlens_loop(
     ds = CachedImageDataset(images, labels, tf)
     g = torch.Generator().manual_seed(0)
     loader = DataLoader(ds, batch_size=args.batch, shuffle=True, generator=g, drop_last=True)
-    crit = create_criterion("ce", 2)
+    crit = create_criterion("ce", LabelSchema.single(["0", "1"]))
     opt = create_optimizer(model, "adamw", 1e-4)
     sched = create_scheduler(opt, "cosine", 1, len(loader))
     model.train()

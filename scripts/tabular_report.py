@@ -205,7 +205,7 @@ def main() -> None:
     # the seed-style comparison figure
     from matplotlib.figure import Figure
 
-    from medlens.evaluation.metrics import precision_recall_curve
+    from medlens.evaluation.curves import precision_recall_curve
 
     fig = Figure(figsize=(7, 6), layout="constrained")
     ax = fig.subplots()

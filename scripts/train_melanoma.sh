@@ -11,4 +11,4 @@ nice -n "${NICE:-5}" .venv/bin/medlens train --task melanoma --dataset imagefold
   --data-root "$DATA/melanoma_10000/train" --out "$OUT" --split grouped-dedup \
   --backbone tf_efficientnet_lite0 --pretrained lite0-imagenet --input-size 160 \
   --epochs 6 --batch-size 64 --lr 1e-3 --preset C4 --loss ce --sampler weighted \
-  --patience 3 --monitor auroc --tta --tta-vflip --seed 0 --no-progress "${@:2}" 2>&1 | tee -a "$OUT/train.log"
+  --patience 3 --monitor auroc --tta hflip --tta vflip --seed 0 --no-progress "${@:2}" 2>&1 | tee -a "$OUT/train.log"

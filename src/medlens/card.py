@@ -1,7 +1,8 @@
 """ModelCard: the JSON that travels beside every model file and carries everything needed to use it.
 
-Serving reads only the card (preprocessing, classes, thresholds, calibration), so a mismatch
-between training and serving cannot happen. Loading refuses a card whose weights hash differs.
+Serving reads only the card (preprocessing, label schema, thresholds, calibration), so a mismatch
+between training and serving cannot happen. Loading refuses a card whose weights hash differs. One
+base class (:class:`BaseCard`) holds save / load / verify for image and tabular cards alike.
 Torch-free on purpose.
 """
 
@@ -10,13 +11,15 @@ from __future__ import annotations
 import hashlib
 import json
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal, TypeVar
 
 from pydantic import BaseModel, Field, PrivateAttr
 
 from medlens import DISCLAIMER_EN, __version__
+from medlens.tasks.schema import LabelSchema
 
 CARD_SCHEMA_VERSION = 1
+CARD_FILE = "card.json"
 
 
 class CardError(ValueError):
@@ -58,65 +61,54 @@ class DataInfo(BaseModel):
     n_test: int = 0
 
 
-class ModelCard(BaseModel):
+class BaseCard(BaseModel):
+    """What every model card has: identity, data, weights file + hash, commands, use and limits.
+
+    ``kind`` says which card it is (``image``: :class:`ModelCard`, ``tabular``:
+    :class:`medlens.tabular.TabularCard`); :func:`load_card` returns the right one.
+    """
+
     schema_version: int = CARD_SCHEMA_VERSION
+    kind: str
     name: str
     task: str
-    version: str = "1"
     created: str = ""
-    backbone: str
-    classes: list[str]
-    heads: dict[str, list[str]] = Field(default_factory=dict)  # multi-head tasks only
-    preprocessing: Preprocessing
-    temperature: float = 1.0
-    tta: list[str] = Field(default_factory=list)  # test-time flips averaged over ("hflip", "vflip")
     thresholds: Thresholds = Field(default_factory=Thresholds)
-    ood: OODGate | None = None
     metrics: dict[str, Any] = Field(default_factory=dict)  # test metrics, each {value, ci_low, ci_high}
     data: DataInfo
-    weights_file: str = "model.onnx"
+    weights_file: str
     weights_sha256: str = ""
-    feature_output: str | None = "features"  # name of the ONNX output holding the last feature map
-    cam_file: str | None = None  # npz with the head after global pooling (serving-time Grad-CAM)
-    cam_sha256: str = ""
-    quantization: str | None = None  # e.g. "int8-dynamic" when the weights file is quantized
-    weights_bytes: int | None = None
-    params: int | None = None
-    macs: int | None = None
-    latency_ms: float | None = None  # measured median ONNX Runtime latency, batch 1, this hardware
-    latency_hardware: str = ""
-    latency_batch32_ips: float | None = None  # images per second, batch 32, ONNX Runtime
     training_command: str = ""
-    export_command: str = ""  # the `medlens export ...` that wrote this bundle
     medlens_version: str = __version__
-    intended_use: str = "Screening aid that helps decide whether to see a clinician. " + DISCLAIMER_EN
+    intended_use: str = ""
     limitations: list[str] = Field(default_factory=list)
+
+    _dir: Path | None = PrivateAttr(default=None)
 
     # --- files -------------------------------------------------------------------------------
     def save(self, path: Path) -> Path:
-        path = Path(path)
+        """Write the card as JSON to ``path`` (a ``.json`` file, or a folder -> ``folder/card.json``)."""
+        path = _card_path(Path(path))
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(json.dumps(self.model_dump(mode="json"), indent=2, ensure_ascii=False) + "\n")
+        self._dir = path.parent
         return path
 
     @classmethod
-    def load(cls, path: Path, verify: bool = True) -> ModelCard:
-        """Read a card; with ``verify`` the weights file must exist and match ``weights_sha256``."""
-        path = Path(path)
-        if path.is_dir():
-            path = path / "card.json"
+    def load(cls: type[C], path: Path, verify: bool = True) -> C:
+        """Read a card (a folder means ``folder/card.json``); with ``verify`` the files it names must
+        exist and match their sha256."""
+        path = _card_path(Path(path))
         try:
             card = cls.model_validate_json(path.read_text())
         except FileNotFoundError:
             raise CardError(f"{path}: no such model card") from None
         except ValueError as exc:
-            raise CardError(f"{path}: invalid model card ({exc})") from exc
+            raise CardError(f"{path}: invalid model card ({cls.__name__}: {exc})") from exc
         card._dir = path.parent
         if verify:
             card.verify()
         return card
-
-    _dir: Path | None = PrivateAttr(default=None)
 
     @property
     def directory(self) -> Path:
@@ -129,20 +121,77 @@ class ModelCard(BaseModel):
         return self.directory / self.weights_file
 
     def verify(self) -> None:
-        wp = self.weights_path
-        if not wp.exists():
-            raise CardError(f"{wp}: weights file named by the card is missing")
-        digest = sha256_file(wp)
-        if digest != self.weights_sha256:
-            raise CardError(
-                f"{wp}: weights sha256 {digest[:12]}… does not match the card's {self.weights_sha256[:12]}…"
-            )
+        _check_file(self.weights_path, self.weights_sha256, "weights file")
+
+
+C = TypeVar("C", bound=BaseCard)
+
+
+def _card_path(path: Path) -> Path:
+    return path if path.suffix == ".json" else path / CARD_FILE
+
+
+def _check_file(path: Path, sha256: str, what: str) -> None:
+    if not path.exists():
+        raise CardError(f"{path}: {what} named by the card is missing")
+    digest = sha256_file(path)
+    if sha256 and digest != sha256:
+        raise CardError(f"{path}: {what} sha256 {digest[:12]}… does not match the card's {sha256[:12]}…")
+
+
+class ModelCard(BaseCard):
+    """An image model: ONNX weights, preprocessing, label schema, calibration, OOD gate, CAM head."""
+
+    kind: Literal["image"] = "image"
+    version: str = "1"
+    backbone: str
+    classes: list[str]
+    heads: dict[str, list[str]] = Field(default_factory=dict)  # several heads or ordinal heads only
+    ordinal: list[str] = Field(default_factory=list)  # heads with CORN logits (K-1 per K grades)
+    preprocessing: Preprocessing
+    temperature: float = 1.0
+    tta: list[str] = Field(default_factory=list)  # test-time flips averaged over ("hflip", "vflip")
+    ood: OODGate | None = None
+    weights_file: str = "model.onnx"
+    feature_output: str | None = "features"  # name of the ONNX output holding the last feature map
+    cam_file: str | None = None  # npz with the head after global pooling (serving-time Grad-CAM)
+    cam_sha256: str = ""
+    quantization: str | None = None  # e.g. "int8-dynamic" when the weights file is quantized
+    weights_bytes: int | None = None
+    params: int | None = None
+    macs: int | None = None
+    latency_ms: float | None = None  # measured median ONNX Runtime latency, batch 1, this hardware
+    latency_hardware: str = ""
+    latency_batch32_ips: float | None = None  # images per second, batch 32, ONNX Runtime
+    export_command: str = ""  # the `medlens export ...` that wrote this bundle
+    intended_use: str = "Screening aid that helps decide whether to see a clinician. " + DISCLAIMER_EN
+
+    def label_schema(self) -> LabelSchema:
+        """What the model's logits mean (one head named ``label`` unless the card lists heads)."""
+        return LabelSchema.from_mapping(self.heads or {"label": self.classes}, self.ordinal)
+
+    def verify(self) -> None:
+        super().verify()
         if self.cam_file:
-            cp = self.directory / self.cam_file
-            if not cp.exists():
-                raise CardError(f"{cp}: CAM head file named by the card is missing")
-            if self.cam_sha256 and sha256_file(cp) != self.cam_sha256:
-                raise CardError(f"{cp}: CAM head sha256 does not match the card")
+            _check_file(self.directory / self.cam_file, self.cam_sha256, "CAM head file")
+
+
+def load_card(path: Path, verify: bool = True) -> BaseCard:
+    """The card at ``path`` as the class its ``kind`` names (image cards written before ``kind``
+    existed are image cards)."""
+    from medlens.tabular.card import TabularCard
+
+    path = _card_path(Path(path))
+    try:
+        kind = json.loads(path.read_text(encoding="utf-8")).get("kind", "image")
+    except FileNotFoundError:
+        raise CardError(f"{path}: no such model card") from None
+    except (OSError, ValueError, AttributeError) as exc:
+        raise CardError(f"{path}: unreadable model card ({exc})") from exc
+    kinds: dict[str, type[BaseCard]] = {"image": ModelCard, "tabular": TabularCard}
+    if kind not in kinds:
+        raise CardError(f"{path}: unknown card kind {kind!r}; valid: {', '.join(kinds)}")
+    return kinds[kind].load(path, verify=verify)
 
 
 def sha256_file(path: Path, chunk: int = 1 << 20) -> str:

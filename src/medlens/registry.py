@@ -1,4 +1,4 @@
-"""One small registry used for backbones, tasks, dataset adapters, CAM methods, losses, corruptions."""
+"""One small registry used for backbones, tasks, dataset adapters, CAM methods, losses."""
 
 from __future__ import annotations
 

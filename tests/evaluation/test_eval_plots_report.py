@@ -13,8 +13,8 @@ from PIL import Image
 from sklearn import metrics as skm
 
 from medlens import DISCLAIMER_EN
+from medlens.evaluation import curves, plots
 from medlens.evaluation import metrics as m
-from medlens.evaluation import plots
 from medlens.evaluation.bootstrap import summary_with_ci
 from medlens.evaluation.markdown import markdown_to_html
 from medlens.evaluation.report import comparison_table_markdown, metrics_table_markdown, write_report
@@ -42,12 +42,12 @@ def _png_size(path: Path) -> tuple[int, int]:
 def test_curves_match_sklearn(case: tuple[np.ndarray, np.ndarray]) -> None:
     y, p = case
     yb, s = (y == 4).astype(int), np.round(p[:, 4], 2)
-    fpr, tpr, thr = m.roc_curve(yb, s)
+    fpr, tpr, thr = curves.roc_curve(yb, s)
     rf, rt, rthr = skm.roc_curve(yb, s, drop_intermediate=False)
     np.testing.assert_allclose(fpr, rf)
     np.testing.assert_allclose(tpr, rt)
     np.testing.assert_allclose(thr[1:], rthr[1:])
-    prec, rec, pthr = m.precision_recall_curve(yb, s)
+    prec, rec, pthr = curves.precision_recall_curve(yb, s)
     sp, sr, sthr = skm.precision_recall_curve(yb, s)
     # sklearn: increasing thresholds, final point (1, 0); ours: decreasing thresholds, first point (1, 0)
     np.testing.assert_allclose(prec, sp[::-1])

@@ -22,7 +22,7 @@ from torch import nn  # noqa: E402
 
 from medlens.card import DataInfo, ModelCard, Preprocessing  # noqa: E402
 from medlens.explain import create_cam, deletion_auc, find_target_layers  # noqa: E402
-from medlens.models.export import write_bundle  # noqa: E402
+from medlens.export import write_bundle  # noqa: E402
 from medlens.serving import Predictor  # noqa: E402
 from medlens.serving.cam import grad_cam  # noqa: E402
 from medlens.serving.predictor import softmax  # noqa: E402
@@ -48,6 +48,7 @@ def _minmax(x: np.ndarray) -> np.ndarray:
     return (x - x.min()) / (x.max() - x.min())
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("backbone", ["tf_efficientnet_lite0", "resnet18"])
 def test_serving_cam_equals_torch_gradcam(backbone: str, tmp_path: Path, rng: np.random.Generator) -> None:
     torch.manual_seed(0)

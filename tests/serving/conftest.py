@@ -25,8 +25,8 @@ def make_bundle(
     """Random-init timm model -> model.onnx + cam_head.npz + card.json in ``out_dir``."""
     import torch
 
+    from medlens.export import write_bundle
     from medlens.models import create_classifier
-    from medlens.models.export import write_bundle
 
     torch.manual_seed(seed)
     model = create_classifier(

@@ -11,8 +11,8 @@ torch = pytest.importorskip("torch")
 ort = pytest.importorskip("onnxruntime")
 
 from medlens.card import Preprocessing  # noqa: E402
+from medlens.export import count_params_macs, export_onnx, extract_cam_head  # noqa: E402
 from medlens.models import create_classifier  # noqa: E402
-from medlens.models.export import count_params_macs, export_onnx, extract_cam_head  # noqa: E402
 from medlens.serving.cam import grad_cam  # noqa: E402
 from medlens.serving.preprocessing import preprocess_batch  # noqa: E402
 
@@ -31,6 +31,7 @@ def _torch_grad_cam(model, x: torch.Tensor, index: int) -> np.ndarray:
     return cam / cam.max() if cam.max() > 0 else cam
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("backbone", FAMILIES)
 def test_onnx_matches_torch_on_real_images(
     backbone: str, tmp_path: Path, melanoma_images: list[Path]

@@ -18,8 +18,8 @@ from medlens.cli.main import app  # noqa: E402
 from medlens.data import create_dataset  # noqa: E402
 from medlens.data.splits import SplitManifest, make_split  # noqa: E402
 from medlens.data.transforms import create_transform  # noqa: E402
+from medlens.export import export_run  # noqa: E402
 from medlens.models import create_classifier, save_checkpoint  # noqa: E402
-from medlens.models.export import export_run  # noqa: E402
 from medlens.serving import Predictor  # noqa: E402
 
 
@@ -79,6 +79,7 @@ def run_dir(tmp_path_factory: pytest.TempPathFactory, shared_data: Path) -> Path
     return run
 
 
+@pytest.mark.slow
 def test_export_run_fills_card_and_matches_torch(run_dir: Path, tmp_path: Path) -> None:
     out = tmp_path / "melanoma"
     card = export_run(run_dir, out, int8=True, latency_runs=5, n_boot=50, command="medlens export (test)")
@@ -101,6 +102,7 @@ def test_export_run_fills_card_and_matches_torch(run_dir: Path, tmp_path: Path) 
     assert card.metrics["test"]["n_test"] == card.data.n_test
 
 
+@pytest.mark.slow
 def test_cli_export_fp32_reproduces_torch_with_tta(run_dir: Path, tmp_path: Path) -> None:
     out = tmp_path / "fp32"
     result = CliRunner().invoke(app, ["export", str(run_dir), "--out", str(out), "--latency-runs", "5"])

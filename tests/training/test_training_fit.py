@@ -10,7 +10,9 @@ import torch
 from torch.utils.data import DataLoader, TensorDataset
 
 from medlens.models import create_classifier, load_checkpoint
-from medlens.training import create_criterion, fit, predict
+from medlens.tasks import Head, LabelSchema, Text
+from medlens.training import FitOptions, FitParts, create_criterion, predict
+from medlens.training.fit import fit
 from medlens.training.monitor import validation_metrics
 from medlens.training.optim import create_optimizer, create_scheduler
 from medlens.training.sampling import balanced_sampler
@@ -25,28 +27,22 @@ def _loaders(y: torch.Tensor, seed: int = 0) -> tuple[DataLoader, DataLoader, to
     return DataLoader(ds, batch_size=8, shuffle=True, generator=g), DataLoader(ds, batch_size=16), g
 
 
+def _schema(heads: dict[str, int] | None) -> LabelSchema:
+    if not heads:
+        return LabelSchema.single(["0", "1"])
+    return LabelSchema(tuple(Head(n, tuple(map(str, range(k))), Text(n, n)) for n, k in heads.items()))
+
+
 def _fit(model, y, tmp_path: Path, **kw):
     train, val, g = _loaders(y)
     heads = kw.pop("head_sizes", None)
-    crit = create_criterion("ce", 2, head_sizes=heads)
+    schema = _schema(heads)
+    crit = create_criterion("ce", schema)
     opt = create_optimizer(model, "adam", 1e-3)
     sched = create_scheduler(opt, "cosine", kw.get("epochs", 2), len(train), warmup_epochs=0.5)
     config = {"backbone": BACKBONE, "num_classes": 2, "heads": heads or {}}
-    return fit(
-        model,
-        train,
-        val,
-        crit,
-        opt,
-        sched,
-        out_dir=tmp_path,
-        config=config,
-        generator=g,
-        device=torch.device("cpu"),
-        progress=False,
-        head_sizes=heads,
-        **kw,
-    )
+    parts = FitParts(model, train, val, crit, opt, sched, g, torch.device("cpu"))
+    return fit(parts, FitOptions(progress=False, schema=schema, **kw), tmp_path, config)
 
 
 def test_linear_probe_freezes_backbone(tmp_path: Path) -> None:
@@ -83,24 +79,11 @@ def test_early_stopping(tmp_path: Path) -> None:
             module.momentum = 0.0
     y = torch.tensor([0, 1] * 8)
     train, val, g = _loaders(y)
-    crit = create_criterion("ce", 2)
+    crit = create_criterion("ce", _schema(None))
     opt = create_optimizer(model, "adam", 0.0)
-    result = fit(
-        model,
-        train,
-        val,
-        crit,
-        opt,
-        None,
-        10,
-        tmp_path,
-        {"backbone": BACKBONE, "num_classes": 2},
-        g,
-        torch.device("cpu"),
-        monitor="loss",
-        patience=2,
-        progress=False,
-    )
+    parts = FitParts(model, train, val, crit, opt, None, g, torch.device("cpu"))
+    options = FitOptions(epochs=10, monitor="loss", patience=2, progress=False)
+    result = fit(parts, options, tmp_path, {"backbone": BACKBONE, "num_classes": 2})
     assert result.stopped_early and len(result.history) == 3 and result.best_epoch == 0
 
 

@@ -41,6 +41,7 @@ def run_dir(shared_data: Path, tmp_path_factory: pytest.TempPathFactory) -> Path
     return run_training(config)
 
 
+@pytest.mark.slow
 def test_beats_chance_on_official_test(run_dir: Path) -> None:
     metrics = json.loads((run_dir / "metrics.json").read_text())
     test = metrics["test"]
@@ -51,6 +52,7 @@ def test_beats_chance_on_official_test(run_dir: Path) -> None:
     assert metrics["run"]["n_test"] == 624 and metrics["run"]["n_val"] == 524
 
 
+@pytest.mark.slow
 def test_run_folder_contents(run_dir: Path) -> None:
     for name in (
         "config.json",
@@ -83,6 +85,7 @@ def test_run_folder_contents(run_dir: Path) -> None:
     assert "pytest" in (run_dir / "report.md").read_text()
 
 
+@pytest.mark.slow
 def test_evaluate_reproduces_metrics(run_dir: Path) -> None:
     before = json.loads((run_dir / "metrics.json").read_text())
     after = evaluate_run(run_dir)

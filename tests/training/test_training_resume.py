@@ -49,6 +49,7 @@ def _cmd(npz: Path, out: Path, *extra: str) -> list[str]:
     ]
 
 
+@pytest.mark.slow
 def test_resume_after_kill(shared_data: Path, tmp_path: Path) -> None:
     npz = shared_data / "pneumoniamnist" / "pneumoniamnist.npz"
     if not npz.is_file():

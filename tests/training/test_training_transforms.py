@@ -5,10 +5,10 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from medlens.data.transforms import PRESETS, create_transform, list_presets
+from medlens.data.transforms import PRESETS, canonical_preset, create_transform, list_presets
 
 
-@pytest.mark.parametrize("preset", list_presets())
+@pytest.mark.parametrize("preset", list_presets(aliases=True))
 def test_preset_shapes(preset: str, rng: np.random.Generator) -> None:
     image = rng.integers(0, 256, (48, 40, 3), dtype=np.uint8)  # not square, not input size
     tf = create_transform(preset, 32, (0.5, 0.5, 0.5), (0.5, 0.5, 0.5), train=True, seed=0)
@@ -18,8 +18,12 @@ def test_preset_shapes(preset: str, rng: np.random.Generator) -> None:
 
 
 def test_combinations_documented() -> None:
-    assert PRESETS.get("C4") == ("F1", "F2", "F3")
-    assert PRESETS.get("C8") == ("F1", "F2", "F3", "F4", "F5")
+    assert canonical_preset("C4") == "flip-rotate-color-jitter"
+    assert PRESETS.get(canonical_preset("C4")) == ("flip", "rotate", "color-jitter")
+    assert PRESETS.get("all-five") == ("flip", "rotate", "color-jitter", "affine", "equalize")
+    assert canonical_preset("F3") == "color-jitter" and canonical_preset("xray") == "xray"
+    with pytest.raises(ValueError, match="flip-rotate"):
+        canonical_preset("C9")
     assert PRESETS.get("none") == ()
 
 

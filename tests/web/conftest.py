@@ -36,8 +36,8 @@ def _bundle(
     import torch
 
     from medlens.card import DataInfo, ModelCard, Preprocessing, Thresholds
+    from medlens.export import write_bundle
     from medlens.models import create_classifier
-    from medlens.models.export import write_bundle
 
     torch.manual_seed(seed)
     model = create_classifier(

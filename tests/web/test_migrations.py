@@ -61,6 +61,7 @@ def test_migration_matches_the_orm_tables(tmp_path: Path):
     not os.environ.get("MEDLENS_TEST_DATABASE_URL", "").startswith("postgresql"),
     reason="MEDLENS_TEST_DATABASE_URL does not point at PostgreSQL",
 )
+@pytest.mark.postgres
 def test_downgrade_and_upgrade_on_postgres(db_url: str):
     downgrade(db_url, "base")
     assert not (TABLES & _tables(db_url))

@@ -90,7 +90,7 @@ def export(
     latency_runs: int = typer.Option(100, "--latency-runs", min=5),
 ) -> None:
     """Turn a training run into a bundled model: model.onnx + cam_head.npz + card.json."""
-    from medlens.models.export import export_run
+    from medlens.export import export_run
 
     command = "medlens " + " ".join(shlex.quote(a) for a in sys.argv[1:])
     card = export_run(

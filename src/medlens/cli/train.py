@@ -1,10 +1,16 @@
-"""medlens CLI: ``train`` and ``evaluate`` (thin: options -> medlens.training)."""
+"""medlens CLI: ``train`` and ``evaluate`` (thin: options -> medlens.training).
+
+``train``'s options are derived from :class:`medlens.training.config.TrainConfig`: one definition of every
+option, its default and help; values named by a registry are checked against it."""
 
 from __future__ import annotations
 
+import inspect
 import shlex
 import sys
+from dataclasses import MISSING
 from pathlib import Path
+from typing import Any, get_type_hints
 
 import typer
 
@@ -13,93 +19,116 @@ def _command_line() -> str:
     return "medlens " + " ".join(shlex.quote(a) for a in sys.argv[1:])
 
 
-def train(
-    task: str = typer.Option(..., help="Task name (medlens tasks)."),
-    dataset: str = typer.Option(..., help="Dataset adapter: imagefolder, medmnist, ham10000, ..."),
-    data_root: Path = typer.Option(..., help="Dataset root (folder or file)."),
-    out: Path = typer.Option(..., help="Run folder, e.g. runs/NAME."),
-    backbone: str = typer.Option("tf_efficientnet_lite0", help="timm model name."),
-    pretrained: str = typer.Option("none", help="'none', 'lite0-imagenet' or a weights file."),
-    input_size: int = typer.Option(224),
-    epochs: int = typer.Option(10),
-    batch_size: int = typer.Option(64),
-    lr: float = typer.Option(1e-3),
-    weight_decay: float = typer.Option(1e-4),
-    optimizer: str = typer.Option("adamw", help="adam | adamw"),
-    scheduler: str = typer.Option("cosine", help="cosine (with warm-up) | step | constant"),
-    warmup_epochs: float = typer.Option(1.0),
-    step_size: int = typer.Option(7, help="StepLR period in epochs (scheduler=step)."),
-    drop_rate: float = typer.Option(0.2),
-    preset: str = typer.Option("C1", help="Augmentation preset: none, F1..F5, C1..C8, xray."),
-    loss: str = typer.Option("ce", help="ce | smooth | focal"),
-    focal_gamma: float = typer.Option(2.0),
-    class_weighted: bool = typer.Option(False, help="Inverse-frequency class weights in the loss."),
-    sampler: str = typer.Option("none", help="none | weighted (class-balanced oversampling)"),
-    lp_epochs: int = typer.Option(0, help="Linear-probe epochs (frozen backbone) before fine-tuning."),
-    patience: int = typer.Option(5),
-    monitor: str = typer.Option("auroc", help="auroc | balanced_accuracy | accuracy | loss (on val)"),
-    tta: bool = typer.Option(False, help="Horizontal-flip TTA at evaluation."),
-    tta_vflip: bool = typer.Option(False, help="Also vertical-flip TTA."),
-    seed: int = typer.Option(0),
-    split: str = typer.Option(
-        "grouped",
-        help="grouped (official splits when present) | grouped-dedup (also joins duplicate photos) | random (leaky)",
-    ),
-    max_train_samples: int | None = typer.Option(None, help="Subsample train for quick runs."),
-    num_workers: int = typer.Option(0),
-    threads: int | None = typer.Option(None, help="torch threads (default: available cores)."),
-    channels_last: bool = typer.Option(False),
-    cache_dir: str = typer.Option("runs/cache", help="Image cache folder ('' = memory only)."),
-    progress: bool = typer.Option(True, help="Progress bars."),
-    resume: bool = typer.Option(False, help="Continue from OUT/last.pt."),
-) -> None:
+def _choices(kind: str) -> list[str]:
+    """Valid values of a config option, from the registry that owns them (imported only when used)."""
+    if kind == "tasks":
+        from medlens.tasks import list_tasks
+
+        return list_tasks()
+    if kind == "datasets":
+        from medlens.data.registry import list_datasets
+
+        return list_datasets()
+    if kind == "presets":
+        from medlens.data.transforms import list_presets
+
+        return list_presets(aliases=True)
+    if kind == "losses":
+        from medlens.training.criteria import CRITERIA
+
+        return CRITERIA.names()
+    if kind in ("optimizers", "schedulers"):
+        from medlens.training import optim
+
+        return list(optim.OPTIMIZERS if kind == "optimizers" else optim.SCHEDULERS)
+    if kind == "monitors":
+        from medlens.training.monitor import MONITORS
+
+        return list(MONITORS)
+    if kind == "splits":
+        from medlens.training.prepare import SPLITS
+
+        return list(SPLITS)
+    return {"samplers": ["none", "weighted"], "tta": ["hflip", "vflip"]}[kind]
+
+
+def _check_choices(values: dict[str, Any]) -> None:
+    from medlens.training.config import TrainConfig
+
+    for f in TrainConfig.options():
+        kind, value = f.metadata.get("choices"), values.get(f.name)
+        if kind is None or value is None:
+            continue
+        valid = _choices(kind)
+        for v in value if isinstance(value, list | tuple) else [value]:
+            if v not in valid:
+                flag = "--" + f.name.replace("_", "-")
+                raise typer.BadParameter(f"{v!r} is not one of: {', '.join(valid)}", param_hint=flag)
+    backbone = values.get("backbone")
+    if backbone is not None:
+        import timm
+
+        if not timm.is_model(backbone):
+            raise typer.BadParameter(f"{backbone!r} is not a timm model name", param_hint="--backbone")
+
+
+def _train(**values: Any) -> None:
     """Train an image classifier; writes checkpoints, logits, metrics.json, plots and a report to OUT."""
     from medlens.training.config import TrainConfig
     from medlens.training.run import run_training
 
-    tta_ops = (["hflip"] if tta else []) + (["vflip"] if tta_vflip else [])
-    config = TrainConfig(
-        task=task,
-        dataset=dataset,
-        data_root=str(data_root),
-        out=str(out),
-        backbone=backbone,
-        pretrained=None if pretrained == "none" else pretrained,
-        input_size=input_size,
-        epochs=epochs,
-        batch_size=batch_size,
-        lr=lr,
-        weight_decay=weight_decay,
-        optimizer=optimizer,
-        scheduler=scheduler,
-        warmup_epochs=warmup_epochs,
-        step_size=step_size,
-        drop_rate=drop_rate,
-        preset=preset,
-        loss=loss,
-        focal_gamma=focal_gamma,
-        class_weighted=class_weighted,
-        sampler=sampler,
-        lp_epochs=lp_epochs,
-        patience=patience,
-        monitor=monitor,
-        tta=tta_ops,
-        seed=seed,
-        split=split,
-        max_train_samples=max_train_samples,
-        num_workers=num_workers,
-        threads=threads,
-        channels_last=channels_last,
-        cache_dir=cache_dir or None,
-        progress=progress,
-        command=_command_line(),
-    )
+    resume = values.pop("resume")
+    _check_choices(values)
+    values["data_root"], values["out"] = str(values["data_root"]), str(values["out"])
+    values["tta"] = list(values["tta"] or [])
+    values["cache_dir"] = values["cache_dir"] or None
+    config = TrainConfig(**values, command=_command_line())
     import torch
 
-    torch.manual_seed(seed)  # application entry point: global RNG (dropout) seeded here, not in the library
+    torch.manual_seed(
+        config.seed
+    )  # application entry point: global RNG (dropout) seeded here, not in the library
     run_dir = run_training(config, resume=resume)
     typer.echo(f"run folder: {run_dir}")
     _echo_metrics(run_dir)
+
+
+def _train_signature() -> inspect.Signature:
+    """One typer option per :class:`TrainConfig` field: same name, type, default and help."""
+    from medlens.training.config import TrainConfig
+
+    hints = get_type_hints(TrainConfig)
+    params = []
+    for f in TrainConfig.options():
+        annotation = Path if f.name in ("data_root", "out") else hints[f.name]
+        default = f.default if f.default is not MISSING else ...
+        if f.default_factory is not MISSING:
+            default = f.default_factory()
+        params.append(
+            inspect.Parameter(
+                f.name,
+                inspect.Parameter.KEYWORD_ONLY,
+                default=typer.Option(default, help=f.metadata["help"], show_default=default is not ...),
+                annotation=annotation,
+            )
+        )
+    params.append(
+        inspect.Parameter(
+            "resume",
+            inspect.Parameter.KEYWORD_ONLY,
+            default=typer.Option(False, help="Continue from OUT/last.pt."),
+            annotation=bool,
+        )
+    )
+    return inspect.Signature(params)
+
+
+def train(**values: Any) -> None:
+    """Train an image classifier; writes checkpoints, logits, metrics.json, plots and a report to OUT."""
+    _train(**values)
+
+
+train.__signature__ = _train_signature()  # type: ignore[attr-defined]
 
 
 def evaluate(

@@ -1,4 +1,4 @@
-"""Data: adapters to the Sample contract, splits, transforms, corruptions."""
+"""Data: adapters to the Sample contract, splits, transforms."""
 
 from medlens.data.registry import DATASETS, create_dataset, list_datasets
 from medlens.data.sample import DatasetFormatError, Meta, Sample, SampleSet

@@ -1,10 +1,12 @@
-"""Augmentation presets (named as in seed 002's ablation) over albumentations.
+"""Augmentation presets over albumentations, named by what they do (seed 002's names are aliases).
 
-Single ideas:  F1 flip (horizontal + vertical), F2 rotation (±30°), F3 colour jitter,
-F4 affine (shift ±6 %, scale 0.9–1.1, shear ±5°), F5 equalize (p=0.2).
-Combinations (seed 002's table):  C1 F1+F2, C2 F1+F3, C3 F2+F3, C4 F1+F2+F3, C5 F1+F2+F4,
-C6 F1+F4+F5, C7 F1+F2+F3+F5, C8 all five.  "none": no augmentation.
-Extra:  "xray": F4 + mild brightness/contrast, no flips (chest X-rays have a left/right).
+Single ideas:  ``flip`` (horizontal + vertical; seed 002's F1), ``rotate`` (±30°; F2), ``color-jitter``
+(F3), ``affine`` (shift ±6 %, scale 0.9–1.1, shear ±5°; F4), ``equalize`` (p=0.2; F5).
+Combinations are the parts joined by "-" (seed 002's table): C1 ``flip-rotate``, C2 ``flip-color-jitter``,
+C3 ``rotate-color-jitter``, C4 ``flip-rotate-color-jitter``, C5 ``flip-rotate-affine``,
+C6 ``flip-affine-equalize``, C7 ``flip-rotate-color-jitter-equalize``, C8 ``all-five``.
+``none``: no augmentation. ``xray``: affine + mild brightness/contrast, no flips (chest X-rays have a
+left/right).
 
 Images arrive already resized to ``input_size`` (see ``medlens.training.data``); a transform
 resizes again only when the size differs, then normalises and returns a float32 CHW array.
@@ -50,42 +52,55 @@ def _equalize() -> list[A.BasicTransform]:
 
 
 SINGLE: dict[str, Callable[[], list[A.BasicTransform]]] = {
-    "F1": _flip,
-    "F2": _rotate,
-    "F3": _jitter,
-    "F4": _affine,
-    "F5": _equalize,
+    "flip": _flip,
+    "rotate": _rotate,
+    "color-jitter": _jitter,
+    "affine": _affine,
+    "equalize": _equalize,
+    "xray-light": lambda: [A.RandomBrightnessContrast(brightness_limit=0.1, contrast_limit=0.1, p=0.5)],
 }
 
 PRESETS: Registry[tuple[str, ...]] = Registry("augmentation preset")
+#: seed 002's names (its Tables 5-7) -> ours; both are accepted everywhere a preset is named.
+SEED002_ALIASES: dict[str, str] = {}
 PRESETS.register("none", ())
-for _name in SINGLE:
+for _alias, _name in zip(("F1", "F2", "F3", "F4", "F5"), list(SINGLE)[:5], strict=True):
     PRESETS.register(_name, (_name,))
-for _name, _combo in {
-    "C1": ("F1", "F2"),
-    "C2": ("F1", "F3"),
-    "C3": ("F2", "F3"),
-    "C4": ("F1", "F2", "F3"),
-    "C5": ("F1", "F2", "F4"),
-    "C6": ("F1", "F4", "F5"),
-    "C7": ("F1", "F2", "F3", "F5"),
-    "C8": ("F1", "F2", "F3", "F4", "F5"),
+    SEED002_ALIASES[_alias] = _name
+for _alias, _combo in {
+    "C1": ("flip", "rotate"),
+    "C2": ("flip", "color-jitter"),
+    "C3": ("rotate", "color-jitter"),
+    "C4": ("flip", "rotate", "color-jitter"),
+    "C5": ("flip", "rotate", "affine"),
+    "C6": ("flip", "affine", "equalize"),
+    "C7": ("flip", "rotate", "color-jitter", "equalize"),
+    "C8": ("flip", "rotate", "color-jitter", "affine", "equalize"),
 }.items():
+    _name = "-".join(_combo) if len(_combo) < 5 else "all-five"
     PRESETS.register(_name, _combo)
-PRESETS.register("xray", ("F4", "xray-light"))
+    SEED002_ALIASES[_alias] = _name
+PRESETS.register("xray", ("affine", "xray-light"))
 
 
-def list_presets() -> list[str]:
-    return PRESETS.names()
+def canonical_preset(name: str) -> str:
+    """Our name for ``name`` (a seed 002 alias such as ``C4`` -> ``flip-rotate-color-jitter``)."""
+    name = SEED002_ALIASES.get(name, name)
+    if name not in PRESETS:
+        valid = ", ".join(list_presets(aliases=True))
+        raise ValueError(f"unknown augmentation preset {name!r}; valid names: {valid}")
+    return name
+
+
+def list_presets(aliases: bool = False) -> list[str]:
+    """Preset names (with ``aliases`` also seed 002's F1..C8)."""
+    return PRESETS.names() + (sorted(SEED002_ALIASES) if aliases else [])
 
 
 def _parts(preset: str) -> list[A.BasicTransform]:
     out: list[A.BasicTransform] = []
-    for part in PRESETS.get(preset):
-        if part == "xray-light":
-            out.append(A.RandomBrightnessContrast(brightness_limit=0.1, contrast_limit=0.1, p=0.5))
-        else:
-            out.extend(SINGLE[part]())
+    for part in PRESETS.get(canonical_preset(preset)):
+        out.extend(SINGLE[part]())
     return out
 
 

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from medlens.evaluation.metrics import _labels, _proba, confidence_bins
+from medlens.evaluation.metrics import _labels, _proba, confidence_bins, expected_calibration_error
 
 __all__ = ["ReliabilityBins", "fit_temperature", "nll", "reliability_bins", "softmax"]
 
@@ -83,6 +83,5 @@ def reliability_bins(y: object, proba: object, n_bins: int = 15) -> ReliabilityB
     if p.ndim == 2:
         _proba(p, a.size)
     b = confidence_bins(a, p, n_bins)
-    keep = b["counts"] > 0
-    ece = float(np.sum(b["counts"][keep] / a.size * np.abs(b["accuracy"][keep] - b["confidence"][keep])))
+    ece = expected_calibration_error(a, p, n_bins)
     return ReliabilityBins(b["edges"], b["counts"], b["confidence"], b["accuracy"], ece)

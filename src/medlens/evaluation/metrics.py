@@ -23,13 +23,12 @@ __all__ = [
     "confidence_bins",
     "confusion_matrix",
     "expected_calibration_error",
+    "grade_mae",
     "log_loss",
     "mcc",
-    "precision_recall_curve",
     "precision_recall_f1",
     "roc_auc",
     "roc_auc_per_class",
-    "roc_curve",
     "sensitivity_specificity",
     "target_class_metrics",
 ]
@@ -186,6 +185,12 @@ def cohen_kappa(y: object, yhat: object, weights: str | None = None, n_classes: 
         a, b = np.searchsorted(labels, a), np.searchsorted(labels, b)
         n_classes = labels.size
     return _kappa_from_cm(confusion_matrix(a, b, n_classes), weights)
+
+
+def grade_mae(y: object, yhat: object) -> float:
+    """Mean absolute error in grades (ordinal labels 0..K-1): 0 is perfect, 1 is one grade off on average."""
+    a, b = _pair(y, yhat)
+    return float(np.mean(np.abs(a - b)))
 
 
 def _mcc_from_cm(cm: np.ndarray) -> float:
@@ -442,33 +447,3 @@ def classification_summary(
         if threshold is not None:
             out["target_threshold"] = float(threshold)
     return out
-
-
-# ----------------------------------------------------------------------------- curves
-def roc_curve(y_bin: object, score: object) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """(fpr, tpr, thresholds) over distinct scores, starting at (0, 0) with threshold +inf."""
-    a = _binary(y_bin)
-    s = _score(score, a.size)
-    order = np.argsort(-s, kind="mergesort")
-    s_sorted, a_sorted = s[order], a[order]
-    last = np.r_[s_sorted[1:] != s_sorted[:-1], True]
-    tps = np.r_[0, np.cumsum(a_sorted)[last]].astype(np.float64)
-    fps = np.r_[0, np.cumsum(1 - a_sorted)[last]].astype(np.float64)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        tpr = tps / tps[-1] if tps[-1] > 0 else np.full_like(tps, np.nan)
-        fpr = fps / fps[-1] if fps[-1] > 0 else np.full_like(fps, np.nan)
-    return fpr, tpr, np.r_[np.inf, s_sorted[last]]
-
-
-def precision_recall_curve(y_bin: object, score: object) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """(precision, recall, thresholds) over distinct scores, by decreasing threshold, ending at (1, 0)."""
-    a = _binary(y_bin)
-    s = _score(score, a.size)
-    order = np.argsort(-s, kind="mergesort")
-    s_sorted, a_sorted = s[order], a[order]
-    last = np.r_[s_sorted[1:] != s_sorted[:-1], True]
-    tps = np.cumsum(a_sorted)[last].astype(np.float64)
-    fps = np.cumsum(1 - a_sorted)[last].astype(np.float64)
-    precision = tps / (tps + fps)
-    recall = tps / tps[-1] if tps[-1] > 0 else np.full_like(tps, np.nan)
-    return np.r_[1.0, precision], np.r_[0.0, recall], s_sorted[last]

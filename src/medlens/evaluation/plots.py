@@ -14,14 +14,8 @@ import numpy as np
 from matplotlib.figure import Figure
 
 from medlens.evaluation.calibration import reliability_bins
-from medlens.evaluation.metrics import (
-    _labels,
-    _proba,
-    average_precision,
-    precision_recall_curve,
-    roc_auc,
-    roc_curve,
-)
+from medlens.evaluation.curves import precision_recall_curve, roc_curve
+from medlens.evaluation.metrics import _labels, _proba, average_precision, roc_auc
 
 __all__ = [
     "DPI",

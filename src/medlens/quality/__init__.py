@@ -1,6 +1,6 @@
 """Capture-quality gate and out-of-distribution scores (torch-free)."""
 
-from medlens.quality.assess import SKIN_MODALITIES, QualityReport, QualityThresholds, assess_quality
+from medlens.quality.assess import SKIN_PROFILES, QualityReport, QualityThresholds, assess_quality
 from medlens.quality.issues import ISSUES, QualityIssue
 from medlens.quality.ood import (
     energy_score,
@@ -12,7 +12,7 @@ from medlens.quality.ood import (
 
 __all__ = [
     "ISSUES",
-    "SKIN_MODALITIES",
+    "SKIN_PROFILES",
     "QualityIssue",
     "QualityReport",
     "QualityThresholds",

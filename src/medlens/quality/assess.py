@@ -14,8 +14,18 @@ import numpy as np
 from medlens.quality.issues import ISSUES, QualityIssue
 from medlens.quality.measures import exposure_stats, laplacian_variance, normalized_gray, skin_fraction
 
-#: Modalities whose photos must mostly show skin.
-SKIN_MODALITIES = frozenset({"skin", "dermoscopy", "skin-photo", "scalp-photo", "scalp"})
+#: Quality profiles whose photos must mostly show skin (``scalp``: a smaller share, hair allowed).
+SKIN_PROFILES = frozenset({"skin", "scalp"})
+
+
+def quality_profile(modality: str) -> str:
+    """The rules for a modality: its registered ``quality_profile`` (:mod:`medlens.tasks.modality`),
+    or the name itself when it is a profile ("skin", "scalp", "camera")."""
+    from medlens.tasks import MODALITIES, get_modality
+
+    if modality in MODALITIES:
+        return get_modality(modality).quality_profile
+    return modality if modality in SKIN_PROFILES else "camera"
 
 
 @dataclass(frozen=True)
@@ -81,8 +91,8 @@ def assess_quality(
 ) -> QualityReport:
     """Check blur, exposure, size and (for skin modalities) that the photo shows skin.
 
-    ``modality`` is a task's modality ("skin", "dermoscopy", "skin-photo", "scalp-photo", "chest-xray" …);
-    only skin-like modalities get the not-skin check.
+    ``modality`` is a task's modality ("dermoscopy", "skin-photo", "scalp-photo", "chest-xray" …) or a
+    quality profile ("skin", "scalp", "camera"); only the skin and scalp profiles get the not-skin check.
     """
     _check_image(image_rgb)
     t = thresholds or QualityThresholds()
@@ -103,9 +113,10 @@ def assess_quality(
     if blur < t.min_blur and not {"too_dark", "too_bright", "low_contrast"} & set(codes):
         codes.append("blurry")
     skin: float | None = None
-    if modality in SKIN_MODALITIES:
+    profile = quality_profile(modality)
+    if profile in SKIN_PROFILES:
         skin = skin_fraction(image_rgb)
-        limit = t.min_skin_fraction_scalp if modality.startswith("scalp") else t.min_skin_fraction
+        limit = t.min_skin_fraction_scalp if profile == "scalp" else t.min_skin_fraction
         if skin < limit and "too_dark" not in codes:
             codes.append("not_skin")
     return QualityReport(

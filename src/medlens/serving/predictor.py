@@ -84,23 +84,25 @@ class Predictor:
         outputs = [o.name for o in session.get_outputs()]
         self.logits_name = "logits" if "logits" in outputs else outputs[0]
         self.features_name = card.feature_output if card.feature_output in outputs else None
-        self.head_slices = _head_slices(card)
+        self.schema = card.label_schema()
         self.tta: list[str] = []  # test-time flips ("hflip", "vflip"); from_card takes them from the card
 
     @classmethod
     def from_card(
-        cls, path: str | Path, threads: int | None = None, verify: bool = True, tta: bool = True
+        cls, path: str | Path | ModelCard, threads: int | None = None, verify: bool = True, tta: bool = True
     ) -> Predictor:
-        """Load ``card.json`` (or its folder, or the model file beside it) and open an ONNX Runtime session.
+        """Load ``card.json`` (or its folder, or the model file beside it, or a loaded card) and open an
+        ONNX Runtime session.
 
         ``tta=False`` skips the card's test-time flips (faster; the card's metrics assume them).
         """
         import onnxruntime as ort
 
-        path = Path(path)
-        if path.suffix == ".onnx":
-            path = path.parent
-        card = ModelCard.load(path, verify=verify)
+        if isinstance(path, ModelCard):
+            card = path
+        else:
+            path = Path(path)
+            card = ModelCard.load(path.parent if path.suffix == ".onnx" else path, verify=verify)
         opts = ort.SessionOptions()
         if threads:
             opts.intra_op_num_threads = threads
@@ -148,8 +150,7 @@ class Predictor:
             ]
             for chunk in (images[i : i + batch_size] for i in range(0, len(images), batch_size))
         ]
-        n_logits = sum(len(c) for _, c in self.head_slices.values())
-        return np.concatenate(out) if out else np.zeros((0, n_logits), np.float32)
+        return np.concatenate(out) if out else np.zeros((0, self.schema.n_logits), np.float32)
 
     def forward(self, batch: np.ndarray, features: bool = False) -> tuple[np.ndarray, np.ndarray | None]:
         """Network on a preprocessed batch: logits averaged over the TTA views, features of the plain view."""
@@ -163,17 +164,18 @@ class Predictor:
 
     # --- helpers -------------------------------------------------------------------------------
     def _decode(self, logits: np.ndarray, ms: float) -> Prediction:
-        card = self.card
-        heads: dict[str, dict[str, float]] = {}
-        for name, (sl, classes) in self.head_slices.items():
-            p = softmax(logits[sl], card.temperature)
-            heads[name] = {c: float(v) for c, v in zip(classes, p, strict=True)}
-        main_name = next(iter(self.head_slices))
-        main_sl = self.head_slices[main_name][0]
-        probs = heads[main_name]
+        card, schema = self.card, self.schema
+        heads = {
+            h.name: {c: float(v) for c, v in zip(h.classes, p, strict=True)}
+            for h, p in zip(
+                schema.heads, schema.probabilities(logits, card.temperature).values(), strict=True
+            )
+        }
+        main_sl = schema.slices()[schema.main.name]
+        probs = heads[schema.main.name]
         label = max(probs, key=probs.__getitem__)
         pred = Prediction(label=label, probabilities=probs, logits=[float(v) for v in logits], model_ms=ms)
-        if len(self.head_slices) > 1:
+        if schema.multi_head:
             pred.heads = heads
         pred.energy = float(energy_score(logits[main_sl]))
         if card.ood is not None:  # one decision rule for serving and evaluation (raw logits, T = 1)
@@ -201,9 +203,10 @@ class Predictor:
         cls_name = cam_class or pred.target_class or pred.label
         if cls_name not in pred.probabilities:
             raise ValueError(f"cam_class {cls_name!r} is not one of {list(pred.probabilities)}")
-        index = self.head_slices[next(iter(self.head_slices))][0].start + list(pred.probabilities).index(
-            cls_name
-        )
+        if self.schema.main.ordinal:  # CORN logits are not class scores: explain "grade above 0"
+            index = self.schema.slices()[self.schema.main.name].start
+        else:
+            index = list(pred.probabilities).index(cls_name)
         cam = grad_cam(self.cam_head, features, index)
         h, w = image.shape[:2]
         pred.heatmap = heatmap_to_image(cam, h, w, crop_box)
@@ -217,14 +220,3 @@ def _task_or_none(name: str) -> TaskSpec | None:
     except ValueError:
         log.warning("task %r is not registered; predictions carry no risk band", name)
         return None
-
-
-def _head_slices(card: ModelCard) -> dict[str, tuple[slice, list[str]]]:
-    """Logit slices per head (multi-head logits are concatenated in the card's head order)."""
-    if not card.heads:
-        return {"label": (slice(0, len(card.classes)), list(card.classes))}
-    out, start = {}, 0
-    for name, classes in card.heads.items():
-        out[name] = (slice(start, start + len(classes)), list(classes))
-        start += len(classes)
-    return out

@@ -30,9 +30,25 @@ _NO = {"no", "n", "false", "0"}
 _UNKNOWN = {"unknown", "", "none", "nan", "?"}
 
 
+PATIENT_FIELDS = ("AGE", "SEX", "PREGNANT")  # the form's "about the patient" group; the rest are conditions
+FORM_HINTS = {
+    "PREGNANT": ("(ignored for men)", "(남성은 계산에서 제외)")
+}  # short (en, ko) notes beside a form field
+
+
 def feature_schema(features: list[str]) -> list[dict[str, Any]]:
-    """Fields for a web form: name, label (en), label_ko, type, allowed values, required, default."""
-    return [_field(f) | {"label_ko": LABELS_KO.get(f, f)} for f in features]
+    """Fields for a web form: name, label (en), label_ko, type, allowed values, required, default,
+    form group ("patient" or "conditions") and a short hint (en, ko) where one helps."""
+    return [
+        _field(f)
+        | {
+            "label_ko": LABELS_KO.get(f, f),
+            "group": "patient" if f in PATIENT_FIELDS else "conditions",
+            "hint": FORM_HINTS.get(f, ("", ""))[0],
+            "hint_ko": FORM_HINTS.get(f, ("", ""))[1],
+        }
+        for f in features
+    ]
 
 
 def _field(f: str) -> dict[str, Any]:

@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 from medlens.tasks import register_task
-from medlens.tasks.spec import Head, RiskBand, TaskSpec, Text
+from medlens.tasks.schema import Head
+from medlens.tasks.spec import Reference, RiskBand, TaskSpec
+from medlens.tasks.text import Text
 
 T = Text
+R = Reference
 
 SEE_DOCTOR_SOON = T(
     "The picture shows features that should be checked. Please send this result to a clinician "
@@ -65,6 +68,20 @@ register_task(
         risk_bands=_bands(),
         class_text=HAM_TEXT,
         photo_guide=SKIN_GUIDE,
+        floors={"balanced_accuracy": 0.60, "auroc_macro": 0.90},
+        published=(
+            R(
+                "ISIC 2018 task 3 top entries (full-res, ensembles, external data)",
+                "balanced multiclass accuracy ~0.85-0.89 (official test)",
+            ),
+            R("Seed 000 (5 classes, 9:1 split, leaky)", "accuracy ~0.95"),
+            R("medlens floors (split by lesion_id)", "balanced accuracy >= 0.60, macro AUROC >= 0.90"),
+        ),
+        limitations=(
+            "Trained on HAM10000 low-resolution (200x150) dermoscopy images from two centres (Austria, "
+            "Australia), mostly fair skin; not validated on phone photos or darker skin.",
+            "HAM10000 is CC BY-NC 4.0: the model must not be used commercially.",
+        ),
     )
 )
 
@@ -104,10 +121,30 @@ register_task(
         risk_bands=_bands(),
         class_text={"benign": T("Benign", "양성"), "malignant": T("Malignant", "악성")},
         photo_guide=SKIN_GUIDE,
+        floors={"accuracy": 0.90, "target_sensitivity": 0.88},
+        published=(
+            R(
+                "Seed 002 (MelaScan), C4 + weighted sampling, own 70/15/15 split",
+                "accuracy 0.9656, recall 0.8933",
+            ),
+            R("Seed 002 best accuracy (C2)", "accuracy 0.9644, recall 0.8667"),
+            R("medlens floors", "accuracy >= 0.90, malignant recall >= 0.88"),
+        ),
+        limitations=(
+            "Trained on one Kaggle dermoscopy-style collection (300x300 JPEGs); phone photos, other skin "
+            "tones and other cameras were not represented in testing.",
+            "Binary benign/malignant only; rare lesion types may be scored arbitrarily.",
+        ),
     )
 )
 
 GRADES = ("0", "1", "2", "3")
+GRADE_TEXT = {
+    "0": T("Good", "양호"),
+    "1": T("Mild", "경증"),
+    "2": T("Moderate", "중등도"),
+    "3": T("Severe", "중증"),
+}
 SCALP_SYMPTOMS = (
     ("fine_dandruff", T("Fine dandruff (micro-keratin)", "미세각질")),
     ("excess_sebum", T("Excess sebum", "피지과다")),
@@ -120,16 +157,12 @@ register_task(
     TaskSpec(
         name="scalp",
         title=T("Scalp self-check (6 symptoms, grades 0-3)", "두피 자가진단 (6개 증상, 0~3단계)"),
-        heads=tuple(Head(name, GRADES, title, ordinal=True) for name, title in SCALP_SYMPTOMS),
+        heads=tuple(
+            Head(name, GRADES, title, ordinal=True, class_text=GRADE_TEXT) for name, title in SCALP_SYMPTOMS
+        ),
         target=None,
         modality="scalp-photo",
         input_size=240,
-        class_text={
-            "0": T("Good", "양호"),
-            "1": T("Mild", "경증"),
-            "2": T("Moderate", "중등도"),
-            "3": T("Severe", "중증"),
-        },
         photo_guide=T(
             "Part the hair and hold the camera close to the scalp in good light; keep it steady.",
             "머리카락을 가르고 밝은 곳에서 카메라를 두피 가까이 대고 흔들리지 않게 촬영하세요.",
@@ -149,11 +182,25 @@ register_task(
         target="pneumonia",
         modality="chest-xray",
         input_size=64,
+        default_preset="xray",
         risk_bands=_bands(
             T("No sign of pneumonia was found by the model.", "모델이 폐렴 징후를 찾지 못했습니다.")
         ),
         class_text={"normal": T("Normal", "정상"), "pneumonia": T("Pneumonia", "폐렴")},
         photo_guide=XRAY_GUIDE,
+        floors={"auroc_macro": 0.95, "accuracy": 0.87},
+        published=(
+            R("MedMNIST v2 ResNet-18 (28 px), official test", "AUROC 0.944, accuracy 0.854"),
+            R("MedMNIST v2 ResNet-18 (224 px), official test", "AUROC 0.956, accuracy 0.864"),
+            R("MedMNIST v2 best (Google AutoML Vision)", "AUROC 0.991, accuracy 0.946"),
+            R("medlens floors", "AUROC >= 0.95, accuracy >= 0.87"),
+        ),
+        limitations=(
+            "Trained on PneumoniaMNIST: tiny 28x28 grayscale paediatric chest X-rays (Guangzhou); it has "
+            "never seen full-resolution, adult or other hospitals' images and will not transfer to them "
+            "reliably.",
+            "Separates 'normal' from 'pneumonia' only; it cannot detect any other finding.",
+        ),
     )
 )
 
@@ -165,6 +212,7 @@ register_task(
         target="covid19",
         modality="chest-xray",
         input_size=224,
+        default_preset="xray",
         risk_bands=_bands(
             T(
                 "No sign of COVID-19 pneumonia was found by the model.",

@@ -1,19 +1,19 @@
-"""TaskSpec: a screening task described as data (labels, target class, defaults, texts)."""
+"""TaskSpec: a screening task described as data — the single source of every task fact.
+
+Labels (a :class:`~medlens.tasks.schema.LabelSchema`), the target class, the modality and its flags,
+default backbone / input size / augmentation, operating recall, risk bands, advice, class and grade
+texts (ko/en), reference floors, published numbers and limitations. Training, export, serving, the
+web app, the PDF and the CLI read them from here; adding a task touches no other file.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-
-@dataclass(frozen=True)
-class Text:
-    """A short text in English and Korean."""
-
-    en: str
-    ko: str
-
-    def get(self, lang: str) -> str:
-        return self.ko if lang.startswith("ko") else self.en
+from medlens.tasks.modality import Modality, get_modality
+from medlens.tasks.schema import Head, LabelSchema
+from medlens.tasks.text import Text
 
 
 @dataclass(frozen=True)
@@ -30,13 +30,11 @@ class RiskBand:
 
 
 @dataclass(frozen=True)
-class Head:
-    """One output head. Single-label tasks have one head named ``label``; scalp has six ordinal heads."""
+class Reference:
+    """A published or required figure quoted beside ours in reports: who, on what, and the numbers."""
 
-    name: str
-    classes: tuple[str, ...]
-    title: Text
-    ordinal: bool = False
+    what: str
+    figures: str
 
 
 @dataclass(frozen=True)
@@ -45,13 +43,25 @@ class TaskSpec:
     title: Text
     heads: tuple[Head, ...]
     target: str | None  # screening (target) class name of the first head, e.g. "malignant"
-    modality: str  # "dermoscopy" | "skin-photo" | "scalp-photo" | "chest-xray" | "tabular"
+    modality: str  # a registered Modality name: "dermoscopy", "skin-photo", "scalp-photo", "chest-xray" …
     default_backbone: str = "tf_efficientnet_lite0"
     input_size: int = 224
+    default_preset: str = "flip-rotate"
     target_recall: float = 0.90
     risk_bands: tuple[RiskBand, ...] = ()
-    class_text: dict[str, Text] = field(default_factory=dict)
+    class_text: Mapping[str, Text] = field(default_factory=dict)  # main head's classes
     photo_guide: Text | None = None
+    floors: Mapping[str, float] = field(default_factory=dict)  # test metric -> minimum we accept
+    published: tuple[Reference, ...] = ()
+    limitations: tuple[str, ...] = ()  # stated in every model card of this task
+
+    @property
+    def schema(self) -> LabelSchema:
+        return LabelSchema(self.heads)
+
+    @property
+    def modality_info(self) -> Modality:
+        return get_modality(self.modality)
 
     @property
     def classes(self) -> tuple[str, ...]:
@@ -68,9 +78,16 @@ class TaskSpec:
             return None
         return self.classes.index(self.target)
 
-    def class_title(self, name: str, lang: str) -> str:
-        text = self.class_text.get(name)
+    def class_title(self, name: str, lang: str, head: str | None = None) -> str:
+        """Title of a class of ``head`` (default: the main head) in ``lang``; the name if none is given."""
+        h = self.schema.head(head) if head else self.heads[0]
+        text = h.class_text.get(name) or (self.class_text.get(name) if h is self.heads[0] else None)
         return text.get(lang) if text else name
+
+    def label_title(self, label: str, lang: str) -> str:
+        """What the result line shows: the class title, or "<main head>: <grade>" for several heads."""
+        title = self.class_title(label, lang)
+        return f"{self.heads[0].title.get(lang)}: {title}" if self.multi_head else title
 
     def risk_for(self, target_prob: float, threshold: float) -> RiskBand | None:
         """Highest band whose minimum the target probability reaches (bands sorted low→high)."""

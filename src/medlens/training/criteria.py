@@ -1,7 +1,7 @@
 """Training criteria as objects: ``criterion(logits, target) -> {"loss", "output"}``.
 
 ``output`` is what evaluation turns into probabilities (the logits). Class weights, label smoothing,
-focal loss, multi-head ordinal cross-entropy and distillation are separate objects, not branches.
+focal loss, per-head losses (CE / CORN ordinal) and distillation are separate objects, not branches.
 """
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from medlens.registry import Registry
+from medlens.tasks.schema import LabelSchema
 
 
 class CrossEntropy(nn.Module):
@@ -53,24 +54,45 @@ class FocalLoss(nn.Module):
         return {"loss": loss.mean(), "output": logits}
 
 
-class MultiHeadCrossEntropy(nn.Module):
-    """Mean cross-entropy over heads; logits are concatenated (B, sum C_h), target is (B, H).
+def corn_loss(logits: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
+    """CORN loss (Shi et al. 2023) for one ordinal head: K-1 logits, integer grades 0..K-1.
 
-    A target of -1 marks a missing label for that head (ignored).
+    Task k is the binary question "grade > k" asked only of samples with grade >= k (conditional
+    training set); the loss is the mean binary cross-entropy over all (sample, task) pairs used.
     """
+    logits = logits.float()
+    k = torch.arange(logits.shape[1], device=logits.device)
+    used = target[:, None] >= k[None, :]  # sample i takes part in task k
+    above = (target[:, None] > k[None, :]).float()
+    bce = F.binary_cross_entropy_with_logits(logits, above, reduction="none")
+    return (bce * used).sum() / used.sum().clamp(min=1)
 
-    def __init__(self, head_sizes: dict[str, int], label_smoothing: float = 0.0) -> None:
+
+class HeadsLoss(nn.Module):
+    """Mean loss over the heads of a :class:`~medlens.tasks.LabelSchema` (logits concatenated in head
+    order, target (B, H) or (B,) for one head; -1 marks a missing label). Nominal heads use
+    cross-entropy, ordinal heads the CORN loss."""
+
+    def __init__(self, schema: LabelSchema, label_smoothing: float = 0.0) -> None:
         super().__init__()
-        self.head_sizes = dict(head_sizes)
+        self.schema = schema
         self.label_smoothing = label_smoothing
 
     def forward(self, logits: torch.Tensor, target: torch.Tensor) -> dict[str, torch.Tensor]:
-        parts = torch.split(logits.float(), list(self.head_sizes.values()), dim=1)
-        losses = [
-            F.cross_entropy(part, target[:, i], ignore_index=-1, label_smoothing=self.label_smoothing)
-            for i, part in enumerate(parts)
-        ]
-        return {"loss": torch.stack(losses).mean(), "output": logits}
+        target = target[:, None] if target.ndim == 1 else target
+        parts = torch.split(logits.float(), list(self.schema.logit_sizes.values()), dim=1)
+        losses = []
+        for i, (head, part) in enumerate(zip(self.schema.heads, parts, strict=True)):
+            t = target[:, i]
+            keep = t >= 0
+            if not bool(keep.any()):
+                continue
+            if head.ordinal:
+                losses.append(corn_loss(part[keep], t[keep]))
+            else:
+                losses.append(F.cross_entropy(part[keep], t[keep], label_smoothing=self.label_smoothing))
+        loss = torch.stack(losses).mean() if losses else logits.sum() * 0.0
+        return {"loss": loss, "output": logits}
 
 
 class Distillation(nn.Module):
@@ -129,14 +151,19 @@ def _focal(weight: torch.Tensor | None = None, gamma: float = 2.0, **_: Any) -> 
 
 def create_criterion(
     name: str,
-    n_classes: int,
+    schema: LabelSchema,
     train_labels: Any | None = None,
     class_weighted: bool = False,
-    head_sizes: dict[str, int] | None = None,
     **kwargs: Any,
 ) -> nn.Module:
-    """Build a criterion by name (``ce``, ``smooth``, ``focal``); ``head_sizes`` -> multi-head CE."""
-    if head_sizes and len(head_sizes) > 1:
-        return MultiHeadCrossEntropy(head_sizes, label_smoothing=0.1 if name == "smooth" else 0.0)
-    weight = class_weights(train_labels, n_classes) if class_weighted and train_labels is not None else None
-    return CRITERIA.get(name)(weight=weight, **kwargs)
+    """Build a criterion by name (``ce``, ``smooth``, ``focal``) for the model's label schema.
+
+    One nominal head: the named loss (class weights from ``train_labels`` when ``class_weighted``).
+    Several heads or ordinal heads: :class:`HeadsLoss` (CE per nominal head, CORN per ordinal head).
+    """
+    loss = CRITERIA.get(name)
+    if not schema.plain:
+        return HeadsLoss(schema, label_smoothing=0.1 if name == "smooth" else 0.0)
+    n = schema.main.n_logits
+    weight = class_weights(train_labels, n) if class_weighted and train_labels is not None else None
+    return loss(weight=weight, **kwargs)

@@ -81,8 +81,8 @@ class CachedImageDataset(Dataset):
 def targets_for(
     sample_set: SampleSet, indices: Sequence[int], heads: Sequence[str] | None = None
 ) -> np.ndarray:
-    """(N,) labels of the main head, or (N, H) for multi-head tasks (missing head label -> -1)."""
-    if heads and len(heads) > 1:
+    """(N,) labels of the main head, or (N, H) for the named heads (missing head label -> -1)."""
+    if heads:
         return np.array(
             [[sample_set.samples[i].labels.get(h, -1) for h in heads] for i in indices], dtype=np.int64
         ).reshape(len(indices), len(heads))

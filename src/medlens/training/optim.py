@@ -8,6 +8,9 @@ import torch
 from torch import nn
 from torch.optim.lr_scheduler import LambdaLR
 
+OPTIMIZERS = ("adam", "adamw")
+SCHEDULERS = ("constant", "cosine", "step")
+
 
 def create_optimizer(
     model: nn.Module, name: str = "adamw", lr: float = 1e-3, weight_decay: float = 1e-4

@@ -37,6 +37,9 @@ def _check_classes(config: TrainConfig, sample_set: SampleSet) -> None:
         )
 
 
+SPLITS = ("grouped", "grouped-dedup", "random")
+
+
 def make_manifest(config: TrainConfig, sample_set: SampleSet) -> SplitManifest:
     if config.split == "grouped":
         return make_split(sample_set, config.fractions, seed=config.seed)
@@ -46,7 +49,7 @@ def make_manifest(config: TrainConfig, sample_set: SampleSet) -> SplitManifest:
         return make_split(group_duplicates(sample_set), config.fractions, seed=config.seed)
     if config.split == "random":
         return random_split(sample_set, config.fractions, seed=config.seed)
-    raise ValueError(f"unknown split {config.split!r}; valid: grouped, grouped-dedup, random")
+    raise ValueError(f"unknown split {config.split!r}; valid: {', '.join(SPLITS)}")
 
 
 def write_audit(sample_set: SampleSet, manifest: SplitManifest, path: Path) -> None:
@@ -75,10 +78,11 @@ def prepare_data(config: TrainConfig, out_dir: Path) -> PreparedData:
         chosen = rng.choice(len(indices["train"]), size=config.max_train_samples, replace=False)
         indices["train"] = [indices["train"][i] for i in sorted(chosen)]
     cache = Path(config.cache_dir) if config.cache_dir else None
-    head_names = list(config.heads) if len(config.heads) > 1 else None
+    schema = get_task(config.task).schema
+    head_names = None if schema.plain else schema.names
     images, targets = {}, {}
     for split, idx in indices.items():
-        images[split] = load_images(sample_set, idx, config.input_size, cache)
+        images[split] = load_images(sample_set, idx, config.resolved("input_size"), cache)
         targets[split] = targets_for(sample_set, idx, head_names)
         log.info("%s: %d images cached at %d px", split, len(idx), config.input_size)
     return PreparedData(sample_set, manifest, indices, images, targets)

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import base64
-import html
 import json
 import logging
 from pathlib import Path
@@ -14,9 +12,9 @@ import numpy as np
 from medlens import DISCLAIMER_EN
 from medlens.evaluation.calibration import softmax
 from medlens.evaluation.metrics import confusion_matrix
+from medlens.evaluation.report import write_report
 from medlens.tasks import get_task
 from medlens.training.config import TrainConfig
-from medlens.training.references import FLOORS, PUBLISHED
 
 log = logging.getLogger(__name__)
 
@@ -70,13 +68,13 @@ def report_sections(config: TrainConfig, metrics: dict) -> list[tuple[str, str]]
     run = metrics.get("run", {})
     test = metrics["test"]
     rows = "\n".join(f"| {k} | {_fmt(v)} |" for k, v in test.items())
-    floors = FLOORS.get(config.task, {})
+    floors = spec.floors
     floor_lines = []
     for k, floor in floors.items():
         if k in test:
             v = test[k]["value"]
             floor_lines.append(f"- {k}: {v:.4f} vs floor {floor} -> **{'met' if v >= floor else 'MISSED'}**")
-    published = "\n".join(f"| {a} | {b} |" for a, b in PUBLISHED.get(config.task, []))
+    published = "\n".join(f"| {r.what} | {r.figures} |" for r in spec.published)
     op = metrics.get("operating_point")
     op_text = (
         f"Threshold on calibrated P({op['target_class']}) chosen on validation for recall >= {op['target_recall']}: "
@@ -162,29 +160,6 @@ def leakage_text(path: Path) -> str:
     )
 
 
-def _fallback_report(
-    run_dir: Path, title: str, sections: list[tuple[str, str]], images: list[Path]
-) -> tuple[Path, Path]:
-    md = [f"# {title}", ""]
-    for head, body in sections:
-        md += [f"## {head}", "", body, ""]
-    md += [f"![{p.stem}]({p.name})" for p in images]
-    md_path = run_dir / "report.md"
-    md_path.write_text("\n".join(md) + "\n")
-    parts = [f"<h1>{html.escape(title)}</h1>"]
-    for head, body in sections:
-        parts.append(f"<h2>{html.escape(head)}</h2><pre>{html.escape(body)}</pre>")
-    for p in images:
-        parts.append(
-            f'<img alt="{p.stem}" style="max-width:100%" src="data:image/png;base64,{base64.b64encode(p.read_bytes()).decode()}">'
-        )
-    html_path = run_dir / "report.html"
-    html_path.write_text(
-        f"<!doctype html><meta charset='utf-8'><title>{html.escape(title)}</title>" + "\n".join(parts)
-    )
-    return md_path, html_path
-
-
 def write_run_report(
     run_dir: Path, config: TrainConfig, metrics: dict, val: Any, test: tuple[np.ndarray, np.ndarray]
 ) -> None:
@@ -195,9 +170,4 @@ def write_run_report(
     notes = run_dir / "notes.md"
     if notes.is_file():  # the person running it explains choices and misses in their own words
         sections.insert(len(sections) - 1, ("Notes", notes.read_text().strip()))
-    try:
-        from medlens.evaluation.report import write_report
-    except ImportError:
-        _fallback_report(run_dir, title, sections, images)
-        return
     write_report(run_dir, title, sections, images)

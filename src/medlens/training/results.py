@@ -11,13 +11,14 @@ from typing import Any
 import numpy as np
 import torch
 
-from medlens.evaluation.bootstrap import summary_with_ci
+from medlens.data.catalog import data_source
+from medlens.evaluation.bootstrap import bootstrap_ci, summary_with_ci
 from medlens.evaluation.calibration import fit_temperature, softmax
-from medlens.evaluation.metrics import classification_summary, expected_calibration_error
+from medlens.evaluation.metrics import classification_summary, expected_calibration_error, grade_mae
 from medlens.evaluation.operating import metrics_at_threshold, threshold_for_recall
+from medlens.serving.latency import cpu_name
 from medlens.tasks import get_task
 from medlens.training.config import TrainConfig
-from medlens.training.references import data_source
 from medlens.training.report import write_run_report
 
 log = logging.getLogger(__name__)
@@ -33,20 +34,13 @@ def energy(logits: np.ndarray) -> np.ndarray:
 def hardware() -> dict[str, Any]:
     info: dict[str, Any] = {
         "machine": platform.machine(),
-        "processor": platform.processor() or platform.machine(),
+        "processor": cpu_name(),
         "cpu_threads": torch.get_num_threads(),
         "torch": torch.__version__,
         "device": "cuda" if torch.cuda.is_available() else "cpu",
     }
     if torch.cuda.is_available():
         info["gpu"] = torch.cuda.get_device_name(0)
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                info["processor"] = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
     return info
 
 
@@ -85,25 +79,34 @@ def _single_head(
     return out
 
 
-def _multi_head(
+def _per_head(
     config: TrainConfig, val: tuple[np.ndarray, np.ndarray], test: tuple[np.ndarray, np.ndarray]
 ) -> dict:
-    spec = get_task(config.task)
+    """Metrics of each head of the task's label schema (softmax or CORN probabilities); ordinal heads
+    add quadratic-weighted kappa and the mean absolute error in grades."""
+    schema = get_task(config.task).schema
+    logits, y = test
+    y = y[:, None] if y.ndim == 1 else y
+    probs = schema.probabilities(logits)
     out: dict[str, Any] = {"test": {}, "temperature": 1.0, "heads": {}}
-    start = 0
-    for i, head in enumerate(spec.heads):
-        n = len(head.classes)
-        ty, tl = test[1][:, i], test[0][:, start : start + n]
-        keep = ty >= 0
-        res = summary_with_ci(ty[keep], softmax(tl[keep]), list(head.classes), n_boot=config.n_boot, seed=0)
+    for i, head in enumerate(schema.heads):
+        keep = y[:, i] >= 0
+        yi, pi = y[keep, i], probs[head.name][keep]
+        res = summary_with_ci(yi, pi, list(head.classes), n_boot=config.n_boot, seed=0)
+        if head.ordinal:
+            value, lo, hi = bootstrap_ci(
+                lambda a, b: grade_mae(a, b.argmax(1)), yi, pi, n_boot=config.n_boot, seed=0
+            )
+            res["grade_mae"] = {"value": value, "ci_low": lo, "ci_high": hi}
         out["heads"][head.name] = res
-        start += n
-    for name in ("accuracy", "kappa_quadratic", "auroc_macro"):
-        out["test"][f"mean_{name}"] = {
-            "value": float(np.nanmean([h[name]["value"] for h in out["heads"].values()])),
-            "ci_low": float("nan"),
-            "ci_high": float("nan"),
-        }
+    for name in ("accuracy", "kappa_quadratic", "auroc_macro", "grade_mae"):
+        values = [h[name]["value"] for h in out["heads"].values() if name in h]
+        if values:
+            out["test"][f"mean_{name}"] = {
+                "value": float(np.nanmean(values)),
+                "ci_low": float("nan"),
+                "ci_high": float("nan"),
+            }
     return out
 
 
@@ -120,7 +123,8 @@ def write_results(
     path = run_dir / "metrics.json"
     previous = json.loads(path.read_text()) if path.is_file() else {}
     run_info = {**previous.get("run", {}), **extra}
-    metrics = _multi_head(config, val, test) if config.heads else _single_head(config, val, test)
+    plain = get_task(config.task).schema.plain
+    metrics = _single_head(config, val, test) if plain else _per_head(config, val, test)
     metrics["tta"] = list(tta)
     metrics["ood"] = {
         "method": "energy",

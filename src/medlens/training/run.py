@@ -11,13 +11,14 @@ import numpy as np
 import torch
 from torch.utils.data import DataLoader
 
-from medlens.data.transforms import create_transform
+from medlens.data.transforms import canonical_preset, create_transform
 from medlens.models import backbone_norm, create_classifier, load_checkpoint
+from medlens.models.pretrained import LITE0_NAME
 from medlens.tasks import get_task
 from medlens.training.config import TrainConfig
 from medlens.training.criteria import create_criterion
 from medlens.training.data import CachedImageDataset
-from medlens.training.fit import fit
+from medlens.training.fit import FitOptions, FitParts, fit
 from medlens.training.loop import predict
 from medlens.training.optim import create_optimizer, create_scheduler
 from medlens.training.prepare import prepare_data
@@ -45,15 +46,24 @@ def default_threads() -> int:
 
 
 def resolve_config(config: TrainConfig) -> TrainConfig:
-    """Fill in task classes/heads, normalisation and defaults."""
+    """Fill in what the task decides (classes, heads, backbone, input size, augmentation, recall) and
+    the backbone's normalisation; explicit values in ``config`` win."""
     spec = get_task(config.task)
+    schema = spec.schema
     config.classes = list(spec.classes)
-    config.heads = {h.name: len(h.classes) for h in spec.heads} if spec.multi_head else {}
-    config.num_classes = len(spec.classes)
+    config.heads = {} if schema.plain else schema.logit_sizes
+    config.num_classes = schema.main.n_logits
+    config.backbone = config.backbone or spec.default_backbone
+    config.input_size = config.input_size or spec.input_size
+    config.preset = canonical_preset(config.preset or spec.default_preset)
+    if config.pretrained == "auto":
+        config.pretrained = LITE0_NAME if config.backbone == "tf_efficientnet_lite0" else None
+    elif config.pretrained == "none":
+        config.pretrained = None
     if not config.mean:
         mean, std = backbone_norm(config.backbone)
         config.mean, config.std = tuple(mean), tuple(std)
-    config.grayscale = spec.modality == "chest-xray"
+    config.grayscale = spec.modality_info.grayscale
     if config.target_recall is None:
         config.target_recall = spec.target_recall
     return config
@@ -64,7 +74,12 @@ def make_loaders(config: TrainConfig, data, generator: torch.Generator) -> dict[
     for split in ("train", "val", "test"):
         train = split == "train"
         tf = create_transform(
-            config.preset, config.input_size, config.mean, config.std, train=train, seed=config.seed
+            config.resolved("preset"),
+            config.resolved("input_size"),
+            config.mean,
+            config.std,
+            train=train,
+            seed=config.seed,
         )
         ds = CachedImageDataset(data.images[split], data.targets[split], tf, seed=config.seed)
         sampler = None
@@ -97,7 +112,7 @@ def run_training(config: TrainConfig, resume: bool = False) -> Path:
     data = prepare_data(config, out)
     loaders = make_loaders(config, data, generator)
     model = create_classifier(
-        config.backbone,
+        config.resolved("backbone"),
         config.num_classes,
         pretrained=config.pretrained or False,
         drop_rate=config.drop_rate,
@@ -105,12 +120,12 @@ def run_training(config: TrainConfig, resume: bool = False) -> Path:
     ).to(device)
     if config.channels_last:
         model = model.to(memory_format=torch.channels_last)
+    schema = get_task(config.task).schema
     criterion = create_criterion(
         config.loss,
-        config.num_classes,
-        train_labels=data.targets["train"] if not config.heads else None,
+        schema,
+        train_labels=data.targets["train"],
         class_weighted=config.class_weighted,
-        head_sizes=config.heads or None,
         **({"gamma": config.focal_gamma} if config.loss == "focal" else {}),
     ).to(device)
     optimizer = create_optimizer(model, config.optimizer, config.lr, config.weight_decay)
@@ -122,26 +137,19 @@ def run_training(config: TrainConfig, resume: bool = False) -> Path:
         config.warmup_epochs,
         config.step_size,
     )
-    result = fit(
-        model,
-        loaders["train"],
-        loaders["val"],
-        criterion,
-        optimizer,
-        scheduler,
-        config.epochs,
-        out,
-        config.to_dict(),
-        generator,
-        device,
+    parts = FitParts(
+        model, loaders["train"], loaders["val"], criterion, optimizer, scheduler, generator, device
+    )
+    options = FitOptions(
+        epochs=config.epochs,
         monitor=config.monitor,
         patience=config.patience,
         lp_epochs=config.lp_epochs,
-        resume=resume,
         channels_last=config.channels_last,
         progress=config.progress,
-        head_sizes=config.heads or None,
+        schema=schema,
     )
+    result = fit(parts, options, out, config.to_dict(), resume=resume)
     train_time = float(sum(r["epoch_time_s"] for r in result.history))
     evaluate_run(
         out,

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import gc
-import json
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -35,25 +34,23 @@ API_PREFIX = "/api/v1"
 
 def load_predictors(models_dir: Path) -> dict[str, PredictorLike]:
     """One Predictor per task from ``models_dir/*/card.json`` (first by folder name wins)."""
+    from medlens.card import CardError, ModelCard, load_card
     from medlens.serving import Predictor
 
     found: dict[str, PredictorLike] = {}
-    for card in sorted(Path(models_dir).glob("*/card.json")):
+    for path in sorted(Path(models_dir).glob("*/card.json")):
         try:
-            kind = json.loads(card.read_text(encoding="utf-8")).get("kind", "image")
-        except (OSError, ValueError):
-            kind = "unreadable"
-        if kind != "image":
-            log.info("skipping %s: not an image model (kind=%s)", card.parent, kind)
-            continue
-        try:
-            predictor = Predictor.from_card(card.parent)
-        except Exception:
-            log.exception("skipping model %s: cannot load", card.parent)
+            card = load_card(path)
+            if not isinstance(card, ModelCard):
+                log.info("skipping %s: not an image model (kind=%s)", path.parent, card.kind)
+                continue
+            predictor = Predictor.from_card(card)
+        except CardError:
+            log.exception("skipping model %s: cannot load", path.parent)
             continue
         task = predictor.card.task
         if task in found:
-            log.warning("task %s already served by %s; ignoring %s", task, found[task].card.name, card.parent)
+            log.warning("task %s already served by %s; ignoring %s", task, found[task].card.name, path.parent)
             continue
         found[task] = predictor
         log.info("loaded %s (%s) for task %s", predictor.card.name, predictor.card.version, task)

@@ -118,8 +118,7 @@ def render_case_pdf(summary: dict[str, Any], image_png: bytes, heatmap_png: byte
     story.append(para(t("case.probabilities"), h2))
     if summary.get("heads"):
         for head in summary["heads"]:
-            p = dict(head["probabilities"])[head["label"]]
-            story.append(para(f"{head['title']}: {t('scalp.grade.' + head['label'])} ({p:.0%})"))
+            story.append(para(f"{head['title']}: {head['label_title']} ({head['p']:.0%})"))
     else:
         story.append(_prob_table(summary, font))
     lesion = summary.get("lesion")

@@ -15,11 +15,25 @@ def disclaimer(lang: str) -> str:
     return DISCLAIMER_KO if lang == "ko" else DISCLAIMER_EN
 
 
-def _label_title(spec: TaskSpec, label: str, lang: str) -> str:
-    """Class title; multi-head (ordinal) tasks show "<first head>: <grade>"."""
-    if spec.multi_head:
-        return f"{spec.heads[0].title.get(lang)}: {translate(lang, 'scalp.grade.' + label)}"
-    return spec.class_title(label, lang)
+def _heads(spec: TaskSpec, pred: dict[str, Any], lang: str) -> list[dict[str, Any]]:
+    """Every head the prediction has (several-head tasks), with its titles from the task."""
+    out = []
+    for head in spec.heads:
+        hp = (pred.get("heads") or {}).get(head.name)
+        if not hp:
+            continue
+        top = max(hp, key=hp.__getitem__)
+        out.append(
+            {
+                "name": head.name,
+                "title": head.title.get(lang),
+                "label": top,
+                "label_title": head.class_title(top, lang),
+                "probabilities": [(head.class_title(k, lang), float(v)) for k, v in hp.items()],
+                "p": float(hp[top]),
+            }
+        )
+    return out
 
 
 def case_summary(row: Case, lang: str) -> dict[str, Any]:
@@ -31,19 +45,7 @@ def case_summary(row: Case, lang: str) -> dict[str, Any]:
     tp, thr = pred.get("target_probability"), pred.get("threshold")
     if tp is not None and thr is not None:
         band = spec.risk_for(float(tp), float(thr))
-    heads = []
-    for head in spec.heads if spec.multi_head else ():
-        hp = (pred.get("heads") or {}).get(head.name, {})
-        if hp:
-            top = max(hp, key=hp.__getitem__)
-            heads.append(
-                {
-                    "name": head.name,
-                    "title": head.title.get(lang),
-                    "label": top,
-                    "probabilities": [(k, float(v)) for k, v in hp.items()],
-                }
-            )
+    heads = _heads(spec, pred, lang)
     lesion = pred.get("lesion")
     if lesion and lesion.get("ok"):
         label, advice = lesion.get("tds_label"), lesion.get("tds_advice")
@@ -62,7 +64,7 @@ def case_summary(row: Case, lang: str) -> dict[str, Any]:
         "task": row.task,
         "task_title": spec.title.get(lang),
         "label": row.predicted_label,
-        "label_title": _label_title(spec, row.predicted_label, lang),
+        "label_title": spec.label_title(row.predicted_label, lang),
         "probabilities": [{"name": k, "title": spec.class_title(k, lang), "p": float(v)} for k, v in probs],
         "heads": heads,
         "target_class": pred.get("target_class"),

@@ -7,6 +7,7 @@ from medlens.data.adapters import (
     ham10000,
     imagefolder,
     isic_csv,
+    labels_csv,
     medmnist,
     sd198,
 )
@@ -18,6 +19,7 @@ __all__ = [
     "ham10000",
     "imagefolder",
     "isic_csv",
+    "labels_csv",
     "medmnist",
     "sd198",
 ]

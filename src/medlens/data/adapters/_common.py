@@ -69,19 +69,6 @@ def parse_sex(value: str | None) -> str | None:
     return None
 
 
-def resolve_image(folder: Path, stem_or_name: str, where: Path) -> Path:
-    """Find ``folder/<name>`` (adding a .jpg/.png suffix when the name has none)."""
-    candidate = folder / stem_or_name
-    if candidate.is_file():
-        return candidate
-    if not Path(stem_or_name).suffix:
-        for ext in (".jpg", ".jpeg", ".png", ".JPG", ".PNG"):
-            c = folder / f"{stem_or_name}{ext}"
-            if c.is_file():
-                return c
-    raise DatasetFormatError(where, f"image {stem_or_name!r} not found in {folder}")
-
-
 def index_images(folder: Path) -> dict[str, Path]:
     """Map both file name and stem -> path for the image files directly inside ``folder`` (one listing)."""
     require_dir(folder)

@@ -14,6 +14,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 
 from medlens.db import Case, Reply, User
 from medlens.db.tables import utcnow
+from medlens.quality import assess_quality
 from medlens.tasks import Text, get_task
 from medlens.web.errors import AppError, not_found
 from medlens.web.services import audit
@@ -58,10 +59,6 @@ class CaseInput:
 
 def check_quality(rgb: Any, modality: str) -> dict[str, Any] | None:
     """Capture-quality gate (``medlens.quality``): a bad photo is refused with retake advice (422)."""
-    try:
-        from medlens.quality import assess_quality
-    except ImportError:  # optional component
-        return None
     report = assess_quality(rgb, modality)
     if not report.ok:
         issues = Text(
@@ -118,7 +115,7 @@ def create_case(
     inp.validate(predictors)
     predictor = predictors[inp.task]
     spec = get_task(inp.task)
-    upload = decode_upload(data, filename, content_type, spec.modality == "chest-xray", max_pixels)
+    upload = decode_upload(data, filename, content_type, spec.modality_info.accepts_dicom, max_pixels)
     rgb = upload.rgb
     clock.lap("decode")
     quality = check_quality(rgb, spec.modality)
@@ -269,7 +266,3 @@ def reply_case(db: Session, user: User, case_id: int, body: str, feedback_label:
     db.commit()
     db.refresh(row)
     return row
-
-
-def prediction_field(row: Case, key: str, default: Any = None) -> Any:
-    return (row.prediction or {}).get(key, default)

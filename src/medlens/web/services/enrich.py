@@ -29,7 +29,6 @@ from medlens.web.services.storage import ImageStore
 
 log = logging.getLogger(__name__)
 
-LESION_MODALITIES = ("dermoscopy",)
 HEATMAP_KEY, HEATMAP_PENDING = "heatmap", "pending"  # prediction[HEATMAP_KEY] until the file is stored
 _LOCKS = tuple(threading.Lock() for _ in range(64))
 
@@ -91,16 +90,14 @@ def _recompute_overlay(store: ImageStore, row: Case, predictor: Any) -> Any:
 
 
 def needs_lesion(row: Case) -> bool:
-    """A dermoscopy case whose ABCD features have not been computed yet."""
-    return get_task(row.task).modality in LESION_MODALITIES and "lesion" not in (row.prediction or {})
+    """A case of a modality with ABCD lesion analysis whose features have not been computed yet."""
+    return get_task(row.task).modality_info.lesion_analysis and "lesion" not in (row.prediction or {})
 
 
 def lesion_features(rgb: np.ndarray) -> dict[str, Any] | None:
-    """ABCD features and Total Dermoscopy Score of an RGB photo, or None when unavailable / failed."""
-    try:
-        from medlens.lesion import analyze_lesion
-    except ImportError:
-        return None
+    """ABCD features and Total Dermoscopy Score of an RGB photo, or None when the analysis fails."""
+    from medlens.lesion import analyze_lesion
+
     try:
         return analyze_lesion(rgb).to_dict()
     except ValueError as exc:

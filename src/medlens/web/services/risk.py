@@ -52,8 +52,7 @@ def form_schema(model: RiskModel, lang: str) -> list[dict[str, Any]]:
         f["title"] = _label(field, lang)
         if f.get("type") == "choice":
             f["choice_titles"] = {c: choice_title(c, lang) for c in f["choices"]}
-        f["hint"] = translate(lang, f"risk.hint.{field['name']}") if field["name"] == "PREGNANT" else ""
-        f["group"] = "patient" if field["name"] in ("AGE", "SEX", "PREGNANT") else "conditions"
+        f["hint"] = field.get("hint_ko" if lang == "ko" else "hint", "")
         out.append(f)
     return out
 

@@ -44,7 +44,7 @@ def tasks(predictors: PredictorsDep, lang: LangDep) -> list[TaskOut]:
                 photo_guide=spec.photo_guide.get(lang) if spec.photo_guide else None,
                 model_name=predictor.card.name,
                 model_version=str(predictor.card.version),
-                accepts_dicom=spec.modality == "chest-xray",
+                accepts_dicom=spec.modality_info.accepts_dicom,
             )
         )
     return out

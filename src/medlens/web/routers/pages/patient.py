@@ -18,21 +18,15 @@ from medlens.web.services import cases, media, uploads
 router = APIRouter()
 
 
-def _form_choices() -> dict[str, tuple[str, ...]]:
-    return {
-        "sexes": cases.SEXES,
-        "age_groups": cases.AGE_GROUPS,
-        "sites": cases.BODY_SITES,
-        "onsets": cases.ONSETS,
-    }
-
-
 @router.get("/screen")
 def choose(request: Request, user: PageUser, predictors: PredictorsDep) -> Response:
     lang = page_lang(request)
     tasks = [(n, get_task(n)) for n in predictors]
     return render(
-        request, "screen_list.html", user, tasks=[(n, s.title.get(lang), s.modality) for n, s in tasks]
+        request,
+        "screen_list.html",
+        user,
+        tasks=[(n, s.title.get(lang), s.modality_info.title.get(lang)) for n, s in tasks],
     )
 
 
@@ -49,8 +43,7 @@ def screen_form(task: str, request: Request, user: PageUser, predictors: Predict
         task=task,
         title=spec.title.get(lang),
         guide=spec.photo_guide.get(lang) if spec.photo_guide else "",
-        modality=spec.modality,
-        accepts_dicom=spec.modality == "chest-xray",
+        modality=spec.modality_info,
         sexes=cases.SEXES,
         age_groups=cases.AGE_GROUPS,
         sites=cases.BODY_SITES,

@@ -1,0 +1,27 @@
+"""Where public datasets come from and their licences, quoted in run reports and model cards."""
+
+from __future__ import annotations
+
+DATA_SOURCES: dict[str, dict[str, str]] = {
+    "pneumoniamnist": {
+        "source": "PneumoniaMNIST (MedMNIST v2, Yang et al. 2023), official train/val/test splits",
+        "license": "CC BY 4.0",
+    },
+    "melanoma_10000": {
+        "source": "Kaggle 'Melanoma Skin Cancer Dataset of 10000 Images' (nodariy), train part",
+        "license": "as on Kaggle; research use",
+    },
+    "ham10000": {
+        "source": "HAM10000 (Tschandl et al. 2018, ISIC 2018 task 3), 200x150 low-res copy",
+        "license": "CC BY-NC 4.0 (non-commercial)",
+    },
+}
+
+
+def data_source(root: str, dataset: str) -> dict[str, str]:
+    """Source and licence for a data root (matched on its folder names), or 'unknown'."""
+    low = f"{root} {dataset}".lower()
+    for key, info in DATA_SOURCES.items():
+        if key in low:
+            return info
+    return {"source": f"{dataset} at {root}", "license": "unknown: check before any use"}
