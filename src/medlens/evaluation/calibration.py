@@ -15,14 +15,7 @@ log = logging.getLogger(__name__)
 
 
 def _logits(logits: object, n: int | None = None) -> np.ndarray:
-    z = np.asarray(logits, dtype=np.float64)
-    if z.ndim != 2:
-        raise ValueError(f"logits must be 2-D (n, C), got shape {z.shape}")
-    if n is not None and z.shape[0] != n:
-        raise ValueError(f"logits have {z.shape[0]} rows but y has {n}")
-    if not np.all(np.isfinite(z)):
-        raise ValueError("logits contain NaN or infinite values")
-    return z
+    return _proba(logits, n, name="logits")
 
 
 def _log_softmax(z: np.ndarray) -> np.ndarray:

@@ -79,16 +79,17 @@ def _score(score: object, n: int, name: str = "score") -> np.ndarray:
     return s
 
 
-def _proba(proba: object, n: int, n_classes: int | None = None) -> np.ndarray:
+def _proba(proba: object, n: int | None, n_classes: int | None = None, name: str = "proba") -> np.ndarray:
+    """A finite (n, C) float matrix of scores (``n=None``: any number of rows)."""
     p = np.asarray(proba, dtype=np.float64)
     if p.ndim != 2:
-        raise ValueError(f"proba must be 2-D (n, C), got shape {p.shape}")
-    if p.shape[0] != n:
-        raise ValueError(f"proba has {p.shape[0]} rows but y has {n}")
+        raise ValueError(f"{name} must be 2-D (n, C), got shape {p.shape}")
+    if n is not None and p.shape[0] != n:
+        raise ValueError(f"{name} has {p.shape[0]} rows but y has {n}")
     if n_classes is not None and p.shape[1] != n_classes:
-        raise ValueError(f"proba has {p.shape[1]} columns but there are {n_classes} classes")
+        raise ValueError(f"{name} has {p.shape[1]} columns but there are {n_classes} classes")
     if not np.all(np.isfinite(p)):
-        raise ValueError("proba contains NaN or infinite values")
+        raise ValueError(f"{name} contains NaN or infinite values")
     return p
 
 
@@ -292,6 +293,17 @@ def roc_auc(y: object, proba: object) -> float:
     return float(np.nanmean(per)) if np.any(~np.isnan(per)) else float("nan")
 
 
+def cumulative_counts(y_bin: np.ndarray, score: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(distinct scores, true positives, false positives) at each distinct threshold, by decreasing
+    score: what ROC, precision-recall and average precision are all computed from."""
+    order = np.argsort(-score, kind="mergesort")
+    s_sorted, a_sorted = score[order], y_bin[order]
+    last = np.r_[s_sorted[1:] != s_sorted[:-1], True]
+    tps = np.cumsum(a_sorted)[last].astype(np.float64)
+    fps = np.cumsum(1 - a_sorted)[last].astype(np.float64)
+    return s_sorted[last], tps, fps
+
+
 def average_precision(y_bin: object, score: object) -> float:
     """Average precision (step-wise area under the PR curve, as scikit-learn); ``nan`` without positives."""
     a = _binary(y_bin)
@@ -299,11 +311,7 @@ def average_precision(y_bin: object, score: object) -> float:
     n_pos = int(a.sum())
     if n_pos == 0:
         return float("nan")
-    order = np.argsort(-s, kind="mergesort")
-    s_sorted, a_sorted = s[order], a[order]
-    last = np.r_[s_sorted[1:] != s_sorted[:-1], True]
-    tps = np.cumsum(a_sorted)[last].astype(np.float64)
-    fps = np.cumsum(1 - a_sorted)[last].astype(np.float64)
+    _, tps, fps = cumulative_counts(a, s)
     precision = tps / (tps + fps)
     recall = tps / n_pos
     return float(np.sum(np.diff(np.r_[0.0, recall]) * precision))

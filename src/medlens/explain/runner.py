@@ -55,9 +55,9 @@ def load_model(
     if weights is not None:
         if not Path(weights).is_file():
             raise FileNotFoundError(f"{weights}: state dict file not found")
-        state = torch.load(weights, map_location="cpu", weights_only=False)
-        if isinstance(state, dict) and "model" in state:
-            state = state["model"]
+        from medlens.models.checkpoint import read_state_dict
+
+        state = read_state_dict(weights)
         try:
             model.load_state_dict(state)
         except RuntimeError as exc:

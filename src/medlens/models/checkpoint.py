@@ -36,15 +36,30 @@ def model_from_config(config: dict[str, Any]) -> nn.Module:
     )
 
 
-def load_checkpoint(path: Path | str) -> tuple[nn.Module, dict[str, Any]]:
-    """(model in eval mode, config) from a ``best.pt``/``last.pt`` written by medlens training."""
+def read_checkpoint(path: Path | str) -> Any:
+    """The object saved at ``path`` (on the CPU); a missing or unreadable file -> CheckpointError."""
     path = Path(path)
     if not path.is_file():
         raise CheckpointError(f"{path}: checkpoint not found")
     try:
-        state = torch.load(path, map_location="cpu", weights_only=False)
+        return torch.load(path, map_location="cpu", weights_only=False)
     except Exception as exc:  # torch raises many types for corrupt files
         raise CheckpointError(f"{path}: cannot read checkpoint ({exc})") from exc
+
+
+def read_state_dict(path: Path | str) -> dict[str, Any]:
+    """A model state dict from a file: a bare state dict or a medlens checkpoint's ``model``."""
+    state = read_checkpoint(path)
+    if isinstance(state, dict) and "model" in state:
+        state = state["model"]
+    if not isinstance(state, dict):
+        raise CheckpointError(f"{path}: not a state dict")
+    return state
+
+
+def load_checkpoint(path: Path | str) -> tuple[nn.Module, dict[str, Any]]:
+    """(model in eval mode, config) from a ``best.pt``/``last.pt`` written by medlens training."""
+    state = read_checkpoint(path)
     if not isinstance(state, dict) or "model" not in state or "config" not in state:
         raise CheckpointError(f"{path}: not a medlens checkpoint (needs 'model' and 'config')")
     config = state["config"]

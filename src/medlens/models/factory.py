@@ -6,7 +6,6 @@ import logging
 from pathlib import Path
 
 import timm
-import torch
 from torch import nn
 
 from medlens.models.multihead import MultiHeadClassifier
@@ -35,9 +34,9 @@ def _load_pretrained(backbone: str, pretrained: str | Path) -> nn.Module:
     path = Path(pretrained)
     if not path.is_file():
         raise PretrainedWeightsError(f"{path}: pretrained weights file not found (or use {LITE0_NAME!r})")
-    state = torch.load(path, map_location="cpu", weights_only=False)
-    if isinstance(state, dict) and "model" in state:
-        state = state["model"]
+    from medlens.models.checkpoint import read_state_dict  # checkpoint imports this module
+
+    state = read_state_dict(path)
     model = timm.create_model(backbone, pretrained=False)
     missing, unexpected = model.load_state_dict(state, strict=False)
     log.info("loaded %s (missing %d, unexpected %d keys)", path, len(missing), len(unexpected))

@@ -13,7 +13,7 @@ import torch
 from torch import nn
 from torch.utils.data import DataLoader
 
-from medlens.models.checkpoint import save_checkpoint
+from medlens.models.checkpoint import read_checkpoint, save_checkpoint
 from medlens.tasks.schema import LabelSchema
 from medlens.training.loop import predict, train_one_epoch
 from medlens.training.monitor import MONITORS, is_better, validation_metrics
@@ -98,7 +98,7 @@ class _Progress:
 
 def _restore(parts: FitParts, last: Path) -> _Progress:
     """Model, optimizer, scheduler, history and RNG states from ``last.pt``."""
-    state = torch.load(last, map_location="cpu", weights_only=False)
+    state = read_checkpoint(last)
     parts.model.load_state_dict(state["model"])
     parts.optimizer.load_state_dict(state["optimizer"])
     if parts.scheduler is not None and state.get("scheduler"):
