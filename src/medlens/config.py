@@ -21,7 +21,10 @@ class Settings(BaseSettings):
     database_url: str = "sqlite:///var/medlens.db"
     data_dir: Path = Path("var")  # uploads, exports
     models_dir: Path = PROJECT_ROOT / "models"
-    secret_key: str = "change-me-in-production"
+    # empty: a random key generated on first start into data_dir/secret_key (see medlens.web.secret_key)
+    secret_key: str = ""
+    dev: bool = False  # explicit development mode: accepts a known/short secret key (never in production)
+    cookie_secure: bool = False  # mark the session cookie Secure (serve over HTTPS)
     max_upload_bytes: int = 15 * 1024 * 1024
     max_image_pixels: int = 40_000_000
     default_language: str = "ko"

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 import os
+import secrets
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -79,7 +80,7 @@ def settings(db_url: str, models_dir: Path, tmp_path: Path) -> Settings:
         database_url=db_url,
         data_dir=tmp_path / "var",
         models_dir=models_dir,
-        secret_key="test-secret-key",
+        secret_key=secrets.token_urlsafe(48),  # a fresh random key per test (known keys are refused)
         max_upload_bytes=2 * 1024 * 1024,
         max_image_pixels=20_000_000,
         default_language="en",

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import io
 import os
+import secrets
 import shutil
 import socket
 import subprocess
@@ -67,7 +68,7 @@ def server(
         **os.environ,
         "MEDLENS_DATABASE_URL": f"sqlite:///{tmp}/e2e.db",
         "MEDLENS_DATA_DIR": str(tmp / "var"),
-        "MEDLENS_SECRET_KEY": "e2e-secret",
+        "MEDLENS_SECRET_KEY": secrets.token_urlsafe(48),
         "MEDLENS_DEFAULT_LANGUAGE": "ko",
     }
     port = _free_port()

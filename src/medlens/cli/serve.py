@@ -18,6 +18,11 @@ def serve(
     models_dir: Path | None = typer.Option(None, "--models-dir", help="Folder of <model>/card.json bundles."),
     workers: int = typer.Option(1, help="uvicorn worker processes."),
     access_log: bool = typer.Option(True, help="Log every request (off when a reverse proxy logs them)."),
+    dev: bool = typer.Option(
+        False,
+        "--dev",
+        help="Development mode: accept a known or short MEDLENS_SECRET_KEY (never in production).",
+    ),
     opencv_threads: int = typer.Option(
         0,
         help="OpenCV threads: 0 runs it in the calling thread (default, see benchmarks/load.py); -1 its own default.",
@@ -30,10 +35,19 @@ def serve(
     from medlens.db import upgrade_to_head
     from medlens.serving.runtime import configure_serving_threads
     from medlens.web.app import create_app
+    from medlens.web.secret_key import InsecureSecretKey, resolve_secret_key
 
     settings = get_settings()
     if models_dir is not None:
         settings = settings.model_copy(update={"models_dir": models_dir})
+    if dev:
+        settings = settings.model_copy(update={"dev": True})
+    try:  # refuse a known/short key before anything else starts
+        key = resolve_secret_key(settings.secret_key, settings.data_dir, dev=settings.dev)
+    except InsecureSecretKey as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(2) from None
+    settings = settings.model_copy(update={"secret_key": key})
     upgrade_to_head(settings.database_url)
     configure_serving_threads(opencv_threads)
     typer.echo(f"medlens: serving on http://{host}:{port} (models from {settings.models_dir})")

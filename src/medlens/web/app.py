@@ -23,6 +23,7 @@ from medlens.web.errors import AppError, localize_params
 from medlens.web.i18n import negotiate, translate
 from medlens.web.middleware import PreferencesAndHeaders
 from medlens.web.rendering import render
+from medlens.web.secret_key import resolve_secret_key
 from medlens.web.services.care import CareDirectory
 from medlens.web.services.risk import load_risk_model
 from medlens.web.services.storage import ImageStore
@@ -121,6 +122,9 @@ def create_app(settings: Settings | None = None, freeze_gc: bool = False) -> Fas
     (``benchmarks/upload_path.py``), GC time per upload fell from 1.4-1.5 ms to 0.08-0.09 ms on average
     (the rare older-generation collections were the cost)."""
     settings = settings or get_settings()
+    # never sign with a known constant: refuses (InsecureSecretKey) a placeholder or short key outside dev mode
+    key = resolve_secret_key(settings.secret_key, settings.data_dir, dev=settings.dev)
+    settings = settings.model_copy(update={"secret_key": key})
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -149,7 +153,7 @@ def create_app(settings: Settings | None = None, freeze_gc: bool = False) -> Fas
         secret_key=settings.secret_key,
         session_cookie="medlens_session",
         same_site="lax",
-        https_only=False,
+        https_only=settings.cookie_secure,
         max_age=7 * 24 * 3600,
     )
 
