@@ -10,6 +10,7 @@ import pytest
 from sklearn import metrics as skm
 
 from medlens.evaluation import metrics as m
+from medlens.evaluation.summary import classification_summary
 
 
 def _random_case(
@@ -107,7 +108,7 @@ def test_single_class_gives_nan_not_crash() -> None:
     assert m.mcc(y, y) == skm.matthews_corrcoef(y, y) == 0.0
     p = np.tile([0.7, 0.2, 0.1], (10, 1))
     assert math.isnan(m.roc_auc(y, p))
-    s = m.classification_summary(y, p, ["a", "b", "c"], target="b")
+    s = classification_summary(y, p, ["a", "b", "c"], target="b")
     assert s["accuracy"] == 1.0 and math.isnan(s["auroc_macro"]) and math.isnan(s["target_auroc"])
 
 
@@ -172,7 +173,7 @@ def test_ece_near_zero_when_calibrated(rng: np.random.Generator) -> None:
 def test_classification_summary_keys_and_threshold(rng: np.random.Generator) -> None:
     classes = ["benign", "malignant"]
     y, p = _random_case(rng, 300, 2)
-    s = m.classification_summary(y, p, classes, target="malignant", threshold=0.3)
+    s = classification_summary(y, p, classes, target="malignant", threshold=0.3)
     pred = (p[:, 1] >= 0.3).astype(int)
     assert s["target_sensitivity"] == pytest.approx(skm.recall_score(y, pred))
     assert s["target_f1"] == pytest.approx(skm.f1_score(y, pred))
@@ -180,7 +181,7 @@ def test_classification_summary_keys_and_threshold(rng: np.random.Generator) -> 
     assert s["auroc_malignant"] == pytest.approx(s["target_auroc"])
     assert s["f1_macro"] == pytest.approx(skm.f1_score(y, p.argmax(1), average="macro"))
     assert all(isinstance(v, float) for v in s.values())
-    s_argmax = m.classification_summary(y, p, classes, target=1)
+    s_argmax = classification_summary(y, p, classes, target=1)
     assert s_argmax["target_f1"] == pytest.approx(skm.f1_score(y, p.argmax(1)))
     assert "target_threshold" not in s_argmax
 
@@ -190,11 +191,11 @@ def test_classification_summary_keys_and_threshold(rng: np.random.Generator) -> 
     [
         (lambda: m.accuracy([0, 1, 1], [0, 1]), "lengths differ"),
         (lambda: m.roc_auc([0, 1, 1], [0.1, 0.2]), "length"),
-        (lambda: m.classification_summary([0, 1], np.ones((2, 3)) / 3, ["a", "b"]), "columns"),
-        (lambda: m.classification_summary([0, 1], np.ones((3, 2)) / 2, ["a", "b"]), "rows"),
+        (lambda: classification_summary([0, 1], np.ones((2, 3)) / 3, ["a", "b"]), "columns"),
+        (lambda: classification_summary([0, 1], np.ones((3, 2)) / 2, ["a", "b"]), "rows"),
         (lambda: m.confusion_matrix([0, 3], [0, 1], 3), "out of range"),
         (lambda: m.roc_auc([0, 2, 1], [0.1, 0.2, 0.3]), "binary"),
-        (lambda: m.classification_summary([0, 1], np.ones((2, 2)) / 2, ["a", "b"], target="zzz"), "zzz"),
+        (lambda: classification_summary([0, 1], np.ones((2, 2)) / 2, ["a", "b"], target="zzz"), "zzz"),
         (lambda: m.cohen_kappa([0, 1], [0, 1], weights="cubic"), "weights"),
         (lambda: m.accuracy([], []), "empty"),
     ],

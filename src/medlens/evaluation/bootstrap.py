@@ -14,7 +14,8 @@ from collections.abc import Callable, Iterator, Sequence
 
 import numpy as np
 
-from medlens.evaluation.metrics import _labels, _proba, _target_index, classification_summary, confidence_bins
+from medlens.evaluation.metrics import _labels, _proba, confidence_bins
+from medlens.evaluation.summary import _target_index, classification_summary
 
 __all__ = ["MAIN_METRICS", "TARGET_METRICS", "bootstrap_ci", "summary_with_ci"]
 

@@ -14,8 +14,9 @@ import torch
 from medlens.data.catalog import data_source
 from medlens.evaluation.bootstrap import bootstrap_ci, summary_with_ci
 from medlens.evaluation.calibration import fit_temperature, softmax
-from medlens.evaluation.metrics import classification_summary, expected_calibration_error, grade_mae
+from medlens.evaluation.metrics import expected_calibration_error, grade_mae
 from medlens.evaluation.operating import metrics_at_threshold, threshold_for_recall
+from medlens.evaluation.summary import classification_summary
 from medlens.serving.latency import cpu_name
 from medlens.tasks import get_task
 from medlens.training.config import TrainConfig
