@@ -11,7 +11,6 @@ import io
 import logging
 import re
 import struct
-from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -113,29 +112,23 @@ def clean_copy(data: bytes, kind: str, rgb: np.ndarray, rotated: bool) -> bytes:
 
 
 def _decode_dicom(data: bytes, max_pixels: int) -> np.ndarray:
-    reader: Callable[[bytes], np.ndarray] | None
-    try:
-        from medlens.data.dicom import read_dicom_rgb as reader  # owned by DATA; optional
-    except ImportError:
-        reader = None
-    try:
-        import pydicom
+    """Pixel count from the header first (a bomb is refused before decoding), then
+    :func:`medlens.data.dicom.read_dicom_rgb` (rescale, VOI window, MONOCHROME1 inversion)."""
+    import pydicom
 
+    from medlens.data.dicom import read_dicom_rgb
+
+    try:
         header = pydicom.dcmread(io.BytesIO(data), stop_before_pixels=True)
         rows, cols = int(header.Rows), int(header.Columns)
-        if rows * cols > max_pixels:
-            raise AppError(413, "error.too_many_pixels", width=cols, height=rows)
-        if reader is not None:
-            rgb = np.asarray(reader(data), dtype=np.uint8)
-        else:
-            arr = pydicom.dcmread(io.BytesIO(data)).pixel_array.astype(np.float32)
-            lo, hi = float(arr.min()), float(arr.max())
-            arr = (arr - lo) / (hi - lo) * 255.0 if hi > lo else np.zeros_like(arr)
-            gray = arr.astype(np.uint8)
-            rgb = np.stack([gray] * 3, axis=-1) if gray.ndim == 2 else gray
-    except AppError:
-        raise
-    except Exception as exc:
+    except Exception as exc:  # pydicom raises many types for malformed files
+        log.info("dicom header unreadable: %s", exc)
+        raise AppError(400, "error.bad_dicom") from exc
+    if rows * cols > max_pixels:
+        raise AppError(413, "error.too_many_pixels", width=cols, height=rows)
+    try:
+        rgb = read_dicom_rgb(data)
+    except Exception as exc:  # DatasetFormatError names the problem; pydicom may raise other types
         log.info("dicom decode failed: %s", exc)
         raise AppError(400, "error.bad_dicom") from exc
     if rgb.ndim != 3 or rgb.shape[2] != 3 or min(rgb.shape[:2]) < 16:
