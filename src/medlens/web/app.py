@@ -5,9 +5,10 @@ from __future__ import annotations
 import gc
 import json
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from pathlib import Path
+from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -78,6 +79,16 @@ def _wants_json(request: Request) -> bool:
     return request.url.path.startswith(API_PREFIX)
 
 
+def _clean_errors(errors: Sequence[Any]) -> list[dict[str, Any]]:
+    """Pydantic's errors reduced to JSON-safe ``loc``/``msg``/``type`` (their ``ctx``/``input`` may hold
+    exceptions or uploaded files, which made the 422 itself fail with a 500)."""
+    out = []
+    for e in errors:
+        loc = [p if isinstance(p, int) else str(p) for p in e.get("loc", ())]
+        out.append({"loc": loc, "msg": str(e.get("msg", "")), "type": str(e.get("type", ""))})
+    return out
+
+
 def _install_handlers(app: FastAPI) -> None:
     @app.exception_handler(AppError)
     async def app_error(request: Request, exc: AppError) -> Response:
@@ -97,12 +108,16 @@ def _install_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(RequestValidationError)
     async def invalid(request: Request, exc: RequestValidationError) -> Response:
+        errors = _clean_errors(exc.errors())
+        if any(e["loc"][:1] == ["path"] for e in errors):
+            # a malformed or out-of-range id names no resource: 404, like an unknown one
+            return await app_error(request, AppError(404, "error.not_found"))
         lang = negotiate(request, app.state.medlens.settings.default_language)
-        fields = ", ".join(str(e.get("loc", ["?"])[-1]) for e in exc.errors())
+        fields = ", ".join(str(e["loc"][-1]) if e["loc"] else "?" for e in errors)
         message = translate(lang, "error.invalid_form", fields=fields)
         if _wants_json(request):
             return JSONResponse(
-                {"detail": message, "code": "error.invalid_form", "errors": exc.errors()}, status_code=422
+                {"detail": message, "code": "error.invalid_form", "errors": errors}, status_code=422
             )
         return render(request, "error.html", None, status_code=422, message=message)
 
@@ -112,7 +127,7 @@ def _install_handlers(app: FastAPI) -> None:
         key = {404: "error.not_found", 405: "error.method", 413: "error.too_large"}.get(exc.status_code)
         message = translate(lang, key) if key else str(exc.detail)
         if _wants_json(request):
-            return JSONResponse({"detail": message}, status_code=exc.status_code)
+            return JSONResponse({"detail": message}, status_code=exc.status_code, headers=exc.headers)
         return render(request, "error.html", None, status_code=exc.status_code, message=message)
 
 

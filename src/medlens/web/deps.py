@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Annotated, Any
 
-from fastapi import Depends, Request
+from fastapi import Depends, Path, Request
 from sqlalchemy.orm import Session
 
 from medlens.db import User
@@ -18,6 +18,12 @@ from medlens.web.errors import AppError
 from medlens.web.i18n import negotiate
 from medlens.web.services.users import active_user, user_for_token
 from medlens.web.state import AppState, PredictorLike
+
+# ids are 32-bit INTEGER columns on PostgreSQL (64-bit on SQLite): a path id outside 1..MAX_ID cannot exist
+# and gets 404 (the validation handler maps path errors to 404) instead of an overflow in the driver
+MAX_ID = 2**31 - 1
+CaseId = Annotated[int, Path(ge=1, le=MAX_ID, description="Case id")]
+UserId = Annotated[int, Path(ge=1, le=MAX_ID, description="User id")]
 
 
 class LoginRequired(Exception):

@@ -9,7 +9,7 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import Response
 
 from medlens.tasks import get_task
-from medlens.web.deps import BearerToken, CurrentUser, LangDep, PredictorsDep, SessionDep, StateDep
+from medlens.web.deps import BearerToken, CaseId, CurrentUser, LangDep, PredictorsDep, SessionDep, StateDep
 from medlens.web.presenters import case_summary
 from medlens.web.schemas import CaseOut, TaskOut
 from medlens.web.services import cases, media, uploads
@@ -21,6 +21,9 @@ router = APIRouter(tags=["cases"])
 def case_out(row, lang: str) -> CaseOut:  # type: ignore[no-untyped-def]
     s = case_summary(row, lang)
     base = f"/api/v1/cases/{row.id}"
+    # the API gives full UTC timestamps (the summary's are the pages' minute-precision strings)
+    s["created_at"] = row.created_at
+    s["replies"] = [{**r, "at": reply.created_at} for r, reply in zip(s["replies"], row.replies, strict=True)]
     return CaseOut(
         **s,
         image_url=f"{base}/image",
@@ -88,33 +91,37 @@ def list_cases(user: CurrentUser, db: SessionDep, lang: LangDep) -> list[CaseOut
 
 
 @router.get("/cases/{case_id}", response_model=CaseOut)
-def get_case(case_id: int, user: CurrentUser, db: SessionDep, state: StateDep, lang: LangDep) -> CaseOut:
+def get_case(case_id: CaseId, user: CurrentUser, db: SessionDep, state: StateDep, lang: LangDep) -> CaseOut:
     return case_out(cases.view_case(db, state.store, user, case_id), lang)
 
 
 @router.post("/cases/{case_id}/submit", response_model=CaseOut)
-def submit_case(case_id: int, user: CurrentUser, db: SessionDep, lang: LangDep) -> CaseOut:
+def submit_case(case_id: CaseId, user: CurrentUser, db: SessionDep, lang: LangDep) -> CaseOut:
     """Send the case to a clinician."""
     return case_out(cases.submit_case(db, user, case_id), lang)
 
 
 @router.get("/cases/{case_id}/image", response_class=Response)
 def case_image(
-    case_id: int, user: CurrentUser, db: SessionDep, state: StateDep, thumb: Annotated[bool, Query()] = False
+    case_id: CaseId,
+    user: CurrentUser,
+    db: SessionDep,
+    state: StateDep,
+    thumb: Annotated[bool, Query()] = False,
 ) -> Response:
     row = cases.visible_case(db, user, case_id)
     return media.image_response(state.store, row, "image", thumb)
 
 
 @router.get("/cases/{case_id}/heatmap", response_class=Response)
-def case_heatmap(case_id: int, user: CurrentUser, db: SessionDep, state: StateDep) -> Response:
+def case_heatmap(case_id: CaseId, user: CurrentUser, db: SessionDep, state: StateDep) -> Response:
     row = cases.visible_case(db, user, case_id)
     return media.heatmap_response(db, state.store, row, state.predictors.get(row.task))
 
 
 @router.get("/cases/{case_id}/report.pdf", response_class=Response)
 async def case_report(
-    case_id: int, user: CurrentUser, db: SessionDep, state: StateDep, lang: LangDep
+    case_id: CaseId, user: CurrentUser, db: SessionDep, state: StateDep, lang: LangDep
 ) -> Response:
     row = cases.visible_case(db, user, case_id)
     pdf = await run_in_threadpool(media.case_pdf, db, state.store, row, lang, state.predictors.get(row.task))

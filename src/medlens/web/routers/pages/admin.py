@@ -9,7 +9,7 @@ from fastapi.responses import RedirectResponse, Response
 
 from medlens.tasks import list_tasks
 from medlens.web.charts import bar_chart
-from medlens.web.deps import PageUser, SessionDep, StateDep
+from medlens.web.deps import PageUser, SessionDep, StateDep, UserId
 from medlens.web.errors import AppError
 from medlens.web.i18n import translate
 from medlens.web.rendering import check_csrf, page_lang, render
@@ -63,7 +63,7 @@ def create_user(
 
 @router.post("/users/{user_id}/active")
 def set_active(
-    user_id: int,
+    user_id: UserId,
     request: Request,
     user: PageUser,
     db: SessionDep,

@@ -9,7 +9,7 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import RedirectResponse, Response
 
 from medlens.tasks import get_task
-from medlens.web.deps import PageUser, PredictorsDep, SessionDep, StateDep
+from medlens.web.deps import CaseId, PageUser, PredictorsDep, SessionDep, StateDep
 from medlens.web.errors import AppError
 from medlens.web.presenters import case_summary
 from medlens.web.rendering import check_csrf, page_lang, render
@@ -87,7 +87,7 @@ def history(request: Request, user: PageUser, db: SessionDep) -> Response:
 
 
 @router.get("/cases/{case_id}")
-def case_page(case_id: int, request: Request, user: PageUser, db: SessionDep, state: StateDep) -> Response:
+def case_page(case_id: CaseId, request: Request, user: PageUser, db: SessionDep, state: StateDep) -> Response:
     lang = page_lang(request)
     row = cases.view_case(db, state.store, user, case_id)
     summary = case_summary(row, lang)
@@ -106,7 +106,7 @@ def case_page(case_id: int, request: Request, user: PageUser, db: SessionDep, st
 
 @router.post("/cases/{case_id}/submit")
 def submit(
-    case_id: int, request: Request, user: PageUser, db: SessionDep, csrf_token: Annotated[str, Form()] = ""
+    case_id: CaseId, request: Request, user: PageUser, db: SessionDep, csrf_token: Annotated[str, Form()] = ""
 ) -> Response:
     check_csrf(request, csrf_token)
     cases.submit_case(db, user, case_id)
@@ -114,20 +114,22 @@ def submit(
 
 
 @router.get("/cases/{case_id}/image")
-def image(case_id: int, user: PageUser, db: SessionDep, state: StateDep, thumb: bool = False) -> Response:
+def image(case_id: CaseId, user: PageUser, db: SessionDep, state: StateDep, thumb: bool = False) -> Response:
     row = cases.visible_case(db, user, case_id)
     return media.image_response(state.store, row, "image", thumb, {"Cache-Control": "private, max-age=3600"})
 
 
 @router.get("/cases/{case_id}/heatmap")
-def heatmap(case_id: int, user: PageUser, db: SessionDep, state: StateDep) -> Response:
+def heatmap(case_id: CaseId, user: PageUser, db: SessionDep, state: StateDep) -> Response:
     row = cases.visible_case(db, user, case_id)
     cache = {"Cache-Control": "private, max-age=3600"}
     return media.heatmap_response(db, state.store, row, state.predictors.get(row.task), cache)
 
 
 @router.get("/cases/{case_id}/report.pdf")
-async def report(case_id: int, request: Request, user: PageUser, db: SessionDep, state: StateDep) -> Response:
+async def report(
+    case_id: CaseId, request: Request, user: PageUser, db: SessionDep, state: StateDep
+) -> Response:
     row = cases.visible_case(db, user, case_id)
     predictor = state.predictors.get(row.task)
     pdf = await run_in_threadpool(media.case_pdf, db, state.store, row, page_lang(request), predictor)
