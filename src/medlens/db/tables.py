@@ -1,4 +1,4 @@
-"""SQLAlchemy 2 tables: users, cases, replies, audit_log."""
+"""SQLAlchemy 2 tables: users, cases, replies, audit_log, auth_sessions."""
 
 from __future__ import annotations
 
@@ -85,3 +85,18 @@ class AuditLog(Base):
     at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, index=True)
 
     user: Mapped[User | None] = relationship()
+
+
+class AuthSession(Base):
+    """A server-side login: a web session (cookie) or an API token. Only the sha256 of its random token is
+    stored; revoking sets ``revoked_at`` (logout, password change, admin action, deactivation)."""
+
+    __tablename__ = "auth_sessions"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    kind: Mapped[str] = mapped_column(String(8))  # "web" | "api"
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(DateTime, index=True)
+    revoked_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)

@@ -16,7 +16,8 @@ from sqlalchemy.orm import Session
 from medlens.db import User
 from medlens.web.errors import AppError
 from medlens.web.i18n import negotiate
-from medlens.web.services.users import active_user, user_for_token
+from medlens.web.services import sessions
+from medlens.web.services.users import user_for_token
 from medlens.web.state import AppState, PredictorLike
 
 # ids are 32-bit INTEGER columns on PostgreSQL (64-bit on SQLite): a path id outside 1..MAX_ID cannot exist
@@ -104,7 +105,8 @@ OptionalApiUser = Annotated[User | None, Depends(api_user_optional)]
 
 
 def page_user_optional(request: Request, db: SessionDep) -> User | None:
-    return active_user(db, request.session.get("uid"))
+    """The user of the session cookie's live server-side session (None when revoked, expired or absent)."""
+    return sessions.user_for(db, request.session.get("sid"), "web")
 
 
 OptionalPageUser = Annotated[User | None, Depends(page_user_optional)]

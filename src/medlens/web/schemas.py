@@ -37,6 +37,15 @@ class SignupIn(BaseModel):
     name: str = Field(default="", max_length=120)
 
 
+class PasswordChangeIn(BaseModel):
+    current_password: str = Field(min_length=1, max_length=256)
+    new_password: str = Field(min_length=1, max_length=256)
+
+
+class RevokedOut(BaseModel):
+    revoked: int
+
+
 class UserCreateIn(SignupIn):
     role: str = Field(default="clinician", pattern="^(patient|clinician|admin)$")
 

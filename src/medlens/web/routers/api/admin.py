@@ -8,7 +8,7 @@ from fastapi import APIRouter, Query
 from fastapi.responses import StreamingResponse
 
 from medlens.web.deps import MAX_ID, CurrentUser, SessionDep, StateDep, UserId
-from medlens.web.schemas import AuditOut, UserCreateIn, UserOut
+from medlens.web.schemas import AuditOut, RevokedOut, UserCreateIn, UserOut
 from medlens.web.services import audit, export, stats, users
 
 router = APIRouter(prefix="/admin", tags=["admin"])
@@ -39,6 +39,12 @@ def deactivate(user_id: UserId, user: CurrentUser, db: SessionDep) -> UserOut:
 @router.post("/users/{user_id}/activate", response_model=UserOut)
 def activate(user_id: UserId, user: CurrentUser, db: SessionDep) -> UserOut:
     return UserOut.model_validate(users.set_active(db, user, user_id, True))
+
+
+@router.post("/users/{user_id}/revoke-sessions", response_model=RevokedOut)
+def revoke_sessions(user_id: UserId, user: CurrentUser, db: SessionDep) -> RevokedOut:
+    """Sign the user out everywhere: every web session and API token of the account stops working."""
+    return RevokedOut(revoked=users.revoke_sessions(db, user, user_id))
 
 
 @router.get("/audit", response_model=list[AuditOut])

@@ -1,15 +1,15 @@
-"""API accounts: sign-up (patients), token (OAuth2 password form), me."""
+"""API accounts: sign-up (patients), token (OAuth2 password form), me, logout, password change."""
 
 from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Form
+from fastapi import APIRouter, Form, Response
 
-from medlens.web.deps import CurrentUser, SessionDep, StateDep
-from medlens.web.schemas import SignupIn, TokenOut, UserOut
-from medlens.web.security import TOKEN_MAX_AGE_S, issue_token
-from medlens.web.services import users
+from medlens.web.deps import BearerToken, CurrentUser, SessionDep, StateDep
+from medlens.web.schemas import PasswordChangeIn, SignupIn, TokenOut, UserOut
+from medlens.web.security import TOKEN_MAX_AGE_S, issue_token, read_token
+from medlens.web.services import sessions, users
 
 router = APIRouter(prefix="/auth", tags=["auth"])
 
@@ -26,7 +26,26 @@ def token(
 ) -> TokenOut:
     """Exchange e-mail (``username``) and password for a bearer token."""
     user = users.authenticate(db, username, password)
-    return TokenOut(access_token=issue_token(state.settings.secret_key, user.id), expires_in=TOKEN_MAX_AGE_S)
+    return _new_token(db, state.settings.secret_key, user.id)
+
+
+def _new_token(db: SessionDep, secret_key: str, user_id: int) -> TokenOut:
+    sid = sessions.start(db, user_id, "api")
+    return TokenOut(access_token=issue_token(secret_key, sid), expires_in=TOKEN_MAX_AGE_S)
+
+
+@router.post("/logout", status_code=204, response_class=Response)
+def logout(token: BearerToken, user: CurrentUser, db: SessionDep, state: StateDep) -> Response:
+    """Revoke this bearer token (its server-side session)."""
+    sessions.revoke(db, read_token(state.settings.secret_key, token))
+    return Response(status_code=204)
+
+
+@router.post("/password", response_model=TokenOut)
+def change_password(body: PasswordChangeIn, user: CurrentUser, db: SessionDep, state: StateDep) -> TokenOut:
+    """Change the password: every session and token of the account is revoked; a fresh token is returned."""
+    users.change_password(db, user, body.current_password, body.new_password)
+    return _new_token(db, state.settings.secret_key, user.id)
 
 
 @router.get("/me", response_model=UserOut)

@@ -75,6 +75,16 @@ def set_active(
     return RedirectResponse("/admin/users", status_code=303)
 
 
+@router.post("/users/{user_id}/revoke")
+def revoke_sessions(
+    user_id: UserId, request: Request, user: PageUser, db: SessionDep, csrf_token: Annotated[str, Form()] = ""
+) -> Response:
+    """Sign the user out everywhere (web sessions and API tokens)."""
+    check_csrf(request, csrf_token)
+    users.revoke_sessions(db, user, user_id)
+    return RedirectResponse("/admin/users", status_code=303)
+
+
 @router.get("/audit")
 def audit_page(request: Request, user: PageUser, db: SessionDep) -> Response:
     users.require_role(user, "admin")

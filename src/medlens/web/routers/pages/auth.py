@@ -13,7 +13,7 @@ from medlens.web.errors import AppError
 from medlens.web.i18n import translate
 from medlens.web.rendering import check_csrf, page_lang, render
 from medlens.web.security import new_csrf_token
-from medlens.web.services import users
+from medlens.web.services import sessions, users
 
 router = APIRouter()
 
@@ -28,9 +28,10 @@ def _safe_next(next_url: str | None, fallback: str) -> str:
     return fallback
 
 
-def _login(request: Request, user_id: int) -> None:
+def _login(request: Request, db: SessionDep, user_id: int) -> None:
+    sessions.revoke(db, request.session.get("sid"))  # a login replaces the session it was made in
     request.session.clear()
-    request.session["uid"] = user_id
+    request.session["sid"] = sessions.start(db, user_id, "web")  # server-side: revocable
     request.session["csrf"] = new_csrf_token()  # rotate on login
 
 
@@ -61,7 +62,7 @@ def login(
     except AppError as exc:
         msg = translate(page_lang(request), exc.key)
         return render(request, "login.html", None, exc.status, error=msg, next=next, email=email)
-    _login(request, user.id)
+    _login(request, db, user.id)
     return RedirectResponse(_safe_next(next, _home_for(user.role)), status_code=303)
 
 
@@ -85,12 +86,13 @@ def signup(
     except AppError as exc:
         msg = translate(page_lang(request), exc.key, **exc.params)
         return render(request, "signup.html", None, exc.status, error=msg, email=email, name=name)
-    _login(request, user.id)
+    _login(request, db, user.id)
     return RedirectResponse("/screen", status_code=303)
 
 
 @router.post("/logout")
-def logout(request: Request, csrf_token: Annotated[str, Form()] = "") -> Response:
+def logout(request: Request, db: SessionDep, csrf_token: Annotated[str, Form()] = "") -> Response:
     check_csrf(request, csrf_token)
+    sessions.revoke(db, request.session.get("sid"))  # a copied cookie stops working too
     request.session.clear()
     return RedirectResponse("/", status_code=303)
