@@ -2,7 +2,7 @@
 
 from medlens.db.migrate import downgrade, upgrade_to_head
 from medlens.db.session import make_engine, make_session_factory
-from medlens.db.tables import ROLES, STATUSES, AuditLog, AuthSession, Base, Case, Reply, User
+from medlens.db.tables import ROLES, STATUSES, AuditLog, AuthSession, Base, Case, LoginThrottle, Reply, User
 
 __all__ = [
     "ROLES",
@@ -11,6 +11,7 @@ __all__ = [
     "AuthSession",
     "Base",
     "Case",
+    "LoginThrottle",
     "Reply",
     "User",
     "downgrade",

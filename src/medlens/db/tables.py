@@ -1,4 +1,4 @@
-"""SQLAlchemy 2 tables: users, cases, replies, audit_log, auth_sessions."""
+"""SQLAlchemy 2 tables: users, cases, replies, audit_log, auth_sessions, login_throttle."""
 
 from __future__ import annotations
 
@@ -100,3 +100,14 @@ class AuthSession(Base):
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
     expires_at: Mapped[datetime] = mapped_column(DateTime, index=True)
     revoked_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
+
+
+class LoginThrottle(Base):
+    """Failed logins per key (``acct:<e-mail>`` or ``ip:<address>``), shared by every worker process."""
+
+    __tablename__ = "login_throttle"
+
+    key: Mapped[str] = mapped_column(String(320), primary_key=True)
+    failures: Mapped[int] = mapped_column(Integer, default=0)
+    locked_until: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
+    updated_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)

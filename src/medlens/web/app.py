@@ -94,13 +94,17 @@ def _install_handlers(app: FastAPI) -> None:
     async def app_error(request: Request, exc: AppError) -> Response:
         lang = negotiate(request, app.state.medlens.settings.default_language)
         message = translate(lang, exc.key, **localize_params(exc.params, lang))
-        headers = {"WWW-Authenticate": "Bearer"} if exc.status == 401 else None
+        headers = {"WWW-Authenticate": "Bearer"} if exc.status == 401 else {}
+        if "retry_after" in exc.params:
+            headers["Retry-After"] = str(exc.params["retry_after"])
         if _wants_json(request):
             body: dict[str, object] = {"detail": message, "code": exc.key}
             if isinstance(exc.params.get("field"), str):
                 body["field"] = exc.params["field"]
             return JSONResponse(body, status_code=exc.status, headers=headers)
-        return render(request, "error.html", None, status_code=exc.status, message=message)
+        response = render(request, "error.html", None, status_code=exc.status, message=message)
+        response.headers.update(headers)
+        return response
 
     @app.exception_handler(LoginRequired)
     async def login_required(request: Request, exc: LoginRequired) -> Response:

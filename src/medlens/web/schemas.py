@@ -37,6 +37,12 @@ class SignupIn(BaseModel):
     name: str = Field(default="", max_length=120)
 
 
+class SignupOut(BaseModel):
+    """The same answer whether or not the e-mail was registered already (no account enumeration)."""
+
+    detail: str
+
+
 class PasswordChangeIn(BaseModel):
     current_password: str = Field(min_length=1, max_length=256)
     new_password: str = Field(min_length=1, max_length=256)

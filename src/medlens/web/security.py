@@ -24,6 +24,19 @@ def verify_password(password_hash: str, password: str) -> bool:
         return False
 
 
+_DUMMY: dict[int, str] = {}
+
+
+def verify_dummy(password: str) -> None:
+    """Spend the time of one real password check (for an unknown account, so that its answer takes as
+    long as a known account's: no enumeration by timing)."""
+    hasher = _HASHER
+    dummy = _DUMMY.get(id(hasher))
+    if dummy is None:
+        dummy = _DUMMY[id(hasher)] = hasher.hash(secrets.token_urlsafe(16))
+    verify_password(dummy, password)
+
+
 def _serializer(secret_key: str) -> URLSafeTimedSerializer:
     return URLSafeTimedSerializer(secret_key, salt="medlens-api-token")
 

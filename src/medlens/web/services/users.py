@@ -10,17 +10,11 @@ from sqlalchemy.orm import Session
 
 from medlens.db import ROLES, User
 from medlens.web.errors import AppError, forbidden, not_found
-from medlens.web.security import hash_password, read_token, verify_password
-from medlens.web.services import audit, sessions
+from medlens.web.security import hash_password, read_token, verify_dummy, verify_password
+from medlens.web.services import audit, sessions, throttle
+from medlens.web.services.passwords import check_password
 
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
-MIN_PASSWORD = 8
-
-
-def check_password(password: str, email: str = "", name: str = "") -> None:
-    """400 for a password that is too short."""
-    if len(password) < MIN_PASSWORD:
-        raise AppError(400, "error.short_password", n=MIN_PASSWORD)
 
 
 def create_user(db: Session, email: str, password: str, name: str = "", role: str = "patient") -> User:
@@ -45,10 +39,32 @@ def create_user(db: Session, email: str, password: str, name: str = "", role: st
     return user
 
 
-def authenticate(db: Session, email: str, password: str) -> User:
+def signup(db: Session, email: str, password: str, name: str = "") -> User | None:
+    """Patient self sign-up without account enumeration: the new user, or None when the e-mail is
+    already registered (after spending a password hash's time, so both take as long). Bad input: 400,
+    judged on the input alone."""
+    try:
+        return create_user(db, email, password, name, "patient")
+    except AppError as exc:
+        if exc.status != 409:
+            raise
+        hash_password(password)
+        return None
+
+
+def authenticate(db: Session, email: str, password: str, client: str | None = None) -> User:
+    """The user with this e-mail and password; 401 otherwise, 429 while the account or the client address
+    (``client``) is throttled, 403 for a deactivated account (only with the right password). An unknown
+    e-mail costs one password check too (no enumeration by timing)."""
+    names = throttle.keys(email, client)
+    throttle.check(db, names)
     user = db.scalar(select(User).where(User.email == email.strip().lower()))
+    if user is None:
+        verify_dummy(password)
     if user is None or not verify_password(user.password_hash, password):
+        throttle.failed(db, names)
         raise AppError(401, "error.bad_login")
+    throttle.succeeded(db, email)
     if not user.active:
         raise AppError(403, "error.inactive")
     return user

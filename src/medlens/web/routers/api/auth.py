@@ -4,28 +4,35 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Form, Response
+from fastapi import APIRouter, Form, Request, Response
 
-from medlens.web.deps import BearerToken, CurrentUser, SessionDep, StateDep
-from medlens.web.schemas import PasswordChangeIn, SignupIn, TokenOut, UserOut
+from medlens.web.deps import BearerToken, CurrentUser, LangDep, SessionDep, StateDep
+from medlens.web.i18n import translate
+from medlens.web.schemas import PasswordChangeIn, SignupIn, SignupOut, TokenOut, UserOut
 from medlens.web.security import TOKEN_MAX_AGE_S, issue_token, read_token
 from medlens.web.services import sessions, users
 
 router = APIRouter(prefix="/auth", tags=["auth"])
 
 
-@router.post("/signup", response_model=UserOut, status_code=201)
-def signup(body: SignupIn, db: SessionDep) -> UserOut:
-    """Patients sign themselves up; clinicians and admins are created by an admin."""
-    return UserOut.model_validate(users.create_user(db, body.email, body.password, body.name, "patient"))
+@router.post("/signup", response_model=SignupOut, status_code=202)
+def signup(body: SignupIn, db: SessionDep, lang: LangDep) -> SignupOut:
+    """Patients sign themselves up (clinicians and admins are created by an admin), then log in with
+    ``/auth/token``. The answer is the same whether or not the e-mail was registered already."""
+    users.signup(db, body.email, body.password, body.name)
+    return SignupOut(detail=translate(lang, "signup.neutral"))
 
 
 @router.post("/token", response_model=TokenOut)
 def token(
-    username: Annotated[str, Form()], password: Annotated[str, Form()], db: SessionDep, state: StateDep
+    request: Request,
+    username: Annotated[str, Form()],
+    password: Annotated[str, Form()],
+    db: SessionDep,
+    state: StateDep,
 ) -> TokenOut:
-    """Exchange e-mail (``username``) and password for a bearer token."""
-    user = users.authenticate(db, username, password)
+    """Exchange e-mail (``username``) and password for a bearer token (throttled: 429 with Retry-After)."""
+    user = users.authenticate(db, username, password, request.client.host if request.client else None)
     return _new_token(db, state.settings.secret_key, user.id)
 
 

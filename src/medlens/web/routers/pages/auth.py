@@ -43,8 +43,11 @@ def home(request: Request, user: OptionalPageUser, predictors: PredictorsDep) ->
 
 
 @router.get("/login")
-def login_form(request: Request, user: OptionalPageUser, next: str | None = None) -> Response:
-    return render(request, "login.html", user, next=next or "", email="")
+def login_form(
+    request: Request, user: OptionalPageUser, next: str | None = None, signed_up: bool = False
+) -> Response:
+    notice = translate(page_lang(request), "signup.neutral") if signed_up else ""
+    return render(request, "login.html", user, next=next or "", email="", notice=notice)
 
 
 @router.post("/login")
@@ -58,10 +61,13 @@ def login(
 ) -> Response:
     check_csrf(request, csrf_token)
     try:
-        user = users.authenticate(db, email, password)
+        user = users.authenticate(db, email, password, request.client.host if request.client else None)
     except AppError as exc:
-        msg = translate(page_lang(request), exc.key)
-        return render(request, "login.html", None, exc.status, error=msg, next=next, email=email)
+        msg = translate(page_lang(request), exc.key, **exc.params)
+        page = render(request, "login.html", None, exc.status, error=msg, next=next, email=email)
+        if "retry_after" in exc.params:
+            page.headers["Retry-After"] = str(exc.params["retry_after"])
+        return page
     _login(request, db, user.id)
     return RedirectResponse(_safe_next(next, _home_for(user.role)), status_code=303)
 
@@ -82,12 +88,12 @@ def signup(
 ) -> Response:
     check_csrf(request, csrf_token)
     try:
-        user = users.create_user(db, email, password, name, "patient")
+        users.signup(db, email, password, name)
     except AppError as exc:
         msg = translate(page_lang(request), exc.key, **exc.params)
         return render(request, "signup.html", None, exc.status, error=msg, email=email, name=name)
-    _login(request, db, user.id)
-    return RedirectResponse("/screen", status_code=303)
+    # the same answer for a new and an already registered e-mail (no account enumeration): log in next
+    return RedirectResponse("/login?signed_up=1&next=/screen", status_code=303)
 
 
 @router.post("/logout")
