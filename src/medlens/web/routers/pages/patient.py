@@ -116,14 +116,13 @@ def submit(
 @router.get("/cases/{case_id}/image")
 def image(case_id: CaseId, user: PageUser, db: SessionDep, state: StateDep, thumb: bool = False) -> Response:
     row = cases.visible_case(db, user, case_id)
-    return media.image_response(state.store, row, "image", thumb, {"Cache-Control": "private, max-age=3600"})
+    return media.image_response(state.store, row, "image", thumb)  # no-store (middleware): patient data
 
 
 @router.get("/cases/{case_id}/heatmap")
 def heatmap(case_id: CaseId, user: PageUser, db: SessionDep, state: StateDep) -> Response:
     row = cases.visible_case(db, user, case_id)
-    cache = {"Cache-Control": "private, max-age=3600"}
-    return media.heatmap_response(db, state.store, row, state.predictors.get(row.task), cache)
+    return media.heatmap_response(db, state.store, row, state.predictors.get(row.task))
 
 
 @router.get("/cases/{case_id}/report.pdf")
