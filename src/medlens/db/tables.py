@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, DateTime, Float, ForeignKey, Integer, String, Text
+from sqlalchemy import JSON, Boolean, DateTime, Float, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 ROLES = ("patient", "clinician", "admin")
@@ -56,6 +56,10 @@ class Case(Base):
     feedback_label: Mapped[str | None] = mapped_column(String(64), nullable=True)
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, onupdate=utcnow)
+    # the client's Idempotency-Key (API) or the upload form's own token: a retry returns this case
+    idempotency_key: Mapped[str | None] = mapped_column(String(160), nullable=True)
+
+    __table_args__ = (Index("ux_cases_owner_idempotency", "owner_id", "idempotency_key", unique=True),)
 
     owner: Mapped[User] = relationship()
     replies: Mapped[list[Reply]] = relationship(back_populates="case", order_by="Reply.created_at")

@@ -9,7 +9,7 @@ from typing import Any
 
 from sqlalchemy import case as sql_case
 from sqlalchemy import insert, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, selectinload
 from sqlalchemy.orm.attributes import set_committed_value
 
 from medlens.db import Case, Reply, User
@@ -100,8 +100,12 @@ def create_case(
     content_type: str | None,
     max_pixels: int,
     timings: Timings | None = None,
+    idempotency_key: str | None = None,
 ) -> NewCase:
     """Decode, predict, store the image and commit the case. Nothing is left behind on failure.
+
+    ``idempotency_key`` is stored with the case (unique per owner): a concurrent duplicate fails the
+    insert with ``IntegrityError`` (see :mod:`medlens.web.services.uploads`).
 
     ``timings`` receives the wall time of each stage (decode, quality, model, store, db).
 
@@ -162,6 +166,7 @@ def create_case(
             "feedback_label": None,
             "created_at": now,
             "updated_at": now,
+            "idempotency_key": idempotency_key,
         }
         conn = db.connection()
         case_id = conn.execute(_INSERT_CASE, values).scalar_one()
@@ -184,6 +189,16 @@ def _committed_case(case_id: int, values: dict[str, Any]) -> Case:
     for key, value in {**values, "id": case_id, "replies": []}.items():
         set_committed_value(row, key, value)
     return row
+
+
+def case_for_key(db: Session, owner_id: int, key: str) -> Case | None:
+    """The owner's case made with this idempotency key, replies loaded (usable after the session)."""
+    query = (
+        select(Case)
+        .where(Case.owner_id == owner_id, Case.idempotency_key == key)
+        .options(selectinload(Case.replies).selectinload(Reply.author))
+    )
+    return db.scalars(query).first()
 
 
 def visible_case(db: Session, user: User, case_id: int) -> Case:

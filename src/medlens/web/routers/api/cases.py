@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, BackgroundTasks, File, Form, Query, Request, UploadFile
+from fastapi import APIRouter, BackgroundTasks, File, Form, Header, Query, Request, UploadFile
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import Response
 
@@ -53,7 +53,14 @@ def tasks(predictors: PredictorsDep, lang: LangDep) -> list[TaskOut]:
     return out
 
 
-@router.post("/cases", response_model=CaseOut, status_code=201)
+@router.post(
+    "/cases",
+    response_model=CaseOut,
+    status_code=201,
+    responses={
+        200: {"model": CaseOut, "description": "The case an earlier request with this Idempotency-Key made"}
+    },
+)
 async def create_case(
     token: BearerToken,
     state: StateDep,
@@ -67,8 +74,18 @@ async def create_case(
     age_group: Annotated[str, Form()] = "unknown",
     body_site: Annotated[str, Form()] = "unknown",
     symptom_onset: Annotated[str, Form()] = "unknown",
+    idempotency_key: Annotated[
+        str | None,
+        Header(
+            alias="Idempotency-Key", max_length=128, description="Retry-safe: a repeat returns the first case"
+        ),
+    ] = None,
 ) -> CaseOut:
     """Upload an image and get the screening result (stored as a new case).
+
+    With an ``Idempotency-Key`` header (1-128 visible ASCII characters, unique per account) a repeated
+    request (a retry after a lost response) returns the first case with 200 and
+    ``Idempotent-Replayed: true`` instead of storing a duplicate.
 
     The heatmap file and ABCD lesion features (dermoscopy tasks) are made after the response:
     ``heatmap_url`` already works (it makes the file if it is not there yet), ``lesion_pending`` is true
@@ -77,8 +94,11 @@ async def create_case(
     inp = cases.CaseInput(task, sex, age_group, body_site, symptom_onset)
     timings = Timings(getattr(request.state, "started", None))
     timings.lap("receive")  # body and form parsing: everything before this line
-    row = await uploads.create_case_for_token(state, token, inp, file, background, timings)
-    out = case_out(row, lang)
+    done = await uploads.create_case_for_token(state, token, inp, file, background, timings, idempotency_key)
+    out = case_out(done.row, lang)
+    if done.replayed:
+        response.status_code = 200
+        response.headers["Idempotent-Replayed"] = "true"
     timings.lap("render")
     response.headers["Server-Timing"] = timings.header()
     return out

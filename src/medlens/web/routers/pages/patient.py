@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import secrets
 from typing import Annotated
 
 from fastapi import APIRouter, BackgroundTasks, File, Form, Request, UploadFile
@@ -55,6 +56,7 @@ def screen_form(task: str, request: Request, user: PageUser, predictors: Predict
         age_groups=cases.AGE_GROUPS,
         sites=cases.BODY_SITES,
         onsets=cases.ONSETS,
+        upload_token=secrets.token_urlsafe(24),
     )
 
 
@@ -72,11 +74,14 @@ async def screen_submit(
     body_site: Annotated[str, Form()] = "unknown",
     symptom_onset: Annotated[str, Form()] = "unknown",
     csrf_token: Annotated[str, Form()] = "",
+    upload_token: Annotated[str, Form(max_length=64)] = "",
 ) -> Response:
     check_csrf(request, csrf_token)
     inp = cases.CaseInput(task, sex, age_group, body_site, symptom_onset)
-    row = await uploads.create_case_from_upload(db, state, user, inp, file, background)
-    return RedirectResponse(f"/cases/{row.id}", status_code=303)
+    # the form's own token: a double submit or a re-sent form shows the first case, not a duplicate
+    key = f"form:{upload_token}" if upload_token else None
+    done = await uploads.create_case_from_upload(db, state, user, inp, file, background, idempotency_key=key)
+    return RedirectResponse(f"/cases/{done.row.id}", status_code=303)
 
 
 @router.get("/cases")
