@@ -27,6 +27,7 @@ from medlens.web.middleware import PreferencesAndHeaders
 from medlens.web.rendering import render
 from medlens.web.secret_key import resolve_secret_key
 from medlens.web.services.care import CareDirectory
+from medlens.web.services.decode_budget import DecodeBudget
 from medlens.web.services.risk import load_risk_model
 from medlens.web.services.storage import ImageStore
 from medlens.web.state import AppState, PredictorLike
@@ -72,6 +73,7 @@ def build_state(settings: Settings) -> AppState:
         care=CareDirectory(settings.clinics_csv, settings.catalog_json),
         predictors=load_predictors(settings.models_dir),
         risk_model=load_risk_model(settings.models_dir),
+        decode_budget=DecodeBudget.from_setting(settings.decode_budget_mb),
     )
 
 

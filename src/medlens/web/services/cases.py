@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import math
+from contextlib import nullcontext
 from dataclasses import dataclass
 from typing import Any
 
@@ -17,6 +18,7 @@ from medlens.db.tables import utcnow
 from medlens.tasks import Text, get_task
 from medlens.web.errors import AppError, not_found
 from medlens.web.services import audit
+from medlens.web.services.decode_budget import DecodeBudget, estimated_cost
 from medlens.web.services.enrich import HEATMAP_KEY, HEATMAP_PENDING, ensure_lesion, still_referenced
 from medlens.web.services.images import decode_upload
 from medlens.web.services.storage import ImageStore
@@ -101,6 +103,7 @@ def create_case(
     max_pixels: int,
     timings: Timings | None = None,
     idempotency_key: str | None = None,
+    budget: DecodeBudget | None = None,
 ) -> NewCase:
     """Decode, predict, store the image and commit the case. Nothing is left behind on failure.
 
@@ -122,15 +125,19 @@ def create_case(
     inp.validate(predictors)
     predictor = predictors[inp.task]
     spec = get_task(inp.task)
-    upload = decode_upload(data, filename, content_type, spec.modality == "chest-xray", max_pixels)
-    rgb = upload.rgb
-    clock.lap("decode")
-    quality = check_quality(rgb, spec.modality)
-    clock.lap("quality")
-    try:
-        pred = predictor.predict(rgb, cam=True)
-    except ValueError as exc:
-        raise AppError(400, "error.cannot_predict") from exc
+    # the pixel work (decode, quality gate, model) holds its share of the decode memory budget
+    with budget.hold(estimated_cost(data)) if budget is not None else nullcontext():
+        upload = decode_upload(data, filename, content_type, spec.modality == "chest-xray", max_pixels)
+        rgb = upload.rgb
+        clock.lap("decode")
+        quality = check_quality(rgb, spec.modality)
+        clock.lap("quality")
+        try:
+            pred = predictor.predict(rgb, cam=True)
+        except ValueError as exc:
+            raise AppError(400, "error.cannot_predict") from exc
+        stored = upload.stored
+        del rgb, upload  # the full-size pixels go before the budget is released
     clock.lap("model")
     record = {k: v for k, v in pred.to_dict("en").items() if k not in ("risk_label", "advice")}
     if quality is not None:
@@ -140,7 +147,7 @@ def create_case(
         record[HEATMAP_KEY] = HEATMAP_PENDING
     created: list[str] = []
     try:
-        sha, new = store.put(upload.stored)
+        sha, new = store.put(stored)
         if new:
             created.append(sha)
         clock.lap("store")

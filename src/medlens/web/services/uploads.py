@@ -133,6 +133,7 @@ def _create_once(
             state.settings.max_image_pixels,
             timings,
             idempotency_key=key,
+            budget=state.decode_budget,
         )
     except IntegrityError:
         earlier = cases.case_for_key(db, owner_id, key) if key is not None else None
