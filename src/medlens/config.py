@@ -27,6 +27,7 @@ class Settings(BaseSettings):
     cookie_secure: bool = False  # mark the session cookie Secure (serve over HTTPS)
     max_upload_bytes: int = 15 * 1024 * 1024
     max_image_pixels: int = 40_000_000
+    decode_budget_mb: int = 0  # memory for concurrent image decodes per process; 0 = auto (decode_budget.py)
     default_language: str = "ko"
     clinics_csv: Path | None = None
     catalog_json: Path | None = None

@@ -6,6 +6,7 @@ from __future__ import annotations
 import io
 import os
 import secrets
+import shutil
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -14,9 +15,10 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from medlens.config import Settings
+from medlens.config import PROJECT_ROOT, Settings
 
 PASSWORD = "correct-horse-9"
+REAL_RISK_MODEL = PROJECT_ROOT / "models" / "covid-death"
 
 
 @pytest.fixture(scope="session")
@@ -87,14 +89,33 @@ def settings(db_url: str, models_dir: Path, tmp_path: Path) -> Settings:
     )
 
 
+@pytest.fixture
+def risk_client(settings: Settings, models_dir: Path, tmp_path: Path) -> Iterator:
+    """The app with the image test bundles plus a copy of the real COVID-19 risk model."""
+    from fastapi.testclient import TestClient
+
+    from medlens.web.app import create_app
+
+    if not (REAL_RISK_MODEL / "card.json").exists():
+        pytest.skip(f"{REAL_RISK_MODEL} is missing (the committed COVID-19 risk model)")
+    root = tmp_path / "models"
+    root.mkdir()
+    for sub in models_dir.iterdir():
+        (root / sub.name).symlink_to(sub, target_is_directory=True)
+    shutil.copytree(REAL_RISK_MODEL, root / "covid-death")
+    app = create_app(settings.model_copy(update={"models_dir": root}))
+    with TestClient(app, headers={"Accept-Language": "en"}) as c:
+        yield c
+
+
 def _wipe(db_url: str) -> None:
     from sqlalchemy import delete
 
-    from medlens.db import AuditLog, Case, Reply, User, make_engine
+    from medlens.db import AuditLog, AuthSession, Case, LoginThrottle, Reply, User, make_engine
 
     engine = make_engine(db_url)
     with engine.begin() as conn:
-        for table in (AuditLog, Reply, Case, User):
+        for table in (LoginThrottle, AuthSession, AuditLog, Reply, Case, User):
             conn.execute(delete(table))
     engine.dispose()
 

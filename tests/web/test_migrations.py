@@ -10,7 +10,7 @@ from sqlalchemy import inspect
 
 from medlens.db import Base, downgrade, make_engine, upgrade_to_head
 
-TABLES = {"users", "cases", "replies", "audit_log"}
+TABLES = {"users", "cases", "replies", "audit_log", "auth_sessions", "login_throttle"}
 
 
 def _tables(url: str) -> set[str]:

@@ -6,7 +6,6 @@ import re
 import shutil
 import subprocess
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -18,25 +17,6 @@ from .test_pages import check_page
 
 REAL_MODEL = PROJECT_ROOT / "models" / "covid-death"
 PATIENT = {"AGE": 67, "SEX": "male", "PNEUMONIA": "yes", "DIABETES": "yes", "HIPERTENSION": "no"}
-
-
-@pytest.fixture
-def risk_client(settings: Settings, models_dir: Path, tmp_path: Path) -> Iterator:
-    """The app with the image test bundles plus a copy of the real COVID-19 risk model."""
-    from fastapi.testclient import TestClient
-
-    from medlens.web.app import create_app
-
-    if not (REAL_MODEL / "card.json").exists():
-        pytest.skip(f"{REAL_MODEL} is missing (the committed COVID-19 risk model)")
-    root = tmp_path / "models"
-    root.mkdir()
-    for sub in models_dir.iterdir():
-        (root / sub.name).symlink_to(sub, target_is_directory=True)
-    shutil.copytree(REAL_MODEL, root / "covid-death")
-    app = create_app(settings.model_copy(update={"models_dir": root}))
-    with TestClient(app, headers={"Accept-Language": "en"}) as c:
-        yield c
 
 
 def test_risk_model_loaded_but_not_an_image_screening(risk_client):

@@ -35,6 +35,7 @@ def serve(
     from medlens.db import upgrade_to_head
     from medlens.serving.runtime import configure_serving_threads
     from medlens.web.app import create_app
+    from medlens.web.malloc import limit_arenas
     from medlens.web.secret_key import InsecureSecretKey, resolve_secret_key
 
     settings = get_settings()
@@ -50,6 +51,7 @@ def serve(
     settings = settings.model_copy(update={"secret_key": key})
     upgrade_to_head(settings.database_url)
     configure_serving_threads(opencv_threads)
+    limit_arenas()  # bounded memory for decodes in worker threads (medlens.web.malloc)
     typer.echo(f"medlens: serving on http://{host}:{port} (models from {settings.models_dir})")
     uvicorn.run(
         create_app(settings, freeze_gc=True),

@@ -2,14 +2,16 @@
 
 from medlens.db.migrate import downgrade, upgrade_to_head
 from medlens.db.session import make_engine, make_session_factory
-from medlens.db.tables import ROLES, STATUSES, AuditLog, Base, Case, Reply, User
+from medlens.db.tables import ROLES, STATUSES, AuditLog, AuthSession, Base, Case, LoginThrottle, Reply, User
 
 __all__ = [
     "ROLES",
     "STATUSES",
     "AuditLog",
+    "AuthSession",
     "Base",
     "Case",
+    "LoginThrottle",
     "Reply",
     "User",
     "downgrade",

@@ -1,11 +1,11 @@
-"""SQLAlchemy 2 tables: users, cases, replies, audit_log."""
+"""SQLAlchemy 2 tables: users, cases, replies, audit_log, auth_sessions, login_throttle."""
 
 from __future__ import annotations
 
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, DateTime, Float, ForeignKey, Integer, String, Text
+from sqlalchemy import JSON, Boolean, DateTime, Float, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 ROLES = ("patient", "clinician", "admin")
@@ -56,6 +56,10 @@ class Case(Base):
     feedback_label: Mapped[str | None] = mapped_column(String(64), nullable=True)
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, onupdate=utcnow)
+    # the client's Idempotency-Key (API) or the upload form's own token: a retry returns this case
+    idempotency_key: Mapped[str | None] = mapped_column(String(160), nullable=True)
+
+    __table_args__ = (Index("ux_cases_owner_idempotency", "owner_id", "idempotency_key", unique=True),)
 
     owner: Mapped[User] = relationship()
     replies: Mapped[list[Reply]] = relationship(back_populates="case", order_by="Reply.created_at")
@@ -85,3 +89,29 @@ class AuditLog(Base):
     at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, index=True)
 
     user: Mapped[User | None] = relationship()
+
+
+class AuthSession(Base):
+    """A server-side login: a web session (cookie) or an API token. Only the sha256 of its random token is
+    stored; revoking sets ``revoked_at`` (logout, password change, admin action, deactivation)."""
+
+    __tablename__ = "auth_sessions"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    kind: Mapped[str] = mapped_column(String(8))  # "web" | "api"
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(DateTime, index=True)
+    revoked_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
+
+
+class LoginThrottle(Base):
+    """Failed logins per key (``acct:<e-mail>`` or ``ip:<address>``), shared by every worker process."""
+
+    __tablename__ = "login_throttle"
+
+    key: Mapped[str] = mapped_column(String(320), primary_key=True)
+    failures: Mapped[int] = mapped_column(Integer, default=0)
+    locked_until: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
+    updated_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import gc
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from pathlib import Path
+from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -25,6 +26,7 @@ from medlens.web.middleware import PreferencesAndHeaders
 from medlens.web.rendering import render
 from medlens.web.secret_key import resolve_secret_key
 from medlens.web.services.care import CareDirectory
+from medlens.web.services.decode_budget import DecodeBudget
 from medlens.web.services.risk import load_risk_model
 from medlens.web.services.storage import ImageStore
 from medlens.web.state import AppState, PredictorLike
@@ -68,6 +70,7 @@ def build_state(settings: Settings) -> AppState:
         care=CareDirectory(settings.clinics_csv, settings.catalog_json),
         predictors=load_predictors(settings.models_dir),
         risk_model=load_risk_model(settings.models_dir),
+        decode_budget=DecodeBudget.from_setting(settings.decode_budget_mb),
     )
 
 
@@ -75,18 +78,32 @@ def _wants_json(request: Request) -> bool:
     return request.url.path.startswith(API_PREFIX)
 
 
+def _clean_errors(errors: Sequence[Any]) -> list[dict[str, Any]]:
+    """Pydantic's errors reduced to JSON-safe ``loc``/``msg``/``type`` (their ``ctx``/``input`` may hold
+    exceptions or uploaded files, which made the 422 itself fail with a 500)."""
+    out = []
+    for e in errors:
+        loc = [p if isinstance(p, int) else str(p) for p in e.get("loc", ())]
+        out.append({"loc": loc, "msg": str(e.get("msg", "")), "type": str(e.get("type", ""))})
+    return out
+
+
 def _install_handlers(app: FastAPI) -> None:
     @app.exception_handler(AppError)
     async def app_error(request: Request, exc: AppError) -> Response:
         lang = negotiate(request, app.state.medlens.settings.default_language)
         message = translate(lang, exc.key, **localize_params(exc.params, lang))
-        headers = {"WWW-Authenticate": "Bearer"} if exc.status == 401 else None
+        headers = {"WWW-Authenticate": "Bearer"} if exc.status == 401 else {}
+        if "retry_after" in exc.params:
+            headers["Retry-After"] = str(exc.params["retry_after"])
         if _wants_json(request):
             body: dict[str, object] = {"detail": message, "code": exc.key}
             if isinstance(exc.params.get("field"), str):
                 body["field"] = exc.params["field"]
             return JSONResponse(body, status_code=exc.status, headers=headers)
-        return render(request, "error.html", None, status_code=exc.status, message=message)
+        response = render(request, "error.html", None, status_code=exc.status, message=message)
+        response.headers.update(headers)
+        return response
 
     @app.exception_handler(LoginRequired)
     async def login_required(request: Request, exc: LoginRequired) -> Response:
@@ -94,12 +111,16 @@ def _install_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(RequestValidationError)
     async def invalid(request: Request, exc: RequestValidationError) -> Response:
+        errors = _clean_errors(exc.errors())
+        if any(e["loc"][:1] == ["path"] for e in errors):
+            # a malformed or out-of-range id names no resource: 404, like an unknown one
+            return await app_error(request, AppError(404, "error.not_found"))
         lang = negotiate(request, app.state.medlens.settings.default_language)
-        fields = ", ".join(str(e.get("loc", ["?"])[-1]) for e in exc.errors())
+        fields = ", ".join(str(e["loc"][-1]) if e["loc"] else "?" for e in errors)
         message = translate(lang, "error.invalid_form", fields=fields)
         if _wants_json(request):
             return JSONResponse(
-                {"detail": message, "code": "error.invalid_form", "errors": exc.errors()}, status_code=422
+                {"detail": message, "code": "error.invalid_form", "errors": errors}, status_code=422
             )
         return render(request, "error.html", None, status_code=422, message=message)
 
@@ -109,7 +130,7 @@ def _install_handlers(app: FastAPI) -> None:
         key = {404: "error.not_found", 405: "error.method", 413: "error.too_large"}.get(exc.status_code)
         message = translate(lang, key) if key else str(exc.detail)
         if _wants_json(request):
-            return JSONResponse({"detail": message}, status_code=exc.status_code)
+            return JSONResponse({"detail": message}, status_code=exc.status_code, headers=exc.headers)
         return render(request, "error.html", None, status_code=exc.status_code, message=message)
 
 

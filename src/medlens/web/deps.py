@@ -10,14 +10,21 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Annotated, Any
 
-from fastapi import Depends, Request
+from fastapi import Depends, Path, Request
 from sqlalchemy.orm import Session
 
 from medlens.db import User
 from medlens.web.errors import AppError
 from medlens.web.i18n import negotiate
-from medlens.web.services.users import active_user, user_for_token
+from medlens.web.services import sessions
+from medlens.web.services.users import user_for_token
 from medlens.web.state import AppState, PredictorLike
+
+# ids are 32-bit INTEGER columns on PostgreSQL (64-bit on SQLite): a path id outside 1..MAX_ID cannot exist
+# and gets 404 (the validation handler maps path errors to 404) instead of an overflow in the driver
+MAX_ID = 2**31 - 1
+CaseId = Annotated[int, Path(ge=1, le=MAX_ID, description="Case id")]
+UserId = Annotated[int, Path(ge=1, le=MAX_ID, description="User id")]
 
 
 class LoginRequired(Exception):
@@ -98,7 +105,8 @@ OptionalApiUser = Annotated[User | None, Depends(api_user_optional)]
 
 
 def page_user_optional(request: Request, db: SessionDep) -> User | None:
-    return active_user(db, request.session.get("uid"))
+    """The user of the session cookie's live server-side session (None when revoked, expired or absent)."""
+    return sessions.user_for(db, request.session.get("sid"), "web")
 
 
 OptionalPageUser = Annotated[User | None, Depends(page_user_optional)]

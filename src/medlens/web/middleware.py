@@ -1,5 +1,5 @@
 """Plain ASGI middleware (no ``BaseHTTPMiddleware``: it copies every body through a memory stream and
-costs about a millisecond a request): oversize bodies, preference cookies, security headers."""
+costs about a millisecond a request): oversize bodies, preference cookies, security and cache headers."""
 
 from __future__ import annotations
 
@@ -28,8 +28,9 @@ CSP = (
 
 class PreferencesAndHeaders:
     """Refuse bodies over the upload limit by ``Content-Length`` (413 in the user's language, before any
-    parsing); remember ``?lang=`` / ``?large=`` in cookies; add security headers and the app's own time
-    (``Server-Timing: app;dur=…``) to every response."""
+    parsing); remember ``?lang=`` / ``?large=`` in cookies; add security headers, ``Cache-Control: no-store``
+    (all but /static/) and the app's own time (``Server-Timing: app;dur=…``) to every response, the early
+    413 included."""
 
     def __init__(
         self, app: ASGIApp, max_upload_bytes: int, default_language: str, api_prefix: str = "/api/v1"
@@ -45,12 +46,12 @@ class PreferencesAndHeaders:
             await self.app(scope, receive, send)
             return
         request = Request(scope)
-        length = request.headers.get("content-length", "")
-        if length.isdigit() and int(length) > self.max_body:
-            await self._too_large(request)(scope, receive, send)
-            return
+        path = request.url.path
         cookies = self._preference_cookies(request)
-        csp = not request.url.path.startswith(f"{self.api_prefix}/docs")
+        csp = not path.startswith(f"{self.api_prefix}/docs")
+        # everything but the static assets may carry patient data (pages, JSON, images, PDFs): never
+        # stored by a browser or proxy cache
+        no_store = not path.startswith("/static/")
         started = time.perf_counter()
         scope.setdefault("state", {})["started"] = started  # request.state.started: routes time their stages
 
@@ -68,8 +69,15 @@ class PreferencesAndHeaders:
                     headers.setdefault(key, value)
                 if csp:
                     headers.setdefault("content-security-policy", CSP)
+                if no_store:
+                    headers["cache-control"] = "no-store"
             await send(message)
 
+        length = request.headers.get("content-length", "")
+        if length.isdigit() and int(length) > self.max_body:
+            # refused before any parsing, but with the same headers as every other response
+            await self._too_large(request)(scope, receive, send_with_headers)
+            return
         await self.app(scope, receive, send_with_headers)
 
     def _too_large(self, request: Request) -> Response:

@@ -2,16 +2,54 @@
 
 from __future__ import annotations
 
-from datetime import datetime
-from typing import Any
+from datetime import UTC, datetime
+from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+
+
+def _as_utc(value: datetime) -> datetime:
+    """The database stores naive UTC times; the API always says so (``...+00:00``)."""
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+UtcDatetime = Annotated[datetime, AfterValidator(_as_utc)]
+
+
+class FieldErrorOut(BaseModel):
+    loc: list[str | int]
+    msg: str
+    type: str
+
+
+class ErrorOut(BaseModel):
+    """Every 4xx/5xx body of the JSON API."""
+
+    detail: str
+    code: str | None = None
+    field: str | None = None
+    errors: list[FieldErrorOut] | None = None
 
 
 class SignupIn(BaseModel):
     email: str = Field(max_length=255)
     password: str = Field(min_length=1, max_length=256)
     name: str = Field(default="", max_length=120)
+
+
+class SignupOut(BaseModel):
+    """The same answer whether or not the e-mail was registered already (no account enumeration)."""
+
+    detail: str
+
+
+class PasswordChangeIn(BaseModel):
+    current_password: str = Field(min_length=1, max_length=256)
+    new_password: str = Field(min_length=1, max_length=256)
+
+
+class RevokedOut(BaseModel):
+    revoked: int
 
 
 class UserCreateIn(SignupIn):
@@ -25,7 +63,7 @@ class UserOut(BaseModel):
     name: str
     role: str
     active: bool
-    created_at: datetime
+    created_at: UtcDatetime
 
 
 class TokenOut(BaseModel):
@@ -54,7 +92,7 @@ class ProbabilityOut(BaseModel):
 class ReplyOut(BaseModel):
     author: str
     body: str
-    at: str
+    at: UtcDatetime
 
 
 class CaseOut(BaseModel):
@@ -82,7 +120,7 @@ class CaseOut(BaseModel):
     age_group: str
     body_site: str
     symptom_onset: str
-    created_at: str
+    created_at: UtcDatetime
     has_heatmap: bool
     quality: dict[str, Any] | None = None
     lesion: dict[str, Any] | None = None
@@ -128,7 +166,7 @@ class AuditOut(BaseModel):
     case_id: int | None
     action: str
     detail: str
-    at: datetime
+    at: UtcDatetime
 
 
 class RiskFieldOut(BaseModel):

@@ -24,23 +24,37 @@ def verify_password(password_hash: str, password: str) -> bool:
         return False
 
 
+_DUMMY: dict[int, str] = {}
+
+
+def verify_dummy(password: str) -> None:
+    """Spend the time of one real password check (for an unknown account, so that its answer takes as
+    long as a known account's: no enumeration by timing)."""
+    hasher = _HASHER
+    dummy = _DUMMY.get(id(hasher))
+    if dummy is None:
+        dummy = _DUMMY[id(hasher)] = hasher.hash(secrets.token_urlsafe(16))
+    verify_password(dummy, password)
+
+
 def _serializer(secret_key: str) -> URLSafeTimedSerializer:
     return URLSafeTimedSerializer(secret_key, salt="medlens-api-token")
 
 
-def issue_token(secret_key: str, user_id: int) -> str:
-    """A signed, time-limited bearer token for the JSON API."""
-    return _serializer(secret_key).dumps({"uid": user_id})
+def issue_token(secret_key: str, session_token: str) -> str:
+    """A signed, time-limited bearer token for the JSON API, carrying its server-side session's token
+    (:mod:`medlens.web.services.sessions`): revoking the session revokes the bearer token."""
+    return _serializer(secret_key).dumps({"sid": session_token})
 
 
-def read_token(secret_key: str, token: str) -> int | None:
-    """User id from a bearer token, or None if it is forged or expired."""
+def read_token(secret_key: str, token: str) -> str | None:
+    """The session token inside a bearer token, or None if it is forged or expired."""
     try:
         data = _serializer(secret_key).loads(token, max_age=TOKEN_MAX_AGE_S)
     except BadSignature:
         return None
-    uid = data.get("uid") if isinstance(data, dict) else None
-    return uid if isinstance(uid, int) else None
+    sid = data.get("sid") if isinstance(data, dict) else None
+    return sid if isinstance(sid, str) else None
 
 
 def new_csrf_token() -> str:

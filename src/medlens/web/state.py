@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from medlens.config import Settings
 from medlens.web.services.care import CareDirectory
+from medlens.web.services.decode_budget import DecodeBudget
 from medlens.web.services.storage import ImageStore
 
 
@@ -30,3 +31,4 @@ class AppState:
     care: CareDirectory
     predictors: dict[str, PredictorLike] = field(default_factory=dict)  # task name -> predictor
     risk_model: Any | None = None  # medlens.tabular.RiskModel (COVID-19 death risk) when installed
+    decode_budget: DecodeBudget | None = None  # bounds the memory of concurrent decodes

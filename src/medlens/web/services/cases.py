@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import logging
 import math
+from contextlib import nullcontext
 from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import case as sql_case
 from sqlalchemy import insert, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, selectinload
 from sqlalchemy.orm.attributes import set_committed_value
 
 from medlens.db import Case, Reply, User
@@ -18,6 +19,7 @@ from medlens.quality import assess_quality
 from medlens.tasks import Text, get_task
 from medlens.web.errors import AppError, not_found
 from medlens.web.services import audit
+from medlens.web.services.decode_budget import DecodeBudget, estimated_cost
 from medlens.web.services.enrich import HEATMAP_KEY, HEATMAP_PENDING, ensure_lesion, still_referenced
 from medlens.web.services.images import decode_upload
 from medlens.web.services.storage import ImageStore
@@ -97,8 +99,13 @@ def create_case(
     content_type: str | None,
     max_pixels: int,
     timings: Timings | None = None,
+    idempotency_key: str | None = None,
+    budget: DecodeBudget | None = None,
 ) -> NewCase:
     """Decode, predict, store the image and commit the case. Nothing is left behind on failure.
+
+    ``idempotency_key`` is stored with the case (unique per owner): a concurrent duplicate fails the
+    insert with ``IntegrityError`` (see :mod:`medlens.web.services.uploads`).
 
     ``timings`` receives the wall time of each stage (decode, quality, model, store, db).
 
@@ -115,15 +122,19 @@ def create_case(
     inp.validate(predictors)
     predictor = predictors[inp.task]
     spec = get_task(inp.task)
-    upload = decode_upload(data, filename, content_type, spec.modality_info.accepts_dicom, max_pixels)
-    rgb = upload.rgb
-    clock.lap("decode")
-    quality = check_quality(rgb, spec.modality)
-    clock.lap("quality")
-    try:
-        pred = predictor.predict(rgb, cam=True)
-    except ValueError as exc:
-        raise AppError(400, "error.cannot_predict") from exc
+    # the pixel work (decode, quality gate, model) holds its share of the decode memory budget
+    with budget.hold(estimated_cost(data)) if budget is not None else nullcontext():
+        upload = decode_upload(data, filename, content_type, spec.modality_info.accepts_dicom, max_pixels)
+        rgb = upload.rgb
+        clock.lap("decode")
+        quality = check_quality(rgb, spec.modality)
+        clock.lap("quality")
+        try:
+            pred = predictor.predict(rgb, cam=True)
+        except ValueError as exc:
+            raise AppError(400, "error.cannot_predict") from exc
+        stored = upload.stored
+        del rgb, upload  # the full-size pixels go before the budget is released
     clock.lap("model")
     record = {k: v for k, v in pred.to_dict("en").items() if k not in ("risk_label", "advice")}
     if quality is not None:
@@ -133,7 +144,7 @@ def create_case(
         record[HEATMAP_KEY] = HEATMAP_PENDING
     created: list[str] = []
     try:
-        sha, new = store.put(upload.stored)
+        sha, new = store.put(stored)
         if new:
             created.append(sha)
         clock.lap("store")
@@ -159,6 +170,7 @@ def create_case(
             "feedback_label": None,
             "created_at": now,
             "updated_at": now,
+            "idempotency_key": idempotency_key,
         }
         conn = db.connection()
         case_id = conn.execute(_INSERT_CASE, values).scalar_one()
@@ -181,6 +193,16 @@ def _committed_case(case_id: int, values: dict[str, Any]) -> Case:
     for key, value in {**values, "id": case_id, "replies": []}.items():
         set_committed_value(row, key, value)
     return row
+
+
+def case_for_key(db: Session, owner_id: int, key: str) -> Case | None:
+    """The owner's case made with this idempotency key, replies loaded (usable after the session)."""
+    query = (
+        select(Case)
+        .where(Case.owner_id == owner_id, Case.idempotency_key == key)
+        .options(selectinload(Case.replies).selectinload(Reply.author))
+    )
+    return db.scalars(query).first()
 
 
 def visible_case(db: Session, user: User, case_id: int) -> Case:

@@ -26,6 +26,7 @@ DICOM_TYPES = {"application/dicom", "application/dicom+octet-stream"}
 GENERIC_TYPES = {"application/octet-stream", ""}
 _BAD_NAME = re.compile(r"[/\\\x00]|^\.\.?$")
 _EXIF_ORIENTATION = 0x0112
+HIGH_DEPTH_MODES = {"I;16", "I;16B", "I;16L", "I;16N", "I", "F"}  # Pillow's modes above 8 bits per sample
 
 
 @dataclass(frozen=True)
@@ -75,8 +76,30 @@ def header_size(data: bytes) -> tuple[int, int] | None:
     return None
 
 
+def gray_to_rgb8(values: np.ndarray) -> np.ndarray:
+    """A high-bit-depth grayscale image (16-bit PNG: 10-, 12- or 16-bit X-rays) windowed to 8-bit RGB.
+
+    PNG carries no VOI window, so the window is the full range of the bit depth the values use:
+    ``2**bits - 1`` with ``bits`` the smallest of 8..16 that holds the maximum (a 12-bit X-ray stored
+    in 16 bits spans 0..4095, one scaled to 16 bits spans 0..65535; both come out as the source's
+    8-bit image); signed or 32-bit data get min-max. Pillow's own ``convert("RGB")`` clipped every value above 255 to white."""
+    arr = np.asarray(values, dtype=np.float64)
+    if arr.ndim != 2:
+        raise ValueError(f"expected a 2-D grayscale array, got shape {arr.shape}")
+    arr = np.nan_to_num(arr, nan=0.0, posinf=0.0, neginf=0.0)
+    lo, top = float(arr.min()), float(arr.max())
+    if lo < 0 or top > 2**16 - 1:  # signed or 32-bit data (no bit depth to go by): min-max
+        scaled = (arr - lo) / (top - lo) * 255.0 if top > lo else np.zeros_like(arr)
+    else:
+        bits = min(16, max(8, int(np.ceil(np.log2(top + 1.0))))) if top > 0 else 8
+        scaled = arr / (2**bits - 1) * 255.0
+    gray = np.clip(np.rint(scaled), 0, 255).astype(np.uint8)
+    return np.repeat(gray[:, :, None], 3, axis=2)
+
+
 def _decode_raster(data: bytes, max_pixels: int) -> tuple[np.ndarray, bool]:
-    """RGB pixels, upright, and whether an EXIF orientation was applied."""
+    """RGB pixels, upright, and whether they must be stored re-encoded (an EXIF orientation was applied,
+    or a high-bit-depth image was windowed to 8 bits)."""
     size = header_size(data)
     if size is not None and size[0] * size[1] > max_pixels:
         raise AppError(413, "error.too_many_pixels", width=size[0], height=size[1])
@@ -88,7 +111,11 @@ def _decode_raster(data: bytes, max_pixels: int) -> tuple[np.ndarray, bool]:
             im.load()
             rotated = im.getexif().get(_EXIF_ORIENTATION, 1) not in (None, 1)
             upright = ImageOps.exif_transpose(im) if rotated else im
-            rgb = np.array(upright if upright.mode == "RGB" else upright.convert("RGB"), dtype=np.uint8)
+            if upright.mode in HIGH_DEPTH_MODES:
+                rgb = gray_to_rgb8(np.asarray(upright))
+                rotated = True  # stored as the 8-bit pixels the model saw, like a rotated photo
+            else:
+                rgb = np.array(upright if upright.mode == "RGB" else upright.convert("RGB"), dtype=np.uint8)
     except AppError:
         raise
     except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:

@@ -5,8 +5,11 @@ The one path both the API (``POST /api/v1/cases``) and the patient page (``POST 
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from fastapi import BackgroundTasks, UploadFile
 from fastapi.concurrency import run_in_threadpool
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from medlens.db import Case, User
@@ -30,6 +33,26 @@ async def read_limited(upload: UploadFile, max_bytes: int) -> bytes:
     return b"".join(chunks)
 
 
+MAX_KEY = 128
+
+
+@dataclass(frozen=True)
+class Upload:
+    """The case an upload made, or (``replayed``) the one an earlier upload with the same key made."""
+
+    row: Case
+    replayed: bool = False
+
+
+def check_key(key: str | None) -> str | None:
+    """A client's idempotency key: 1-128 visible ASCII characters (400 otherwise); None without one."""
+    if key is None or key == "":
+        return None
+    if len(key) > MAX_KEY or not all(33 <= ord(c) <= 126 for c in key):
+        raise AppError(400, "error.bad_idempotency_key", n=MAX_KEY)
+    return key
+
+
 async def create_case_from_upload(
     db: Session,
     state: AppState,
@@ -38,13 +61,16 @@ async def create_case_from_upload(
     upload: UploadFile,
     background: BackgroundTasks | None = None,
     timings: Timings | None = None,
-) -> Case:
+    idempotency_key: str | None = None,
+) -> Upload:
     """Read ``upload`` (size-limited), run :func:`cases.create_case` in a worker thread, and queue the
-    after-response work of :mod:`~medlens.web.services.enrich` on ``background``."""
+    after-response work of :mod:`~medlens.web.services.enrich` on ``background``. With an
+    ``idempotency_key`` the user already used, the earlier case comes back instead of a new one."""
+    key = check_key(idempotency_key)
     data = await _read(state, upload, timings)
-    new = await run_in_threadpool(_create, db, state, user.id, inp, data, upload, timings)
-    _after_response(state, new, background)
-    return new.row
+    return await run_in_threadpool(
+        _create_once, db, state, user.id, inp, data, upload, timings, key, background
+    )
 
 
 async def create_case_for_token(
@@ -54,22 +80,22 @@ async def create_case_for_token(
     upload: UploadFile,
     background: BackgroundTasks | None = None,
     timings: Timings | None = None,
-) -> Case:
+    idempotency_key: str | None = None,
+) -> Upload:
     """The API upload: like :func:`create_case_from_upload`, but the bearer token is checked in the same
     worker-thread call, with its own session (saves the thread-pool hops of the session and user
     dependencies on the busiest route). 401 for a bad token, as everywhere else."""
+    key = check_key(idempotency_key)
     data = await _read(state, upload, timings)
 
-    def work() -> cases.NewCase:
+    def work() -> Upload:
         with state.session_factory() as db:
             owner_id = users.user_id_for_token(db, state.settings.secret_key, token)
             if timings is not None:
                 timings.lap("auth")
-            return _create(db, state, owner_id, inp, data, upload, timings)
+            return _create_once(db, state, owner_id, inp, data, upload, timings, key, background)
 
-    new = await run_in_threadpool(work)
-    _after_response(state, new, background)
-    return new.row
+    return await run_in_threadpool(work)
 
 
 async def _read(state: AppState, upload: UploadFile, timings: Timings | None) -> bytes:
@@ -79,7 +105,7 @@ async def _read(state: AppState, upload: UploadFile, timings: Timings | None) ->
     return data
 
 
-def _create(
+def _create_once(
     db: Session,
     state: AppState,
     owner_id: int,
@@ -87,19 +113,35 @@ def _create(
     data: bytes,
     upload: UploadFile,
     timings: Timings | None,
-) -> cases.NewCase:
-    return cases.create_case(
-        db,
-        state.store,
-        state.predictors,
-        owner_id,
-        inp,
-        data,
-        upload.filename,
-        upload.content_type,
-        state.settings.max_image_pixels,
-        timings,
-    )
+    key: str | None,
+    background: BackgroundTasks | None,
+) -> Upload:
+    """The earlier case for ``key`` if there is one, else a new case (a concurrent twin that commits
+    first wins the unique index; this one then returns the twin's case)."""
+    if key is not None and (earlier := cases.case_for_key(db, owner_id, key)) is not None:
+        return Upload(earlier, replayed=True)
+    try:
+        new = cases.create_case(
+            db,
+            state.store,
+            state.predictors,
+            owner_id,
+            inp,
+            data,
+            upload.filename,
+            upload.content_type,
+            state.settings.max_image_pixels,
+            timings,
+            idempotency_key=key,
+            budget=state.decode_budget,
+        )
+    except IntegrityError:
+        earlier = cases.case_for_key(db, owner_id, key) if key is not None else None
+        if earlier is None:
+            raise
+        return Upload(earlier, replayed=True)
+    _after_response(state, new, background)
+    return Upload(new.row)
 
 
 def _after_response(state: AppState, new: cases.NewCase, background: BackgroundTasks | None) -> None:

@@ -4,18 +4,17 @@ from __future__ import annotations
 
 import re
 
-from sqlalchemy import bindparam, func, select
+from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from medlens.db import ROLES, User
 from medlens.web.errors import AppError, forbidden, not_found
-from medlens.web.security import hash_password, read_token, verify_password
-from medlens.web.services import audit
+from medlens.web.security import hash_password, read_token, verify_dummy, verify_password
+from medlens.web.services import audit, sessions, throttle
+from medlens.web.services.passwords import check_password
 
-_ACTIVE_ID = select(User.id).where(User.id == bindparam("uid"), User.active.is_(True))
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
-MIN_PASSWORD = 8
 
 
 def create_user(db: Session, email: str, password: str, name: str = "", role: str = "patient") -> User:
@@ -23,8 +22,7 @@ def create_user(db: Session, email: str, password: str, name: str = "", role: st
     email = email.strip().lower()
     if not _EMAIL.match(email) or len(email) > 255:
         raise AppError(400, "error.bad_email")
-    if len(password) < MIN_PASSWORD:
-        raise AppError(400, "error.short_password", n=MIN_PASSWORD)
+    check_password(password, email, name)
     if role not in ROLES:
         raise AppError(400, "error.bad_role")
     if db.scalar(select(func.count()).select_from(User).where(User.email == email)):
@@ -41,26 +39,40 @@ def create_user(db: Session, email: str, password: str, name: str = "", role: st
     return user
 
 
-def authenticate(db: Session, email: str, password: str) -> User:
+def signup(db: Session, email: str, password: str, name: str = "") -> User | None:
+    """Patient self sign-up without account enumeration: the new user, or None when the e-mail is
+    already registered (after spending a password hash's time, so both take as long). Bad input: 400,
+    judged on the input alone."""
+    try:
+        return create_user(db, email, password, name, "patient")
+    except AppError as exc:
+        if exc.status != 409:
+            raise
+        hash_password(password)
+        return None
+
+
+def authenticate(db: Session, email: str, password: str, client: str | None = None) -> User:
+    """The user with this e-mail and password; 401 otherwise, 429 while the account or the client address
+    (``client``) is throttled, 403 for a deactivated account (only with the right password). An unknown
+    e-mail costs one password check too (no enumeration by timing)."""
+    names = throttle.keys(email, client)
+    throttle.check(db, names)
     user = db.scalar(select(User).where(User.email == email.strip().lower()))
+    if user is None:
+        verify_dummy(password)
     if user is None or not verify_password(user.password_hash, password):
+        throttle.failed(db, names)
         raise AppError(401, "error.bad_login")
+    throttle.succeeded(db, email)
     if not user.active:
         raise AppError(403, "error.inactive")
     return user
 
 
-def active_user(db: Session, uid: object) -> User | None:
-    """The active user with id ``uid``, or None (unknown id, deactivated, or not an int)."""
-    if not isinstance(uid, int):
-        return None
-    user = db.get(User, uid)
-    return user if user is not None and user.active else None
-
-
 def user_for_token(db: Session, secret_key: str, token: str) -> User:
-    """The active user a bearer token was issued to; 401 when forged, expired or deactivated."""
-    user = active_user(db, read_token(secret_key, token))
+    """The active user of a bearer token's live session; 401 when forged, expired, revoked or deactivated."""
+    user = sessions.user_for(db, read_token(secret_key, token), "api")
     if user is None:
         raise AppError(401, "error.bad_token")
     return user
@@ -69,10 +81,34 @@ def user_for_token(db: Session, secret_key: str, token: str) -> User:
 def user_id_for_token(db: Session, secret_key: str, token: str) -> int:
     """:func:`user_for_token` as one Core ``SELECT`` of the id (no ORM object): for the upload, which only
     needs the owner's id; same 401s."""
-    uid = read_token(secret_key, token)
-    if uid is None or db.connection().execute(_ACTIVE_ID, {"uid": uid}).scalar() is None:
+    uid = sessions.user_id_for(db, read_token(secret_key, token), "api")
+    if uid is None:
         raise AppError(401, "error.bad_token")
     return uid
+
+
+def change_password(db: Session, user: User, current: str, new: str) -> None:
+    """Set a new password (the current one must match: 400 otherwise) and end every session and token of
+    the account; committed."""
+    if not verify_password(user.password_hash, current):
+        raise AppError(400, "error.bad_current_password")
+    check_password(new, user.email, user.name)
+    user.password_hash = hash_password(new)
+    sessions.revoke_all(db, user.id)
+    audit.record(db, user, "password_change")
+    db.commit()
+
+
+def revoke_sessions(db: Session, admin: User, user_id: int) -> int:
+    """An admin signs a user out everywhere (web sessions and API tokens); how many were live."""
+    require_role(admin, "admin")
+    user = db.get(User, user_id)
+    if user is None:
+        raise not_found()
+    n = sessions.revoke_all(db, user.id)
+    audit.record(db, admin, "revoke_sessions", detail=f"{user.email} n={n}")
+    db.commit()
+    return n
 
 
 def require_role(user: User, *roles: str) -> None:
@@ -96,6 +132,8 @@ def set_active(db: Session, admin: User, user_id: int, active: bool) -> User:
     if user.id == admin.id and not active:
         raise AppError(400, "error.cannot_deactivate_self")
     user.active = active
+    if not active:
+        sessions.revoke_all(db, user.id)
     audit.record(db, admin, "activate" if active else "deactivate", detail=user.email)
     db.commit()
     return user

@@ -7,8 +7,8 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 from fastapi.responses import StreamingResponse
 
-from medlens.web.deps import CurrentUser, SessionDep, StateDep
-from medlens.web.schemas import AuditOut, UserCreateIn, UserOut
+from medlens.web.deps import MAX_ID, CurrentUser, SessionDep, StateDep, UserId
+from medlens.web.schemas import AuditOut, RevokedOut, UserCreateIn, UserOut
 from medlens.web.services import audit, export, stats, users
 
 router = APIRouter(prefix="/admin", tags=["admin"])
@@ -32,20 +32,26 @@ def create_user(body: UserCreateIn, user: CurrentUser, db: SessionDep) -> UserOu
 
 
 @router.post("/users/{user_id}/deactivate", response_model=UserOut)
-def deactivate(user_id: int, user: CurrentUser, db: SessionDep) -> UserOut:
+def deactivate(user_id: UserId, user: CurrentUser, db: SessionDep) -> UserOut:
     return UserOut.model_validate(users.set_active(db, user, user_id, False))
 
 
 @router.post("/users/{user_id}/activate", response_model=UserOut)
-def activate(user_id: int, user: CurrentUser, db: SessionDep) -> UserOut:
+def activate(user_id: UserId, user: CurrentUser, db: SessionDep) -> UserOut:
     return UserOut.model_validate(users.set_active(db, user, user_id, True))
+
+
+@router.post("/users/{user_id}/revoke-sessions", response_model=RevokedOut)
+def revoke_sessions(user_id: UserId, user: CurrentUser, db: SessionDep) -> RevokedOut:
+    """Sign the user out everywhere: every web session and API token of the account stops working."""
+    return RevokedOut(revoked=users.revoke_sessions(db, user, user_id))
 
 
 @router.get("/audit", response_model=list[AuditOut])
 def audit_log(
     user: CurrentUser,
     db: SessionDep,
-    case_id: Annotated[int | None, Query()] = None,
+    case_id: Annotated[int | None, Query(ge=1, le=MAX_ID)] = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 200,
 ) -> list[AuditOut]:
     users.require_role(user, "admin")

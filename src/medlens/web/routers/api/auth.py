@@ -1,32 +1,58 @@
-"""API accounts: sign-up (patients), token (OAuth2 password form), me."""
+"""API accounts: sign-up (patients), token (OAuth2 password form), me, logout, password change."""
 
 from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Form
+from fastapi import APIRouter, Form, Request, Response
 
-from medlens.web.deps import CurrentUser, SessionDep, StateDep
-from medlens.web.schemas import SignupIn, TokenOut, UserOut
-from medlens.web.security import TOKEN_MAX_AGE_S, issue_token
-from medlens.web.services import users
+from medlens.web.deps import BearerToken, CurrentUser, LangDep, SessionDep, StateDep
+from medlens.web.i18n import translate
+from medlens.web.schemas import PasswordChangeIn, SignupIn, SignupOut, TokenOut, UserOut
+from medlens.web.security import TOKEN_MAX_AGE_S, issue_token, read_token
+from medlens.web.services import sessions, users
 
 router = APIRouter(prefix="/auth", tags=["auth"])
 
 
-@router.post("/signup", response_model=UserOut, status_code=201)
-def signup(body: SignupIn, db: SessionDep) -> UserOut:
-    """Patients sign themselves up; clinicians and admins are created by an admin."""
-    return UserOut.model_validate(users.create_user(db, body.email, body.password, body.name, "patient"))
+@router.post("/signup", response_model=SignupOut, status_code=202)
+def signup(body: SignupIn, db: SessionDep, lang: LangDep) -> SignupOut:
+    """Patients sign themselves up (clinicians and admins are created by an admin), then log in with
+    ``/auth/token``. The answer is the same whether or not the e-mail was registered already."""
+    users.signup(db, body.email, body.password, body.name)
+    return SignupOut(detail=translate(lang, "signup.neutral"))
 
 
 @router.post("/token", response_model=TokenOut)
 def token(
-    username: Annotated[str, Form()], password: Annotated[str, Form()], db: SessionDep, state: StateDep
+    request: Request,
+    username: Annotated[str, Form()],
+    password: Annotated[str, Form()],
+    db: SessionDep,
+    state: StateDep,
 ) -> TokenOut:
-    """Exchange e-mail (``username``) and password for a bearer token."""
-    user = users.authenticate(db, username, password)
-    return TokenOut(access_token=issue_token(state.settings.secret_key, user.id), expires_in=TOKEN_MAX_AGE_S)
+    """Exchange e-mail (``username``) and password for a bearer token (throttled: 429 with Retry-After)."""
+    user = users.authenticate(db, username, password, request.client.host if request.client else None)
+    return _new_token(db, state.settings.secret_key, user.id)
+
+
+def _new_token(db: SessionDep, secret_key: str, user_id: int) -> TokenOut:
+    sid = sessions.start(db, user_id, "api")
+    return TokenOut(access_token=issue_token(secret_key, sid), expires_in=TOKEN_MAX_AGE_S)
+
+
+@router.post("/logout", status_code=204, response_class=Response)
+def logout(token: BearerToken, user: CurrentUser, db: SessionDep, state: StateDep) -> Response:
+    """Revoke this bearer token (its server-side session)."""
+    sessions.revoke(db, read_token(state.settings.secret_key, token))
+    return Response(status_code=204)
+
+
+@router.post("/password", response_model=TokenOut)
+def change_password(body: PasswordChangeIn, user: CurrentUser, db: SessionDep, state: StateDep) -> TokenOut:
+    """Change the password: every session and token of the account is revoked; a fresh token is returned."""
+    users.change_password(db, user, body.current_password, body.new_password)
+    return _new_token(db, state.settings.secret_key, user.id)
 
 
 @router.get("/me", response_model=UserOut)

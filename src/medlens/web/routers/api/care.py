@@ -7,7 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 
 from medlens.tasks import get_task
-from medlens.web.deps import CurrentUser, SessionDep, StateDep
+from medlens.web.deps import CaseId, CurrentUser, SessionDep, StateDep
 from medlens.web.schemas import CareOut, ClinicOut, ClinicsOut
 from medlens.web.services import cases
 
@@ -30,7 +30,7 @@ def clinics(
 
 @router.get("/cases/{case_id}/care", response_model=CareOut)
 def case_care(
-    case_id: int,
+    case_id: CaseId,
     user: CurrentUser,
     db: SessionDep,
     state: StateDep,

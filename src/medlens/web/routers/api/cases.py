@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, BackgroundTasks, File, Form, Query, Request, UploadFile
+from fastapi import APIRouter, BackgroundTasks, File, Form, Header, Query, Request, UploadFile
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import Response
 
 from medlens.tasks import get_task
-from medlens.web.deps import BearerToken, CurrentUser, LangDep, PredictorsDep, SessionDep, StateDep
+from medlens.web.deps import BearerToken, CaseId, CurrentUser, LangDep, PredictorsDep, SessionDep, StateDep
 from medlens.web.presenters import case_summary
 from medlens.web.schemas import CaseOut, TaskOut
 from medlens.web.services import cases, media, uploads
@@ -21,6 +21,9 @@ router = APIRouter(tags=["cases"])
 def case_out(row, lang: str) -> CaseOut:  # type: ignore[no-untyped-def]
     s = case_summary(row, lang)
     base = f"/api/v1/cases/{row.id}"
+    # the API gives full UTC timestamps (the summary's are the pages' minute-precision strings)
+    s["created_at"] = row.created_at
+    s["replies"] = [{**r, "at": reply.created_at} for r, reply in zip(s["replies"], row.replies, strict=True)]
     return CaseOut(
         **s,
         image_url=f"{base}/image",
@@ -50,7 +53,14 @@ def tasks(predictors: PredictorsDep, lang: LangDep) -> list[TaskOut]:
     return out
 
 
-@router.post("/cases", response_model=CaseOut, status_code=201)
+@router.post(
+    "/cases",
+    response_model=CaseOut,
+    status_code=201,
+    responses={
+        200: {"model": CaseOut, "description": "The case an earlier request with this Idempotency-Key made"}
+    },
+)
 async def create_case(
     token: BearerToken,
     state: StateDep,
@@ -64,8 +74,18 @@ async def create_case(
     age_group: Annotated[str, Form()] = "unknown",
     body_site: Annotated[str, Form()] = "unknown",
     symptom_onset: Annotated[str, Form()] = "unknown",
+    idempotency_key: Annotated[
+        str | None,
+        Header(
+            alias="Idempotency-Key", max_length=128, description="Retry-safe: a repeat returns the first case"
+        ),
+    ] = None,
 ) -> CaseOut:
     """Upload an image and get the screening result (stored as a new case).
+
+    With an ``Idempotency-Key`` header (1-128 visible ASCII characters, unique per account) a repeated
+    request (a retry after a lost response) returns the first case with 200 and
+    ``Idempotent-Replayed: true`` instead of storing a duplicate.
 
     The heatmap file and ABCD lesion features (dermoscopy tasks) are made after the response:
     ``heatmap_url`` already works (it makes the file if it is not there yet), ``lesion_pending`` is true
@@ -74,8 +94,11 @@ async def create_case(
     inp = cases.CaseInput(task, sex, age_group, body_site, symptom_onset)
     timings = Timings(getattr(request.state, "started", None))
     timings.lap("receive")  # body and form parsing: everything before this line
-    row = await uploads.create_case_for_token(state, token, inp, file, background, timings)
-    out = case_out(row, lang)
+    done = await uploads.create_case_for_token(state, token, inp, file, background, timings, idempotency_key)
+    out = case_out(done.row, lang)
+    if done.replayed:
+        response.status_code = 200
+        response.headers["Idempotent-Replayed"] = "true"
     timings.lap("render")
     response.headers["Server-Timing"] = timings.header()
     return out
@@ -88,33 +111,37 @@ def list_cases(user: CurrentUser, db: SessionDep, lang: LangDep) -> list[CaseOut
 
 
 @router.get("/cases/{case_id}", response_model=CaseOut)
-def get_case(case_id: int, user: CurrentUser, db: SessionDep, state: StateDep, lang: LangDep) -> CaseOut:
+def get_case(case_id: CaseId, user: CurrentUser, db: SessionDep, state: StateDep, lang: LangDep) -> CaseOut:
     return case_out(cases.view_case(db, state.store, user, case_id), lang)
 
 
 @router.post("/cases/{case_id}/submit", response_model=CaseOut)
-def submit_case(case_id: int, user: CurrentUser, db: SessionDep, lang: LangDep) -> CaseOut:
+def submit_case(case_id: CaseId, user: CurrentUser, db: SessionDep, lang: LangDep) -> CaseOut:
     """Send the case to a clinician."""
     return case_out(cases.submit_case(db, user, case_id), lang)
 
 
 @router.get("/cases/{case_id}/image", response_class=Response)
 def case_image(
-    case_id: int, user: CurrentUser, db: SessionDep, state: StateDep, thumb: Annotated[bool, Query()] = False
+    case_id: CaseId,
+    user: CurrentUser,
+    db: SessionDep,
+    state: StateDep,
+    thumb: Annotated[bool, Query()] = False,
 ) -> Response:
     row = cases.visible_case(db, user, case_id)
     return media.image_response(state.store, row, "image", thumb)
 
 
 @router.get("/cases/{case_id}/heatmap", response_class=Response)
-def case_heatmap(case_id: int, user: CurrentUser, db: SessionDep, state: StateDep) -> Response:
+def case_heatmap(case_id: CaseId, user: CurrentUser, db: SessionDep, state: StateDep) -> Response:
     row = cases.visible_case(db, user, case_id)
     return media.heatmap_response(db, state.store, row, state.predictors.get(row.task))
 
 
 @router.get("/cases/{case_id}/report.pdf", response_class=Response)
 async def case_report(
-    case_id: int, user: CurrentUser, db: SessionDep, state: StateDep, lang: LangDep
+    case_id: CaseId, user: CurrentUser, db: SessionDep, state: StateDep, lang: LangDep
 ) -> Response:
     row = cases.visible_case(db, user, case_id)
     pdf = await run_in_threadpool(media.case_pdf, db, state.store, row, lang, state.predictors.get(row.task))

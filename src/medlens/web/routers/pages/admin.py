@@ -9,7 +9,7 @@ from fastapi.responses import RedirectResponse, Response
 
 from medlens.tasks import list_tasks
 from medlens.web.charts import bar_chart
-from medlens.web.deps import PageUser, SessionDep, StateDep
+from medlens.web.deps import PageUser, SessionDep, StateDep, UserId
 from medlens.web.errors import AppError
 from medlens.web.i18n import translate
 from medlens.web.rendering import check_csrf, page_lang, render
@@ -63,7 +63,7 @@ def create_user(
 
 @router.post("/users/{user_id}/active")
 def set_active(
-    user_id: int,
+    user_id: UserId,
     request: Request,
     user: PageUser,
     db: SessionDep,
@@ -72,6 +72,16 @@ def set_active(
 ) -> Response:
     check_csrf(request, csrf_token)
     users.set_active(db, user, user_id, active == "1")
+    return RedirectResponse("/admin/users", status_code=303)
+
+
+@router.post("/users/{user_id}/revoke")
+def revoke_sessions(
+    user_id: UserId, request: Request, user: PageUser, db: SessionDep, csrf_token: Annotated[str, Form()] = ""
+) -> Response:
+    """Sign the user out everywhere (web sessions and API tokens)."""
+    check_csrf(request, csrf_token)
+    users.revoke_sessions(db, user, user_id)
     return RedirectResponse("/admin/users", status_code=303)
 
 

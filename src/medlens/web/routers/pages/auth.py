@@ -13,7 +13,7 @@ from medlens.web.errors import AppError
 from medlens.web.i18n import translate
 from medlens.web.rendering import check_csrf, page_lang, render
 from medlens.web.security import new_csrf_token
-from medlens.web.services import users
+from medlens.web.services import sessions, users
 
 router = APIRouter()
 
@@ -28,9 +28,10 @@ def _safe_next(next_url: str | None, fallback: str) -> str:
     return fallback
 
 
-def _login(request: Request, user_id: int) -> None:
+def _login(request: Request, db: SessionDep, user_id: int) -> None:
+    sessions.revoke(db, request.session.get("sid"))  # a login replaces the session it was made in
     request.session.clear()
-    request.session["uid"] = user_id
+    request.session["sid"] = sessions.start(db, user_id, "web")  # server-side: revocable
     request.session["csrf"] = new_csrf_token()  # rotate on login
 
 
@@ -42,8 +43,11 @@ def home(request: Request, user: OptionalPageUser, predictors: PredictorsDep) ->
 
 
 @router.get("/login")
-def login_form(request: Request, user: OptionalPageUser, next: str | None = None) -> Response:
-    return render(request, "login.html", user, next=next or "", email="")
+def login_form(
+    request: Request, user: OptionalPageUser, next: str | None = None, signed_up: bool = False
+) -> Response:
+    notice = translate(page_lang(request), "signup.neutral") if signed_up else ""
+    return render(request, "login.html", user, next=next or "", email="", notice=notice)
 
 
 @router.post("/login")
@@ -57,11 +61,14 @@ def login(
 ) -> Response:
     check_csrf(request, csrf_token)
     try:
-        user = users.authenticate(db, email, password)
+        user = users.authenticate(db, email, password, request.client.host if request.client else None)
     except AppError as exc:
-        msg = translate(page_lang(request), exc.key)
-        return render(request, "login.html", None, exc.status, error=msg, next=next, email=email)
-    _login(request, user.id)
+        msg = translate(page_lang(request), exc.key, **exc.params)
+        page = render(request, "login.html", None, exc.status, error=msg, next=next, email=email)
+        if "retry_after" in exc.params:
+            page.headers["Retry-After"] = str(exc.params["retry_after"])
+        return page
+    _login(request, db, user.id)
     return RedirectResponse(_safe_next(next, _home_for(user.role)), status_code=303)
 
 
@@ -81,16 +88,17 @@ def signup(
 ) -> Response:
     check_csrf(request, csrf_token)
     try:
-        user = users.create_user(db, email, password, name, "patient")
+        users.signup(db, email, password, name)
     except AppError as exc:
         msg = translate(page_lang(request), exc.key, **exc.params)
         return render(request, "signup.html", None, exc.status, error=msg, email=email, name=name)
-    _login(request, user.id)
-    return RedirectResponse("/screen", status_code=303)
+    # the same answer for a new and an already registered e-mail (no account enumeration): log in next
+    return RedirectResponse("/login?signed_up=1&next=/screen", status_code=303)
 
 
 @router.post("/logout")
-def logout(request: Request, csrf_token: Annotated[str, Form()] = "") -> Response:
+def logout(request: Request, db: SessionDep, csrf_token: Annotated[str, Form()] = "") -> Response:
     check_csrf(request, csrf_token)
+    sessions.revoke(db, request.session.get("sid"))  # a copied cookie stops working too
     request.session.clear()
     return RedirectResponse("/", status_code=303)

@@ -7,7 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse, Response
 
-from medlens.web.deps import PageUser, SessionDep, StateDep
+from medlens.web.deps import CaseId, PageUser, SessionDep, StateDep
 from medlens.web.presenters import case_summary
 from medlens.web.rendering import check_csrf, page_lang, render
 from medlens.web.services import cases
@@ -24,7 +24,7 @@ def queue(request: Request, user: PageUser, db: SessionDep, answered: bool = Fal
 
 
 @router.get("/cases/{case_id}")
-def review(case_id: int, request: Request, user: PageUser, db: SessionDep, state: StateDep) -> Response:
+def review(case_id: CaseId, request: Request, user: PageUser, db: SessionDep, state: StateDep) -> Response:
     require_role(user, "clinician", "admin")
     row = cases.view_case(db, state.store, user, case_id)
     return render(request, "review.html", user, case=case_summary(row, page_lang(request)))
@@ -32,7 +32,7 @@ def review(case_id: int, request: Request, user: PageUser, db: SessionDep, state
 
 @router.post("/cases/{case_id}/reply")
 def reply(
-    case_id: int,
+    case_id: CaseId,
     request: Request,
     user: PageUser,
     db: SessionDep,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import secrets
 from typing import Annotated
 
 from fastapi import APIRouter, BackgroundTasks, File, Form, Request, UploadFile
@@ -9,7 +10,7 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import RedirectResponse, Response
 
 from medlens.tasks import get_task
-from medlens.web.deps import PageUser, PredictorsDep, SessionDep, StateDep
+from medlens.web.deps import CaseId, PageUser, PredictorsDep, SessionDep, StateDep
 from medlens.web.errors import AppError
 from medlens.web.presenters import case_summary
 from medlens.web.rendering import check_csrf, page_lang, render
@@ -48,6 +49,7 @@ def screen_form(task: str, request: Request, user: PageUser, predictors: Predict
         age_groups=cases.AGE_GROUPS,
         sites=cases.BODY_SITES,
         onsets=cases.ONSETS,
+        upload_token=secrets.token_urlsafe(24),
     )
 
 
@@ -65,11 +67,14 @@ async def screen_submit(
     body_site: Annotated[str, Form()] = "unknown",
     symptom_onset: Annotated[str, Form()] = "unknown",
     csrf_token: Annotated[str, Form()] = "",
+    upload_token: Annotated[str, Form(max_length=64)] = "",
 ) -> Response:
     check_csrf(request, csrf_token)
     inp = cases.CaseInput(task, sex, age_group, body_site, symptom_onset)
-    row = await uploads.create_case_from_upload(db, state, user, inp, file, background)
-    return RedirectResponse(f"/cases/{row.id}", status_code=303)
+    # the form's own token: a double submit or a re-sent form shows the first case, not a duplicate
+    key = f"form:{upload_token}" if upload_token else None
+    done = await uploads.create_case_from_upload(db, state, user, inp, file, background, idempotency_key=key)
+    return RedirectResponse(f"/cases/{done.row.id}", status_code=303)
 
 
 @router.get("/cases")
@@ -80,7 +85,7 @@ def history(request: Request, user: PageUser, db: SessionDep) -> Response:
 
 
 @router.get("/cases/{case_id}")
-def case_page(case_id: int, request: Request, user: PageUser, db: SessionDep, state: StateDep) -> Response:
+def case_page(case_id: CaseId, request: Request, user: PageUser, db: SessionDep, state: StateDep) -> Response:
     lang = page_lang(request)
     row = cases.view_case(db, state.store, user, case_id)
     summary = case_summary(row, lang)
@@ -99,7 +104,7 @@ def case_page(case_id: int, request: Request, user: PageUser, db: SessionDep, st
 
 @router.post("/cases/{case_id}/submit")
 def submit(
-    case_id: int, request: Request, user: PageUser, db: SessionDep, csrf_token: Annotated[str, Form()] = ""
+    case_id: CaseId, request: Request, user: PageUser, db: SessionDep, csrf_token: Annotated[str, Form()] = ""
 ) -> Response:
     check_csrf(request, csrf_token)
     cases.submit_case(db, user, case_id)
@@ -107,20 +112,21 @@ def submit(
 
 
 @router.get("/cases/{case_id}/image")
-def image(case_id: int, user: PageUser, db: SessionDep, state: StateDep, thumb: bool = False) -> Response:
+def image(case_id: CaseId, user: PageUser, db: SessionDep, state: StateDep, thumb: bool = False) -> Response:
     row = cases.visible_case(db, user, case_id)
-    return media.image_response(state.store, row, "image", thumb, {"Cache-Control": "private, max-age=3600"})
+    return media.image_response(state.store, row, "image", thumb)  # no-store (middleware): patient data
 
 
 @router.get("/cases/{case_id}/heatmap")
-def heatmap(case_id: int, user: PageUser, db: SessionDep, state: StateDep) -> Response:
+def heatmap(case_id: CaseId, user: PageUser, db: SessionDep, state: StateDep) -> Response:
     row = cases.visible_case(db, user, case_id)
-    cache = {"Cache-Control": "private, max-age=3600"}
-    return media.heatmap_response(db, state.store, row, state.predictors.get(row.task), cache)
+    return media.heatmap_response(db, state.store, row, state.predictors.get(row.task))
 
 
 @router.get("/cases/{case_id}/report.pdf")
-async def report(case_id: int, request: Request, user: PageUser, db: SessionDep, state: StateDep) -> Response:
+async def report(
+    case_id: CaseId, request: Request, user: PageUser, db: SessionDep, state: StateDep
+) -> Response:
     row = cases.visible_case(db, user, case_id)
     predictor = state.predictors.get(row.task)
     pdf = await run_in_threadpool(media.case_pdf, db, state.store, row, page_lang(request), predictor)

@@ -1,0 +1,88 @@
+"""Issue 11, finding 3: inputs that gave 500s. Ids out of range on every id route (API and pages), a plain
+value where a file is expected, a file where a text field is expected, and timestamps without a zone."""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime
+
+import pytest
+
+from .conftest import photo_bytes, upload
+from .test_pages import login
+
+BAD_IDS = ("9223372036854775808", "99999999999999999999", "-1", "0", "2147483648")
+
+
+PAGE_ID_ROUTES = [
+    ("GET", "/cases/{case_id}"),
+    ("POST", "/cases/{case_id}/submit"),
+    ("GET", "/cases/{case_id}/image"),
+    ("GET", "/cases/{case_id}/heatmap"),
+    ("GET", "/cases/{case_id}/report.pdf"),
+    ("GET", "/clinic/cases/{case_id}"),
+    ("POST", "/clinic/cases/{case_id}/reply"),
+    ("POST", "/admin/users/{user_id}/active"),
+]
+
+
+def _api_id_routes(app) -> list[tuple[str, str]]:
+    """Every (method, path) of the published API with a case or user id in its path."""
+    paths = app.openapi()["paths"]
+    return [(m.upper(), p) for p, ops in paths.items() if re.search(r"\{(case|user)_id\}", p) for m in ops]
+
+
+@pytest.mark.parametrize("bad_id", BAD_IDS)
+def test_out_of_range_ids_are_404_on_every_api_route(client, make_account, bad_id):
+    admin = make_account("admin")
+    routes = _api_id_routes(client.app)
+    assert len(routes) >= 9
+    for method, path in routes:
+        url = re.sub(r"\{(case|user)_id\}", bad_id, path)
+        r = client.request(method, url, headers=admin.auth, json={"body": "x"})
+        assert r.status_code == 404, (method, url, r.status_code, r.text)
+        assert r.json()["code"] == "error.not_found"
+
+
+@pytest.mark.parametrize("bad_id", BAD_IDS[:3])
+def test_out_of_range_ids_are_404_on_every_page_route(client, make_account, bad_id):
+    admin = make_account("admin")
+    login(client, admin.email)
+    for method, path in PAGE_ID_ROUTES:
+        url = re.sub(r"\{(case|user)_id\}", bad_id, path)
+        r = client.request(method, url, follow_redirects=False)
+        assert r.status_code == 404, (method, url, r.status_code)
+        assert "text/html" in r.headers["content-type"]
+
+
+def test_plain_value_where_a_file_is_expected_is_a_json_422(client, make_account):
+    pat = make_account()
+    r = client.post(
+        "/api/v1/cases",
+        data={"task": "melanoma", "file": "hello"},
+        files={"other": ("x.txt", b"x", "text/plain")},  # multipart, but no file under "file"
+        headers=pat.auth,
+    )
+    assert r.status_code == 422, r.text
+    body = r.json()
+    assert body["code"] == "error.invalid_form" and body["errors"][0]["loc"] == ["body", "file"]
+
+
+def test_username_sent_as_a_file_is_a_json_422(client, make_account):
+    pat = make_account()
+    r = client.post(
+        "/api/v1/auth/token",
+        data={"password": "whatever-1"},
+        files={"username": ("u.txt", pat.email.encode(), "text/plain")},
+    )
+    assert r.status_code == 422, r.text
+    assert [e["loc"] for e in r.json()["errors"]] == [["body", "username"]]
+
+
+def test_timestamps_carry_their_zone(client, make_account):
+    pat, admin = make_account(), make_account("admin")
+    case = upload(client, pat, photo_bytes()).json()
+    me = client.get("/api/v1/auth/me", headers=pat.auth).json()
+    audit = client.get("/api/v1/admin/audit", headers=admin.auth).json()
+    for stamp in (case["created_at"], me["created_at"], audit[0]["at"]):
+        assert datetime.fromisoformat(stamp).utcoffset() is not None, stamp
