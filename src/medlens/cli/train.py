@@ -31,6 +31,9 @@ def train(
     step_size: int = typer.Option(7, help="StepLR period in epochs (scheduler=step)."),
     drop_rate: float = typer.Option(0.2),
     preset: str = typer.Option("C1", help="Augmentation preset: none, F1..F5, C1..C8, xray."),
+    image_ops: str = typer.Option(
+        "", help="Comma-separated image ops after the resize, also applied when served: sog, circle."
+    ),
     loss: str = typer.Option("ce", help="ce | smooth | focal"),
     focal_gamma: float = typer.Option(2.0),
     class_weighted: bool = typer.Option(False, help="Inverse-frequency class weights in the loss."),
@@ -76,6 +79,7 @@ def train(
         step_size=step_size,
         drop_rate=drop_rate,
         preset=preset,
+        image_ops=[op.strip() for op in image_ops.split(",") if op.strip()],
         loss=loss,
         focal_gamma=focal_gamma,
         class_weighted=class_weighted,

@@ -5,6 +5,8 @@ F4 affine (shift ±6 %, scale 0.9–1.1, shear ±5°), F5 equalize (p=0.2).
 Combinations (seed 002's table):  C1 F1+F2, C2 F1+F3, C3 F2+F3, C4 F1+F2+F3, C5 F1+F2+F4,
 C6 F1+F4+F5, C7 F1+F2+F3+F5, C8 all five.  "none": no augmentation.
 Extra:  "xray": F4 + mild brightness/contrast, no flips (chest X-rays have a left/right).
+Against acquisition shortcuts (issue 12): F6 zoom (scale 0.7–1.4), F7 a random dark circular
+lens border (p=0.5, as some dermoscopes leave); C4Z = C4 + F6, C4B = C4 + F7, C4ZB = C4 + F6 + F7.
 
 Images arrive already resized to ``input_size`` (see ``medlens.training.data``); a transform
 resizes again only when the size differs, then normalises and returns a float32 CHW array.
@@ -49,12 +51,44 @@ def _equalize() -> list[A.BasicTransform]:
     return [A.Equalize(p=0.2)]
 
 
+def _zoom() -> list[A.BasicTransform]:
+    return [A.Affine(scale=(0.7, 1.4), keep_ratio=True, border_mode=cv2.BORDER_REFLECT_101, p=0.8)]
+
+
+class DarkBorder(A.ImageOnlyTransform):
+    """Black outside a centred circle whose radius is ``radius`` x half the side (dermoscope lens border)."""
+
+    def __init__(self, radius: tuple[float, float] = (0.8, 1.15), p: float = 0.5) -> None:
+        super().__init__(p=p)
+        self.radius = radius
+
+    def get_params(self) -> dict[str, float]:
+        return {"r": self.py_random.uniform(*self.radius)}
+
+    def apply(self, img: np.ndarray, r: float = 1.0, **params: object) -> np.ndarray:
+        h, w = img.shape[:2]
+        yy, xx = np.ogrid[:h, :w]
+        inside = ((yy - (h - 1) / 2) / (r * h / 2)) ** 2 + ((xx - (w - 1) / 2) / (r * w / 2)) ** 2 <= 1.0
+        out = img.copy()
+        out[~inside] = 0
+        return out
+
+    def get_transform_init_args_names(self) -> tuple[str, ...]:
+        return ("radius",)
+
+
+def _border() -> list[A.BasicTransform]:
+    return [DarkBorder(p=0.5)]
+
+
 SINGLE: dict[str, Callable[[], list[A.BasicTransform]]] = {
     "F1": _flip,
     "F2": _rotate,
     "F3": _jitter,
     "F4": _affine,
     "F5": _equalize,
+    "F6": _zoom,
+    "F7": _border,
 }
 
 PRESETS: Registry[tuple[str, ...]] = Registry("augmentation preset")
@@ -70,6 +104,9 @@ for _name, _combo in {
     "C6": ("F1", "F4", "F5"),
     "C7": ("F1", "F2", "F3", "F5"),
     "C8": ("F1", "F2", "F3", "F4", "F5"),
+    "C4Z": ("F1", "F2", "F3", "F6"),
+    "C4B": ("F1", "F2", "F3", "F7"),
+    "C4ZB": ("F1", "F2", "F3", "F6", "F7"),
 }.items():
     PRESETS.register(_name, _combo)
 PRESETS.register("xray", ("F4", "xray-light"))

@@ -65,6 +65,7 @@ register_task(
         risk_bands=_bands(),
         class_text=HAM_TEXT,
         photo_guide=SKIN_GUIDE,
+        sources=("ham10000",),
     )
 )
 
@@ -104,6 +105,7 @@ register_task(
         risk_bands=_bands(),
         class_text={"benign": T("Benign", "양성"), "malignant": T("Malignant", "악성")},
         photo_guide=SKIN_GUIDE,
+        sources=("melanoma_10000", "ham10000"),
     )
 )
 
@@ -154,6 +156,7 @@ register_task(
         ),
         class_text={"normal": T("Normal", "정상"), "pneumonia": T("Pneumonia", "폐렴")},
         photo_guide=XRAY_GUIDE,
+        sources=("pneumoniamnist",),
     )
 )
 

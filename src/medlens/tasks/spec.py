@@ -52,6 +52,9 @@ class TaskSpec:
     risk_bands: tuple[RiskBand, ...] = ()
     class_text: dict[str, Text] = field(default_factory=dict)
     photo_guide: Text | None = None
+    # data sources the task trains on (``medlens.data.sources``: dataset or dataset/collection names);
+    # evaluation reports every other source as cross-source
+    sources: tuple[str, ...] = ()
 
     @property
     def classes(self) -> tuple[str, ...]:

@@ -27,6 +27,7 @@ class TrainConfig:
     step_size: int = 7
     drop_rate: float = 0.2
     preset: str = "C1"
+    image_ops: list[str] = field(default_factory=list)  # medlens.data.image_ops, after resize (train + serve)
     loss: str = "ce"
     focal_gamma: float = 2.0
     class_weighted: bool = False

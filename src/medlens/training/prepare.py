@@ -78,7 +78,7 @@ def prepare_data(config: TrainConfig, out_dir: Path) -> PreparedData:
     head_names = list(config.heads) if len(config.heads) > 1 else None
     images, targets = {}, {}
     for split, idx in indices.items():
-        images[split] = load_images(sample_set, idx, config.input_size, cache)
+        images[split] = load_images(sample_set, idx, config.input_size, cache, ops=config.image_ops)
         targets[split] = targets_for(sample_set, idx, head_names)
         log.info("%s: %d images cached at %d px", split, len(idx), config.input_size)
     return PreparedData(sample_set, manifest, indices, images, targets)

@@ -8,6 +8,7 @@ from medlens.data.adapters import (
     imagefolder,
     isic_csv,
     medmnist,
+    melanoma_sources,
     sd198,
 )
 
@@ -19,5 +20,6 @@ __all__ = [
     "imagefolder",
     "isic_csv",
     "medmnist",
+    "melanoma_sources",
     "sd198",
 ]
