@@ -14,6 +14,7 @@ from medlens.data.adapters.melanoma_sources import HAM_TO_MELANOMA
 from medlens.data.dupgroups import group_duplicates
 from medlens.data.sources import (
     combine_sources,
+    cross_duplicates,
     dataset_of,
     original_classes,
     relabel,
@@ -127,6 +128,22 @@ def test_melanoma_sources_adapter_on_a_fixture(tmp_path: Path) -> None:
     alone = make_split(group_duplicates(kaggle), (0.7, 0.15, 0.15), seed=0)
     for k in ("train", "val", "test"):
         assert [i for i in splits[k] if i < 24] == alone.splits[k]
+
+
+def test_kaggle_copies_of_ham_photos_stay_only_in_ham(tmp_path: Path) -> None:
+    root = _fixture_root(tmp_path)
+    # a re-encoded copy of HAM photo 0 (a melanoma) in the Kaggle malignant folder, as the real folder has
+    copy = root / "melanoma_10000" / "train" / "malignant" / "malignant_copy.jpg"
+    write_image(copy, 1000)
+    kaggle = create_dataset("imagefolder", root / "melanoma_10000" / "train")
+    ham = create_dataset("ham10000", root / "ham10000_lowres")
+    pairs = cross_duplicates(kaggle, ham)
+    assert [(kaggle.samples[i].source, ham.samples[j].source) for i, j in pairs] == [
+        (str(copy), str(root / "ham10000_lowres" / "images" / "ISIC_0000000.jpg"))
+    ]
+    both = create_dataset("melanoma-sources", root)
+    assert str(copy) not in {s.source for s in both.samples}
+    assert source_counts(both)["melanoma_10000"] == 24
     ham_only = create_dataset("melanoma-ham10000", root)
     assert set(sources_of(ham_only).tolist()) == {"ham10000"} and len(ham_only) == 50
     assert len(create_dataset("melanoma-kaggle", root)) == 24
@@ -140,11 +157,12 @@ def test_melanoma_sources_missing_folder_is_a_clear_error(tmp_path: Path) -> Non
 @pytest.mark.slow
 def test_melanoma_sources_on_real_data(shared_data: Path) -> None:
     both = create_dataset("melanoma-sources", shared_data)
-    assert source_counts(both) == {"melanoma_10000": 9605, "ham10000": 9174}
+    # the Kaggle folder's 1,113 copies of HAM10000 melanomas are left to HAM10000
+    assert source_counts(both) == {"ham10000": 9174, "melanoma_10000": 8492}
     splits = both.predefined_splits
     assert splits is not None
     src = sources_of(both)
-    assert int(np.sum(src[splits["test"]] == "melanoma_10000")) == 1441  # the Kaggle runs' test split
+    assert int(np.sum(src[splits["test"]] == "melanoma_10000")) == 1275  # the Kaggle runs' 1441 minus copies
     ham_test = [i for i in splits["test"] if src[i] == "ham10000"]
     ham_train = {both.samples[i].group_id for i in splits["train"] if src[i] == "ham10000"}
     assert ham_test and not ham_train & {both.samples[i].group_id for i in ham_test}

@@ -119,6 +119,24 @@ def original_classes(sample_set: SampleSet) -> np.ndarray:
     )
 
 
+def cross_duplicates(
+    a: SampleSet, b: SampleSet, hash_threshold: int = 6, min_correlation: float = 0.98
+) -> list[tuple[int, int]]:
+    """``(i, j)`` pairs where photo ``i`` of ``a`` is an exact or near copy of photo ``j`` of ``b``.
+
+    Public collections re-use each other's images (the Kaggle melanoma folder holds every HAM10000
+    melanoma), so a "cross-source" test can contain training images. Same rule as
+    ``medlens.data.dupgroups``: sha256, or pHash <= ``hash_threshold`` bits with thumbnail r >=
+    ``min_correlation``.
+    """
+    from medlens.data.dupgroups import duplicate_pairs
+
+    both = SampleSet(name=f"{a.name}+{b.name}", classes=list(a.classes), samples=[*a.samples, *b.samples])
+    n = len(a)
+    pairs = duplicate_pairs(both, True, hash_threshold, min_correlation)
+    return sorted({(i, j - n) if i < n else (j, i - n) for i, j in pairs if (i < n) != (j < n)})
+
+
 def split_by_source(
     sample_set: SampleSet, manifest: SplitManifest | None = None
 ) -> dict[str, dict[str, list[int]]]:

@@ -5,7 +5,12 @@ melanoma 10000) and ``ham10000_lowres`` (HAM10000). Sources:
 
 * ``melanoma_10000``: the Kaggle folder, split exactly as ``--split grouped-dedup`` splits it alone
   (seed, 70/15/15, exact and near duplicate photos joined first), so its test part is the test split
-  of the Kaggle-only melanoma runs.
+  of the Kaggle-only melanoma runs, **minus its copies of HAM10000 photos**: the Kaggle ``malignant``
+  folder holds all 1,113 HAM10000 melanomas (re-encoded at 300x300; found by
+  ``medlens.data.sources.cross_duplicates``) and none of its benign photos come from HAM10000, so a
+  Kaggle model tested on HAM10000 melanomas would be tested on its own training images, and a combined
+  split would put copies of one photo on both sides. Those 1,113 photos are HAM10000's and are kept
+  only there (under HAM10000's lesion-grouped split). 8,492 Kaggle photos remain.
 * ``ham10000``: HAM10000 split by ``lesion_id`` stratified on its seven classes (the skin-lesion
   runs' split, same seed), then mapped to the melanoma task: ``mel`` -> malignant; ``nv``, ``bkl``,
   ``df``, ``vasc`` -> benign; ``bcc`` and ``akiec`` (non-melanoma cancers / precancers, neither benign
@@ -28,7 +33,7 @@ from medlens.data.adapters.imagefolder import load_imagefolder
 from medlens.data.dupgroups import group_duplicates
 from medlens.data.registry import DATASETS
 from medlens.data.sample import SampleSet
-from medlens.data.sources import combine_sources, relabel
+from medlens.data.sources import combine_sources, cross_duplicates, relabel
 from medlens.data.splits import SPLIT_NAMES, make_split
 
 CLASSES = ("benign", "malignant")
@@ -56,12 +61,25 @@ def _kaggle_splits(root: str, seed: int) -> tuple[tuple[int, ...], ...]:
     return tuple(tuple(manifest.splits[k]) for k in SPLIT_NAMES)
 
 
+@functools.lru_cache(maxsize=4)
+def _kaggle_copies_of_ham(kaggle_dir: str, ham_dir: str) -> frozenset[int]:
+    kaggle = load_imagefolder(Path(kaggle_dir), classes=list(CLASSES), name="melanoma_10000")
+    ham = load_ham10000(Path(ham_dir), name="ham10000")
+    return frozenset(i for i, _ in cross_duplicates(kaggle, ham))
+
+
 def kaggle_part(root: Path, seed: int = 0) -> Part:
-    """Kaggle melanoma 10000 (train part) with its grouped-dedup split."""
+    """Kaggle melanoma 10000 (train part) with its grouped-dedup split, without its HAM10000 copies."""
     folder = require_dir(root / KAGGLE_DIR)
     sample_set = load_imagefolder(folder, classes=list(CLASSES), name="melanoma_10000")
     splits = _kaggle_splits(str(folder), seed)
-    return sample_set, {k: list(v) for k, v in zip(SPLIT_NAMES, splits, strict=True)}
+    copies = _kaggle_copies_of_ham(str(folder), str(require_dir(root / HAM_DIR)))
+    keep = [i for i in range(len(sample_set)) if i not in copies]
+    new_index = {old: new for new, old in enumerate(keep)}
+    own = sample_set.subset(keep)
+    return own, {
+        k: [new_index[i] for i in v if i in new_index] for k, v in zip(SPLIT_NAMES, splits, strict=True)
+    }
 
 
 def ham_part(root: Path, seed: int = 0) -> Part:
@@ -106,5 +124,6 @@ def load_melanoma_ham10000(root: Path, seed: int = 0) -> SampleSet:
 
 @DATASETS.decorator("melanoma-kaggle")
 def load_melanoma_kaggle(root: Path, seed: int = 0) -> SampleSet:
-    """Kaggle melanoma 10000 only, grouped-dedup split (as ``imagefolder --split grouped-dedup``)."""
+    """Kaggle melanoma 10000 only, grouped-dedup split (as ``imagefolder --split grouped-dedup``) without
+    its copies of HAM10000 photos: a Kaggle model that HAM10000 is a true cross-source test for."""
     return load_sources(root, ("melanoma_10000",), seed, name="melanoma-kaggle")
