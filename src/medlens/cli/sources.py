@@ -71,6 +71,57 @@ def cross_source(
         typer.echo(f"wrote {out}/cross_source.json, cross_source.md, cross_source_logits.npz")
 
 
+def audit_shortcuts(
+    model: Path = typer.Option(..., "--model", "-m", help="Model card (card.json) or its folder."),
+    dataset: str = typer.Option("melanoma-sources", help="Dataset adapter (multi-source ones carry splits)."),
+    data_root: Path = typer.Option(..., help="Dataset root (for melanoma-sources: the shared data folder)."),
+    out: Path = typer.Option(..., help="Report folder, e.g. reports/shortcuts-melanoma."),
+    split: str = typer.Option("test", help="test | val | train | all"),
+    n_per_source: int = typer.Option(600, min=20, help="Images per source for the probes."),
+    n_counterfactual: int = typer.Option(200, min=10, help="Images per source for the counterfactual edits."),
+    train_sources: str = typer.Option("", help="Comma-separated sources the model was trained on."),
+    n_boot: int = typer.Option(1000, min=100),
+    seed: int = typer.Option(0),
+    threads: int | None = typer.Option(None, help="ONNX Runtime threads (default: all cores)."),
+) -> None:
+    """Shortcut audit of a binary bundle: source prediction, artifact probes vs label, counterfactual
+    sensitivity (lens border, zoom, colour cast). Writes report.md, shortcuts.json and PNGs to OUT."""
+    from medlens.audit.report import verdict
+    from medlens.audit.run import audit_shortcuts as run_audit
+    from medlens.card import CardError
+    from medlens.cli.train import _command_line
+    from medlens.data import DatasetFormatError, create_dataset
+    from medlens.serving import Predictor
+
+    try:
+        predictor = Predictor.from_card(model, threads=threads)
+    except CardError as exc:
+        _fail(str(exc))
+    try:
+        sample_set = create_dataset(dataset, data_root)
+    except (DatasetFormatError, ValueError) as exc:
+        _fail(str(exc))
+    try:
+        result = run_audit(
+            predictor,
+            sample_set,
+            out,
+            split=split,
+            n_per_source=n_per_source,
+            n_counterfactual=n_counterfactual,
+            train_sources=[s.strip() for s in train_sources.split(",") if s.strip()],
+            n_boot=n_boot,
+            seed=seed,
+            command=_command_line(),
+        )
+    except ValueError as exc:
+        _fail(str(exc))
+    for line in verdict(result):
+        typer.echo(f"- {line}")
+    typer.echo(f"wrote {out}/report.md, shortcuts.json, probes.png, examples.png")
+
+
 def register(app: typer.Typer) -> None:
     """Add this module's commands to app."""
     app.command("cross-source")(cross_source)
+    app.command("audit-shortcuts")(audit_shortcuts)
