@@ -37,6 +37,7 @@ def cross_source(
 
     from medlens.card import CardError
     from medlens.data import DatasetFormatError, create_dataset
+    from medlens.data.sources import original_classes, sources_of
     from medlens.serving import Predictor
     from medlens.serving.source_check import cross_source_check
     from medlens.serving.source_report import cross_source_markdown
@@ -67,6 +68,11 @@ def cross_source(
             logits=logits,
             indices=np.asarray(indices),
             labels=sample_set.subset(indices).labels(),
+            files=np.array([sample_set.samples[i].source for i in indices]),
+            sources=sources_of(sample_set.subset(indices)).astype(str),
+            original=original_classes(sample_set.subset(indices)).astype(str),
+            temperature=np.float64(predictor.card.temperature),
+            threshold=np.float64(predictor.card.thresholds.threshold or 0.5),
         )
         typer.echo(f"wrote {out}/cross_source.json, cross_source.md, cross_source_logits.npz")
 
