@@ -86,11 +86,27 @@ def row_metrics(model: dict[str, Any], files: list[str], n_boot: int) -> dict[st
     return out
 
 
+def nevi_by_dx_type(
+    model: dict[str, Any], files: list[str], dx_type: dict[str, str], n_boot: int
+) -> dict[str, Any]:
+    """Share of HAM10000 nevi called benign at the threshold, per ``dx_type`` (how the diagnosis was made)."""
+    out: dict[str, Any] = {}
+    nv = [f for f in files if f in model["per_file"] and model["per_file"][f][3] == "nv"]
+    for kind in sorted({dx_type.get(f, "?") for f in nv}):
+        p = np.array([model["per_file"][f][1] for f in nv if dx_type.get(f, "?") == kind])
+        out[kind] = {
+            "n": int(p.size),
+            **_ci(bootstrap_ci(flag_rate, (p < model["threshold"]).astype(float), n_boot=n_boot)),
+        }
+    return out
+
+
 def main(argv: list[str] | None = None) -> dict[str, Any]:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--rows", type=Path, required=True)
     ap.add_argument("--out", type=Path, default=None)
     ap.add_argument("--n-boot", type=int, default=1000)
+    ap.add_argument("--data-root", type=Path, default=None, help="Shared data folder: adds nevi by dx_type.")
     args = ap.parse_args(argv)
     rows = json.loads(args.rows.read_text())
     models = [load_model(r["dirs"]) for r in rows]
@@ -142,6 +158,26 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
                 f"{format_value_ci(res['specificity@thr'])} | {nevi} |"
             )
             results.setdefault(r["name"], {})[key] = res
+        lines.append("")
+    if args.data_root is not None:
+        from medlens.data import create_dataset
+
+        ham = create_dataset("ham10000", args.data_root / "ham10000_lowres")
+        dx_type = {s.source: str(s.meta.extra.get("dx_type", "?")) for s in ham.samples}
+        lines += [
+            "### HAM10000 test nevi called benign at the threshold, by how the diagnosis was made (dx_type)",
+            "",
+            "| model | " + " | ".join(["histo", "follow_up", "consensus", "confocal"]) + " |",
+            "|---|" + "---:|" * 4,
+        ]
+        for m, r in zip(models, rows, strict=True):
+            by = nevi_by_dx_type(m, sets["ham"], dx_type, args.n_boot)
+            results.setdefault(r["name"], {})["nevi_by_dx_type"] = by
+            cells = [
+                f"{format_value_ci(by[k])} (n={by[k]['n']})" if k in by else "—"
+                for k in ("histo", "follow_up", "consensus", "confocal")
+            ]
+            lines.append(f"| {r['name']} | " + " | ".join(cells) + " |")
         lines.append("")
     lines += ["Commands:", ""] + [f"- {r['name']}: `{r['command']}`" for r in rows]
     text = "\n".join(lines)
