@@ -33,6 +33,7 @@ class Preprocessing(BaseModel):
     interpolation: str = "bilinear"  # "bilinear" | "bicubic" | "area"
     resize: str = "squash"  # "squash" (resize to input_size²) | "shorter_side_center_crop"
     grayscale: bool = False  # convert to luminance then replicate to 3 channels (X-rays)
+    ops: list[str] = []  # medlens.data.image_ops applied after the resize ("sog", "circle")
 
 
 class Thresholds(BaseModel):

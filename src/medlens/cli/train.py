@@ -49,6 +49,10 @@ def _choices(kind: str) -> list[str]:
         from medlens.training.prepare import SPLITS
 
         return list(SPLITS)
+    if kind == "image_ops":
+        from medlens.data.image_ops import IMAGE_OPS
+
+        return IMAGE_OPS.names()
     return {"samplers": ["none", "weighted"], "tta": ["hflip", "vflip"]}[kind]
 
 
@@ -81,6 +85,7 @@ def _train(**values: Any) -> None:
     _check_choices(values)
     values["data_root"], values["out"] = str(values["data_root"]), str(values["out"])
     values["tta"] = list(values["tta"] or [])
+    values["image_ops"] = list(values["image_ops"] or [])
     values["cache_dir"] = values["cache_dir"] or None
     config = TrainConfig(**values, command=_command_line())
     import torch

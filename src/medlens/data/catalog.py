@@ -2,7 +2,18 @@
 
 from __future__ import annotations
 
-DATA_SOURCES: dict[str, dict[str, str]] = {
+DATA_SOURCES: dict[str, dict[str, str]] = {  # first matching key wins
+    "melanoma-sources": {
+        "source": "Kaggle 'Melanoma Skin Cancer Dataset of 10000 Images' train part (its own 8,492 photos; its "
+        "1,113 copies of HAM10000 melanomas left to HAM10000) + HAM10000 low-res (mel vs nv/bkl/df/vasc), "
+        "each split by its own rule (Kaggle: duplicates joined; HAM10000: by lesion_id)",
+        "license": "HAM10000 part CC BY-NC 4.0 (non-commercial); Kaggle part as on Kaggle, research use",
+    },
+    "melanoma-kaggle": {
+        "source": "Kaggle 'Melanoma Skin Cancer Dataset of 10000 Images' (nodariy), train part, without its "
+        "1,113 copies of HAM10000 melanomas",
+        "license": "as on Kaggle; research use",
+    },
     "pneumoniamnist": {
         "source": "PneumoniaMNIST (MedMNIST v2, Yang et al. 2023), official train/val/test splits",
         "license": "CC BY 4.0",

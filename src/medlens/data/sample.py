@@ -24,6 +24,10 @@ class Meta:
     sex: str | None = None  # "male" | "female" | None
     site: str | None = None  # body site / localization
     extra: dict[str, Any] = field(default_factory=dict)
+    # where the image came from: "<dataset>" or "<dataset>/<collection or hospital>" when the metadata
+    # says so (e.g. "covid-chestxray/Cho Ray Hospital, ..."); None means the SampleSet's own name
+    # (``medlens.data.sources.source_of``). Not to be confused with ``Sample.source``, the file path.
+    source: str | None = None
 
 
 @dataclass(frozen=True)

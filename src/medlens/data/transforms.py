@@ -7,6 +7,9 @@ C3 ``rotate-color-jitter``, C4 ``flip-rotate-color-jitter``, C5 ``flip-rotate-af
 C6 ``flip-affine-equalize``, C7 ``flip-rotate-color-jitter-equalize``, C8 ``all-five``.
 ``none``: no augmentation. ``xray``: affine + mild brightness/contrast, no flips (chest X-rays have a
 left/right).
+Against acquisition shortcuts (issue 12): ``zoom`` (scale 0.7–1.4), ``lens-border`` (a random dark
+circular lens border, p=0.5, as some dermoscopes leave); C4Z ``flip-rotate-color-jitter-zoom``, C4B
+``flip-rotate-color-jitter-lens-border``, C4ZB ``flip-rotate-color-jitter-zoom-lens-border``.
 
 Images arrive already resized to ``input_size`` (see ``medlens.training.data``); a transform
 resizes again only when the size differs, then normalises and returns a float32 CHW array.
@@ -51,12 +54,44 @@ def _equalize() -> list[A.BasicTransform]:
     return [A.Equalize(p=0.2)]
 
 
+def _zoom() -> list[A.BasicTransform]:
+    return [A.Affine(scale=(0.7, 1.4), keep_ratio=True, border_mode=cv2.BORDER_REFLECT_101, p=0.8)]
+
+
+class DarkBorder(A.ImageOnlyTransform):
+    """Black outside a centred circle whose radius is ``radius`` x half the side (dermoscope lens border)."""
+
+    def __init__(self, radius: tuple[float, float] = (0.8, 1.15), p: float = 0.5) -> None:
+        super().__init__(p=p)
+        self.radius = radius
+
+    def get_params(self) -> dict[str, float]:
+        return {"r": self.py_random.uniform(*self.radius)}
+
+    def apply(self, img: np.ndarray, r: float = 1.0, **params: object) -> np.ndarray:
+        h, w = img.shape[:2]
+        yy, xx = np.ogrid[:h, :w]
+        inside = ((yy - (h - 1) / 2) / (r * h / 2)) ** 2 + ((xx - (w - 1) / 2) / (r * w / 2)) ** 2 <= 1.0
+        out = img.copy()
+        out[~inside] = 0
+        return out
+
+    def get_transform_init_args_names(self) -> tuple[str, ...]:
+        return ("radius",)
+
+
+def _border() -> list[A.BasicTransform]:
+    return [DarkBorder(p=0.5)]
+
+
 SINGLE: dict[str, Callable[[], list[A.BasicTransform]]] = {
     "flip": _flip,
     "rotate": _rotate,
     "color-jitter": _jitter,
     "affine": _affine,
     "equalize": _equalize,
+    "zoom": _zoom,
+    "lens-border": _border,
     "xray-light": lambda: [A.RandomBrightnessContrast(brightness_limit=0.1, contrast_limit=0.1, p=0.5)],
 }
 
@@ -64,7 +99,7 @@ PRESETS: Registry[tuple[str, ...]] = Registry("augmentation preset")
 #: seed 002's names (its Tables 5-7) -> ours; both are accepted everywhere a preset is named.
 SEED002_ALIASES: dict[str, str] = {}
 PRESETS.register("none", ())
-for _alias, _name in zip(("F1", "F2", "F3", "F4", "F5"), list(SINGLE)[:5], strict=True):
+for _alias, _name in zip(("F1", "F2", "F3", "F4", "F5", "F6", "F7"), list(SINGLE)[:7], strict=True):
     PRESETS.register(_name, (_name,))
     SEED002_ALIASES[_alias] = _name
 for _alias, _combo in {
@@ -76,8 +111,11 @@ for _alias, _combo in {
     "C6": ("flip", "affine", "equalize"),
     "C7": ("flip", "rotate", "color-jitter", "equalize"),
     "C8": ("flip", "rotate", "color-jitter", "affine", "equalize"),
+    "C4Z": ("flip", "rotate", "color-jitter", "zoom"),
+    "C4B": ("flip", "rotate", "color-jitter", "lens-border"),
+    "C4ZB": ("flip", "rotate", "color-jitter", "zoom", "lens-border"),
 }.items():
-    _name = "-".join(_combo) if len(_combo) < 5 else "all-five"
+    _name = "all-five" if _alias == "C8" else "-".join(_combo)
     PRESETS.register(_name, _combo)
     SEED002_ALIASES[_alias] = _name
 PRESETS.register("xray", ("affine", "xray-light"))

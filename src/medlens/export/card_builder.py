@@ -47,6 +47,7 @@ def card_from_run(
             interpolation=config.get("interpolation", "area/bilinear"),
             resize=config.get("resize", "squash"),
             grayscale=bool(config.get("grayscale", False)),
+            ops=list(config.get("image_ops", [])),
         ),
         temperature=float(run_metrics.get("temperature", 1.0)),
         tta=[op for op in run_metrics.get("tta", config.get("tta", [])) if op in ("hflip", "vflip")],

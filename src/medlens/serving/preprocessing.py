@@ -11,6 +11,7 @@ import cv2
 import numpy as np
 
 from medlens.card import Preprocessing
+from medlens.data.image_ops import apply_ops
 
 INTERPOLATIONS = {
     "nearest": cv2.INTER_NEAREST,
@@ -63,14 +64,14 @@ def resize_for_model(
     h, w = image.shape[:2]
     interp = _interp(pp.interpolation, (h, w), size)
     if pp.resize == "squash":
-        return cv2.resize(image, (size, size), interpolation=interp), None
+        return apply_ops(cv2.resize(image, (size, size), interpolation=interp), pp.ops), None
     if pp.resize == "shorter_side_center_crop":
         scale = size / min(h, w)
         nw, nh = max(size, round(w * scale)), max(size, round(h * scale))
         resized = cv2.resize(image, (nw, nh), interpolation=interp)
         x0, y0 = (nw - size) // 2, (nh - size) // 2
         box = (int(x0 / scale), int(y0 / scale), round((x0 + size) / scale), round((y0 + size) / scale))
-        return resized[y0 : y0 + size, x0 : x0 + size], box
+        return apply_ops(resized[y0 : y0 + size, x0 : x0 + size], pp.ops), box
     raise PreprocessError(f"unknown resize mode {pp.resize!r} (valid: squash, shorter_side_center_crop)")
 
 

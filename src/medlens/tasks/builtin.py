@@ -82,6 +82,7 @@ register_task(
             "Australia), mostly fair skin; not validated on phone photos or darker skin.",
             "HAM10000 is CC BY-NC 4.0: the model must not be used commercially.",
         ),
+        sources=("ham10000",),
     )
 )
 
@@ -135,6 +136,7 @@ register_task(
             "tones and other cameras were not represented in testing.",
             "Binary benign/malignant only; rare lesion types may be scored arbitrarily.",
         ),
+        sources=("melanoma_10000", "ham10000"),
     )
 )
 
@@ -201,6 +203,7 @@ register_task(
             "reliably.",
             "Separates 'normal' from 'pneumonia' only; it cannot detect any other finding.",
         ),
+        sources=("pneumoniamnist",),
     )
 )
 

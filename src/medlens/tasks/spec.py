@@ -63,6 +63,10 @@ class TaskSpec:
     def modality_info(self) -> Modality:
         return get_modality(self.modality)
 
+    # data sources the task trains on (``medlens.data.sources``: dataset or dataset/collection names);
+    # evaluation reports every other source as cross-source
+    sources: tuple[str, ...] = ()
+
     @property
     def classes(self) -> tuple[str, ...]:
         """Class names of the first (main) head."""

@@ -47,6 +47,9 @@ class TrainConfig:
     preset: str | None = opt(
         None, "Augmentation preset (default: the task's); seed 002's F1..C8 work too.", "presets"
     )
+    image_ops: list[str] = opt(
+        [], "Image op after the resize, also applied when served (repeatable): sog, circle.", "image_ops"
+    )
     loss: str = opt(
         "ce", "Loss for a single nominal head (several/ordinal heads: CE/CORN per head).", "losses"
     )

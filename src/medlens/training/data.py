@@ -16,6 +16,7 @@ import numpy as np
 import torch
 from torch.utils.data import Dataset
 
+from medlens.data.image_ops import apply_ops, check_ops
 from medlens.data.sample import SampleSet
 from medlens.data.transforms import Transform, resize_square
 
@@ -31,18 +32,28 @@ def cache_key(sample_set: SampleSet, indices: Sequence[int], size: int) -> str:
 
 
 def load_images(
-    sample_set: SampleSet, indices: Sequence[int], size: int, cache_dir: Path | None = None, threads: int = 2
+    sample_set: SampleSet,
+    indices: Sequence[int],
+    size: int,
+    cache_dir: Path | None = None,
+    threads: int = 2,
+    ops: Sequence[str] = (),
 ) -> np.ndarray:
-    """Images ``indices`` resized to ``size`` as uint8 (N, S, S, 3); reuse/write ``cache_dir/<key>.npy``."""
+    """Images ``indices`` resized to ``size`` as uint8 (N, S, S, 3); reuse/write ``cache_dir/<key>.npy``.
+
+    ``ops`` (``medlens.data.image_ops``) run after the resize, as the Predictor runs a card's ops.
+    """
     path = None
+    ops = check_ops(ops)
     if cache_dir is not None:
-        path = Path(cache_dir) / f"{sample_set.name}-{size}-{cache_key(sample_set, indices, size)}.npy"
+        key = cache_key(sample_set, indices, size) + ("-" + "-".join(ops) if ops else "")
+        path = Path(cache_dir) / f"{sample_set.name}-{size}-{key}.npy"
         if path.is_file():
             log.info("image cache hit %s", path)
             return np.load(path)
 
     def one(i: int) -> np.ndarray:
-        return resize_square(sample_set.samples[i].load_image(), size)
+        return apply_ops(resize_square(sample_set.samples[i].load_image(), size), ops)
 
     with ThreadPoolExecutor(max_workers=max(1, threads)) as pool:
         images = (

@@ -82,7 +82,9 @@ def prepare_data(config: TrainConfig, out_dir: Path) -> PreparedData:
     head_names = None if schema.plain else schema.names
     images, targets = {}, {}
     for split, idx in indices.items():
-        images[split] = load_images(sample_set, idx, config.resolved("input_size"), cache)
+        images[split] = load_images(
+            sample_set, idx, config.resolved("input_size"), cache, ops=config.image_ops
+        )
         targets[split] = targets_for(sample_set, idx, head_names)
         log.info("%s: %d images cached at %d px", split, len(idx), config.input_size)
     return PreparedData(sample_set, manifest, indices, images, targets)

@@ -60,6 +60,7 @@ def load_covid_chestxray(
                 k: row.get(k, "")
                 for k in ("view", "finding", "RT_PCR_positive", "survival", "date", "location")
             },
+            source=f"{name}/{row['location']}" if row.get("location") else None,  # hospital / city
         )
         samples.append(
             Sample(

@@ -1,0 +1,79 @@
+"""The 7-class skin-lesion bundle (HAM10000) as a melanoma screener, in-source and cross-source.
+
+Scores P(mel) of the served bundle (card preprocessing, TTA, temperature) against melanoma vs benign
+labels on (a) the HAM10000 test lesions (in-source; nv/bkl/df/vasc as benign, bcc/akiec left out, as
+``melanoma-ham10000``) and (b) the Kaggle melanoma 10000 folder's own photos (cross-source; the
+folder's copies of HAM10000 melanomas left out, as ``melanoma-kaggle``, all splits: the skin-lesion
+model never saw any of them). Prints AUROC and recall / specificity at the card's ``mel`` threshold
+with 95% bootstrap intervals.
+
+    python benchmarks/cross_source_skin_lesion.py --model models/skin-lesion
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+
+from medlens.config import default_data_root
+from medlens.data import create_dataset
+from medlens.evaluation.bootstrap import bootstrap_ci
+from medlens.evaluation.cross_source import flag_rate
+from medlens.evaluation.metrics import roc_auc
+from medlens.serving import Predictor
+from medlens.serving.predictor import softmax
+from medlens.serving.source_check import bundle_logits, split_indices
+
+
+def main(argv: list[str] | None = None) -> dict:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument(
+        "--model", type=Path, default=Path(__file__).resolve().parents[1] / "models" / "skin-lesion"
+    )
+    ap.add_argument("--data-root", type=Path, default=default_data_root())
+    ap.add_argument("--threads", type=int, default=1)
+    ap.add_argument("--n-boot", type=int, default=1000)
+    ap.add_argument("--json", type=Path, default=None)
+    args = ap.parse_args(argv)
+    predictor = Predictor.from_card(args.model, threads=args.threads)
+    card = predictor.card
+    t = card.classes.index("mel")
+    thr = float(card.thresholds.threshold if card.thresholds.threshold is not None else 0.5)
+    out: dict = {"model": str(args.model), "threshold": thr, "rows": {}}
+    for name, dataset, split, role in (
+        ("HAM10000 test lesions", "melanoma-ham10000", "test", "in-source"),
+        ("Kaggle melanoma 10000, own photos", "melanoma-kaggle", "all", "cross-source"),
+    ):
+        ds = create_dataset(dataset, args.data_root)
+        idx = split_indices(ds, split)
+        p = softmax(bundle_logits(predictor, ds, idx), card.temperature)[:, t]
+        y = ds.subset(idx).labels()
+        row = {
+            "role": role,
+            "n": len(idx),
+            "n_malignant": int(y.sum()),
+            "auroc": bootstrap_ci(roc_auc, y, p, n_boot=args.n_boot),
+            "recall@thr": bootstrap_ci(flag_rate, (p[y == 1] >= thr).astype(float), n_boot=args.n_boot),
+            "specificity@thr": bootstrap_ci(flag_rate, (p[y == 0] < thr).astype(float), n_boot=args.n_boot),
+        }
+        out["rows"][name] = row
+
+    def f(v: tuple[float, float, float]) -> str:
+        return f"{v[0]:.3f} [{v[1]:.3f}, {v[2]:.3f}]"
+
+    print(f"{card.name}: P(mel) as melanoma-vs-benign score, threshold {thr:.3f} (card)")
+    print("| test set | role | n (malignant) | AUROC | melanoma recall @thr | specificity @thr |")
+    print("|---|---|---:|---:|---:|---:|")
+    for name, r in out["rows"].items():
+        print(
+            f"| {name} | {r['role']} | {r['n']} ({r['n_malignant']}) | {f(r['auroc'])} | "
+            f"{f(r['recall@thr'])} | {f(r['specificity@thr'])} |"
+        )
+    if args.json:
+        args.json.write_text(json.dumps(out, indent=1))
+    return out
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,133 @@
+"""medlens CLI: ``cross-source`` (a bundle measured per data source, in-source vs cross-source)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import NoReturn
+
+import typer
+
+
+def _fail(message: str) -> NoReturn:
+    typer.echo(f"error: {message}", err=True)
+    raise typer.Exit(2)
+
+
+def cross_source(
+    model: Path = typer.Option(..., "--model", "-m", help="Model card (card.json) or its folder."),
+    dataset: str = typer.Option(
+        "melanoma-sources", help="Dataset adapter; multi-source ones (melanoma-sources) carry their splits."
+    ),
+    data_root: Path = typer.Option(..., help="Dataset root (for melanoma-sources: the shared data folder)."),
+    split: str = typer.Option(
+        "test", help="test | val | train | all (all: every image, for unseen sources)."
+    ),
+    train_sources: str = typer.Option(
+        "", help="Comma-separated sources the model was trained on (marks rows in-source / cross-source)."
+    ),
+    out: Path | None = typer.Option(None, help="Folder for cross_source.json, .md and the logits (.npz)."),
+    n_boot: int = typer.Option(1000, min=100),
+    seed: int = typer.Option(0),
+    threads: int | None = typer.Option(None, help="ONNX Runtime threads (default: all cores)."),
+) -> None:
+    """Run a bundle exactly as served on every source of a dataset; in-source and cross-source metrics
+    side by side with 95% bootstrap intervals."""
+    import numpy as np
+
+    from medlens.card import CardError
+    from medlens.data import DatasetFormatError, create_dataset
+    from medlens.data.sources import original_classes, sources_of
+    from medlens.serving import Predictor
+    from medlens.serving.source_check import cross_source_check
+    from medlens.serving.source_report import cross_source_markdown
+
+    try:
+        predictor = Predictor.from_card(model, threads=threads)
+    except CardError as exc:
+        _fail(str(exc))
+    try:
+        sample_set = create_dataset(dataset, data_root)
+    except (DatasetFormatError, ValueError) as exc:
+        _fail(str(exc))
+    sources = [s.strip() for s in train_sources.split(",") if s.strip()]
+    try:
+        result, logits, indices = cross_source_check(
+            predictor, sample_set, split, train_sources=sources, n_boot=n_boot, seed=seed
+        )
+    except ValueError as exc:
+        _fail(str(exc))
+    text = cross_source_markdown(result)
+    typer.echo(text)
+    if out is not None:
+        out.mkdir(parents=True, exist_ok=True)
+        (out / "cross_source.json").write_text(json.dumps(result, indent=1))
+        (out / "cross_source.md").write_text(text + "\n")
+        np.savez_compressed(
+            out / "cross_source_logits.npz",
+            logits=logits,
+            indices=np.asarray(indices),
+            labels=sample_set.subset(indices).labels(),
+            files=np.array([sample_set.samples[i].source for i in indices]),
+            sources=sources_of(sample_set.subset(indices)).astype(str),
+            original=original_classes(sample_set.subset(indices)).astype(str),
+            temperature=np.float64(predictor.card.temperature),
+            threshold=np.float64(predictor.card.thresholds.threshold or 0.5),
+        )
+        typer.echo(f"wrote {out}/cross_source.json, cross_source.md, cross_source_logits.npz")
+
+
+def audit_shortcuts(
+    model: Path = typer.Option(..., "--model", "-m", help="Model card (card.json) or its folder."),
+    dataset: str = typer.Option("melanoma-sources", help="Dataset adapter (multi-source ones carry splits)."),
+    data_root: Path = typer.Option(..., help="Dataset root (for melanoma-sources: the shared data folder)."),
+    out: Path = typer.Option(..., help="Report folder, e.g. reports/shortcuts-melanoma."),
+    split: str = typer.Option("test", help="test | val | train | all"),
+    n_per_source: int = typer.Option(600, min=20, help="Images per source for the probes."),
+    n_counterfactual: int = typer.Option(200, min=10, help="Images per source for the counterfactual edits."),
+    train_sources: str = typer.Option("", help="Comma-separated sources the model was trained on."),
+    n_boot: int = typer.Option(1000, min=100),
+    seed: int = typer.Option(0),
+    threads: int | None = typer.Option(None, help="ONNX Runtime threads (default: all cores)."),
+) -> None:
+    """Shortcut audit of a binary bundle: source prediction, artifact probes vs label, counterfactual
+    sensitivity (lens border, zoom, colour cast). Writes report.md, shortcuts.json and PNGs to OUT."""
+    from medlens.audit.report import verdict
+    from medlens.audit.run import audit_shortcuts as run_audit
+    from medlens.card import CardError
+    from medlens.cli.train import _command_line
+    from medlens.data import DatasetFormatError, create_dataset
+    from medlens.serving import Predictor
+
+    try:
+        predictor = Predictor.from_card(model, threads=threads)
+    except CardError as exc:
+        _fail(str(exc))
+    try:
+        sample_set = create_dataset(dataset, data_root)
+    except (DatasetFormatError, ValueError) as exc:
+        _fail(str(exc))
+    try:
+        result = run_audit(
+            predictor,
+            sample_set,
+            out,
+            split=split,
+            n_per_source=n_per_source,
+            n_counterfactual=n_counterfactual,
+            train_sources=[s.strip() for s in train_sources.split(",") if s.strip()],
+            n_boot=n_boot,
+            seed=seed,
+            command=_command_line(),
+        )
+    except ValueError as exc:
+        _fail(str(exc))
+    for line in verdict(result):
+        typer.echo(f"- {line}")
+    typer.echo(f"wrote {out}/report.md, shortcuts.json, probes.png, examples.png")
+
+
+def register(app: typer.Typer) -> None:
+    """Add this module's commands to app."""
+    app.command("cross-source")(cross_source)
+    app.command("audit-shortcuts")(audit_shortcuts)
