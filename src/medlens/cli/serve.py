@@ -84,6 +84,43 @@ def db_upgrade(revision: str = typer.Option("head", help="Target revision.")) ->
     typer.echo(f"database at {revision}: {url.split('@')[-1]}")
 
 
+@db_app.command("backup")
+def db_backup(out: Path = typer.Argument(..., help="Backup file to write (must not exist).")) -> None:
+    """Back up the database: SQLite online backup API (safe while serving), or pg_dump for PostgreSQL."""
+    from medlens.config import get_settings
+    from medlens.db.backup import BackupError, backup
+
+    try:
+        backup(get_settings().database_url, out)
+    except BackupError as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(1) from None
+    typer.echo(f"backup written: {out} ({out.stat().st_size} bytes); copy <data dir>/uploads as well")
+
+
+@db_app.command("restore")
+def db_restore(
+    backup_file: Path = typer.Argument(..., help="A file made by `medlens db backup`."),
+    yes: bool = typer.Option(False, "--yes", help="Confirm: replaces the current database contents."),
+) -> None:
+    """Restore the database from a backup (stop the server first); then migrates it to the newest schema."""
+    from medlens.config import get_settings
+    from medlens.db import upgrade_to_head
+    from medlens.db.backup import BackupError, restore
+
+    if not yes:
+        typer.echo("error: restoring replaces the current database; add --yes to confirm", err=True)
+        raise typer.Exit(2)
+    url = get_settings().database_url
+    try:
+        restore(url, backup_file)
+    except BackupError as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(1) from None
+    upgrade_to_head(url)  # a backup from an older version gets the newer migrations
+    typer.echo(f"restored {backup_file} into {url.split('@')[-1]}")
+
+
 @admin_app.command("create-user")
 def create_user(
     email: str = typer.Option(..., prompt=True),
