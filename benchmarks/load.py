@@ -303,6 +303,7 @@ def main(argv: list[str] | None = None) -> dict:
     ap.add_argument(
         "--opencv-threads", type=int, default=None, help="start the server with this --opencv-threads"
     )
+    ap.add_argument("--workers", type=int, default=None, help="start the server with this many --workers")
     ap.add_argument("--pause-ms", type=float, default=0.0, help="wait after each response (low-load runs)")
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--json-out", type=Path, default=None)
@@ -323,6 +324,8 @@ def main(argv: list[str] | None = None) -> dict:
             extra = [] if args.access_log else ["--no-access-log"]
             if args.opencv_threads is not None:
                 extra += ["--opencv-threads", str(args.opencv_threads)]
+            if args.workers is not None:
+                extra += ["--workers", str(args.workers)]
             base, proc = _start_server(args.models_dir, Path(tmp), extra)
         try:
             tasks = [t["name"] for t in httpx.get(f"{base}/api/v1/tasks").json()]

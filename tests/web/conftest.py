@@ -205,9 +205,11 @@ def upload(
         "symptom_onset": "months",
     }
     form.update(fields)
-    return client.post(
-        "/api/v1/cases", data=form, files={"file": (filename, data, ctype)}, headers=account.auth
-    )
+    r = client.post("/api/v1/cases", data=form, files={"file": (filename, data, ctype)}, headers=account.auth)
+    queue = getattr(client.app.state.medlens, "enrich_queue", None)
+    if queue is not None:
+        queue.join()  # the after-upload work is done, as once the response is sent (TestClient's old semantics)
+    return r
 
 
 def stored_files(settings: Settings) -> list[Path]:

@@ -16,7 +16,9 @@ def serve(
     host: str = typer.Option("127.0.0.1", help="Interface to bind (loopback by default)."),
     port: int = typer.Option(8000, help="TCP port."),
     models_dir: Path | None = typer.Option(None, "--models-dir", help="Folder of <model>/card.json bundles."),
-    workers: int = typer.Option(1, help="uvicorn worker processes."),
+    workers: int = typer.Option(
+        1, min=1, max=64, help="Worker processes (e.g. one per core); they share only the database and files."
+    ),
     access_log: bool = typer.Option(True, help="Log every request (off when a reverse proxy logs them)."),
     dev: bool = typer.Option(
         False,
@@ -29,32 +31,35 @@ def serve(
     ),
 ) -> None:
     """Run migrations, then the web service (patients, clinicians, admins)."""
+    import os
+
     import uvicorn
 
     from medlens.config import get_settings
     from medlens.db import upgrade_to_head
-    from medlens.serving.runtime import configure_serving_threads
-    from medlens.web.app import create_app
-    from medlens.web.malloc import limit_arenas
     from medlens.web.secret_key import InsecureSecretKey, resolve_secret_key
+    from medlens.web.server import OPENCV_THREADS_ENV
 
-    settings = get_settings()
+    # the workers build their settings from the environment: pass the command line's choices on
     if models_dir is not None:
-        settings = settings.model_copy(update={"models_dir": models_dir})
+        os.environ["MEDLENS_MODELS_DIR"] = str(models_dir)
     if dev:
-        settings = settings.model_copy(update={"dev": True})
-    try:  # refuse a known/short key before anything else starts
-        key = resolve_secret_key(settings.secret_key, settings.data_dir, dev=settings.dev)
+        os.environ["MEDLENS_DEV"] = "1"
+    os.environ[OPENCV_THREADS_ENV] = str(opencv_threads)
+    get_settings.cache_clear()
+    settings = get_settings()
+    try:  # refuse a known/short key before anything else starts; makes the key file once for all workers
+        resolve_secret_key(settings.secret_key, settings.data_dir, dev=settings.dev)
     except InsecureSecretKey as exc:
         typer.echo(f"error: {exc}", err=True)
         raise typer.Exit(2) from None
-    settings = settings.model_copy(update={"secret_key": key})
     upgrade_to_head(settings.database_url)
-    configure_serving_threads(opencv_threads)
-    limit_arenas()  # bounded memory for decodes in worker threads (medlens.web.malloc)
-    typer.echo(f"medlens: serving on http://{host}:{port} (models from {settings.models_dir})")
+    typer.echo(
+        f"medlens: serving on http://{host}:{port} with {workers} worker(s) (models from {settings.models_dir})"
+    )
     uvicorn.run(
-        create_app(settings, freeze_gc=True),
+        "medlens.web.server:server_app",
+        factory=True,
         host=host,
         port=port,
         workers=workers,
@@ -77,6 +82,43 @@ def db_upgrade(revision: str = typer.Option("head", help="Target revision.")) ->
     else:
         command.upgrade(alembic_config(url), revision)
     typer.echo(f"database at {revision}: {url.split('@')[-1]}")
+
+
+@db_app.command("backup")
+def db_backup(out: Path = typer.Argument(..., help="Backup file to write (must not exist).")) -> None:
+    """Back up the database: SQLite online backup API (safe while serving), or pg_dump for PostgreSQL."""
+    from medlens.config import get_settings
+    from medlens.db.backup import BackupError, backup
+
+    try:
+        backup(get_settings().database_url, out)
+    except BackupError as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(1) from None
+    typer.echo(f"backup written: {out} ({out.stat().st_size} bytes); copy <data dir>/uploads as well")
+
+
+@db_app.command("restore")
+def db_restore(
+    backup_file: Path = typer.Argument(..., help="A file made by `medlens db backup`."),
+    yes: bool = typer.Option(False, "--yes", help="Confirm: replaces the current database contents."),
+) -> None:
+    """Restore the database from a backup (stop the server first); then migrates it to the newest schema."""
+    from medlens.config import get_settings
+    from medlens.db import upgrade_to_head
+    from medlens.db.backup import BackupError, restore
+
+    if not yes:
+        typer.echo("error: restoring replaces the current database; add --yes to confirm", err=True)
+        raise typer.Exit(2)
+    url = get_settings().database_url
+    try:
+        restore(url, backup_file)
+    except BackupError as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(1) from None
+    upgrade_to_head(url)  # a backup from an older version gets the newer migrations
+    typer.echo(f"restored {backup_file} into {url.split('@')[-1]}")
 
 
 @admin_app.command("create-user")

@@ -29,6 +29,7 @@ from medlens.web.services.care import CareDirectory
 from medlens.web.services.decode_budget import DecodeBudget
 from medlens.web.services.risk import load_risk_model
 from medlens.web.services.storage import ImageStore
+from medlens.web.services.work_queue import EnrichQueue
 from medlens.web.state import AppState, PredictorLike
 
 log = logging.getLogger(__name__)
@@ -150,6 +151,8 @@ def create_app(settings: Settings | None = None, freeze_gc: bool = False) -> Fas
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         state = build_state(settings)
+        state.enrich_queue = EnrichQueue(state.session_factory, state.store, state.predictors)
+        state.enrich_queue.start()  # first finishes work left pending before this start
         app.state.medlens = state
         log.info("medlens web: %d model(s) loaded: %s", len(state.predictors), ", ".join(state.predictors))
         if freeze_gc:
@@ -158,6 +161,7 @@ def create_app(settings: Settings | None = None, freeze_gc: bool = False) -> Fas
         try:
             yield
         finally:
+            state.enrich_queue.stop()
             state.engine.dispose()
 
     app = FastAPI(

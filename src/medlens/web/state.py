@@ -32,3 +32,4 @@ class AppState:
     predictors: dict[str, PredictorLike] = field(default_factory=dict)  # task name -> predictor
     risk_model: Any | None = None  # medlens.tabular.RiskModel (COVID-19 death risk) when installed
     decode_budget: DecodeBudget | None = None  # bounds the memory of concurrent decodes
+    enrich_queue: Any | None = None  # medlens.web.services.work_queue.EnrichQueue (after-upload work)

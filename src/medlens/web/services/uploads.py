@@ -145,6 +145,15 @@ def _create_once(
 
 
 def _after_response(state: AppState, new: cases.NewCase, background: BackgroundTasks | None) -> None:
-    """Queue the heatmap file and ABCD features; without ``background`` the first read does them."""
-    if background is not None and enrich.needs_enrichment(new.row):
+    """Hand the heatmap file and ABCD features to the bounded work queue once the response is sent
+    (:mod:`~medlens.web.services.work_queue`); without a queue, a background task does them."""
+    if not enrich.needs_enrichment(new.row):
+        return
+    queue = state.enrich_queue
+    if queue is not None:
+        if background is not None:
+            background.add_task(queue.submit, new.row.id, new.overlay)
+        else:
+            queue.submit(new.row.id, new.overlay)
+    elif background is not None:
         background.add_task(enrich.enrich_case, state.session_factory, state.store, new.row.id, new.overlay)
