@@ -85,7 +85,7 @@ class EnrichQueue:
 
     def pending_ids(self) -> list[int]:
         """The newest cases (at most RECOVER_LIMIT) whose heatmap or ABCD features are still to do."""
-        lesion_tasks = [t for t in list_tasks() if get_task(t).modality in enrich.LESION_MODALITIES]
+        lesion_tasks = [t for t in list_tasks() if get_task(t).modality_info.lesion_analysis]
         query = (
             select(Case)
             .where(or_(Case.heatmap_sha256.is_(None), Case.task.in_(lesion_tasks)))
