@@ -29,6 +29,7 @@ COMMAND_MODULES = (
     "serve",
     "lesion",
     "experiment",
+    "leaderboard",
 )
 
 
