@@ -19,7 +19,19 @@ app = typer.Typer(
 )
 
 # One module per command group, each owned by one area of the package.
-COMMAND_MODULES = ("tasks", "data", "train", "predict", "explain", "tabular", "serve", "lesion", "sources")
+COMMAND_MODULES = (
+    "tasks",
+    "data",
+    "train",
+    "predict",
+    "explain",
+    "tabular",
+    "serve",
+    "lesion",
+    "experiment",
+    "leaderboard",
+    "sources",
+)
 
 
 def _version(value: bool) -> None:

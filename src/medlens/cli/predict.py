@@ -28,6 +28,14 @@ def predict(
     tta: bool = typer.Option(
         True, "--tta/--no-tta", help="Apply the card's test-time flips (its metrics assume them)."
     ),
+    out: Path | None = typer.Option(
+        None, "--out", help="Write one row per image to this .jsonl or .csv file."
+    ),
+    use_ray: bool = typer.Option(False, "--ray", help="Screen with Ray Data actors (needs --out)."),
+    actors: int = typer.Option(2, "--actors", min=1, help="Ray Data actors (1 CPU each) with --ray."),
+    address: str | None = typer.Option(
+        None, "--address", help="Ray cluster address with --ray (default: local)."
+    ),
 ) -> None:
     """Screen images with a bundled model. Screening aid only, never a diagnosis."""
     from PIL import Image
@@ -45,6 +53,9 @@ def predict(
     files = expand_inputs(inputs)
     if not files:
         _fail(f"no images found in {', '.join(map(str, inputs))}")
+    if use_ray or out is not None:
+        _screen_to_file(files, model, out, use_ray, actors, address, batch_size, tta)
+        return
     results = []
     for start in range(0, len(files), batch_size):  # decode one batch at a time: folders may be large
         chunk = files[start : start + batch_size]
@@ -75,6 +86,33 @@ def predict(
             f"{r['file']}: {r['label']}{risk}{ood}  [{probs}]" + (f"  cam={r['cam']}" if "cam" in r else "")
         )
     typer.echo(DISCLAIMER_KO if lang.startswith("ko") else DISCLAIMER_EN)
+
+
+def _screen_to_file(
+    files: list[Path], model: Path, out: Path | None, use_ray: bool, actors: int, address: str | None,
+    batch_size: int, tta: bool,
+) -> None:  # fmt: skip
+    """Large folders: rows to a JSONL/CSV file, in this process or on Ray Data (``medlens.batch``)."""
+    import time
+
+    from medlens.batch.screen import screen_local, screen_ray, write_rows
+
+    if out is None or out.suffix.lower() not in (".jsonl", ".csv"):
+        _fail("--out must name a .jsonl or .csv file (needed with --ray)")
+    t0 = time.perf_counter()
+    if use_ray:
+        import ray
+
+        try:
+            n = write_rows(screen_ray(files, model, batch_size, actors, tta, address), out)
+        finally:
+            ray.shutdown()
+    else:
+        n = write_rows(screen_local(files, model, batch_size, tta), out)
+    wall = time.perf_counter() - t0
+    typer.echo(
+        f"{n} images screened in {wall:.1f} s ({n / wall:.1f} images/s{', Ray' if use_ray else ''}): {out}"
+    )
 
 
 def export(

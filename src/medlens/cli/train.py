@@ -93,7 +93,12 @@ def _train(**values: Any) -> None:
     torch.manual_seed(
         config.seed
     )  # application entry point: global RNG (dropout) seeded here, not in the library
-    run_dir = run_training(config, resume=resume)
+    if config.workers > 1:
+        from medlens.training.distributed import run_training_distributed
+
+        run_dir = run_training_distributed(config, resume=resume, address=config.ray_address)
+    else:
+        run_dir = run_training(config, resume=resume)
     typer.echo(f"run folder: {run_dir}")
     _echo_metrics(run_dir)
 

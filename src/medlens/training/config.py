@@ -77,6 +77,8 @@ class TrainConfig:
         None, "Recall aimed at by the operating threshold (default: the task's)."
     )
     progress: bool = opt(True, "Progress bars.")
+    workers: int = opt(1, "Data-parallel workers on Ray Train (gloo, CPU); 1 = this process only.")
+    ray_address: str | None = opt(None, "Ray cluster address for --workers > 1 (default: a local Ray).")
     # filled in by the run (not options)
     mean: tuple[float, ...] = opt((), "", cli=False)
     std: tuple[float, ...] = opt((), "", cli=False)

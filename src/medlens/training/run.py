@@ -6,6 +6,7 @@ import logging
 import os
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 import torch
@@ -24,6 +25,9 @@ from medlens.training.optim import create_optimizer, create_scheduler
 from medlens.training.prepare import prepare_data
 from medlens.training.results import write_results
 from medlens.training.sampling import balanced_sampler
+
+if TYPE_CHECKING:
+    from medlens.training.distributed import DataParallel
 
 log = logging.getLogger(__name__)
 
@@ -98,8 +102,11 @@ def make_loaders(config: TrainConfig, data, generator: torch.Generator) -> dict[
     return loaders
 
 
-def run_training(config: TrainConfig, resume: bool = False) -> Path:
-    """Train, select on validation, evaluate the best checkpoint on test, write the run folder."""
+def run_training(config: TrainConfig, resume: bool = False, parallel: DataParallel | None = None) -> Path:
+    """Train, select on validation, evaluate the best checkpoint on test, write the run folder.
+
+    ``parallel`` (one worker of ``medlens train --workers N``, see ``training.distributed``) shards the
+    training split and averages gradients; only its main worker evaluates."""
     t_start = time.perf_counter()
     config = resolve_config(config)
     out = Path(config.out)
@@ -110,7 +117,10 @@ def run_training(config: TrainConfig, resume: bool = False) -> Path:
     generator = torch.Generator().manual_seed(config.seed)
 
     data = prepare_data(config, out)
-    loaders = make_loaders(config, data, generator)
+    if parallel is None:
+        loaders = make_loaders(config, data, generator)
+    else:
+        loaders = make_loaders(parallel.loader_config(config), parallel.shard(data), generator)
     model = create_classifier(
         config.resolved("backbone"),
         config.num_classes,
@@ -120,6 +130,8 @@ def run_training(config: TrainConfig, resume: bool = False) -> Path:
     ).to(device)
     if config.channels_last:
         model = model.to(memory_format=torch.channels_last)
+    if parallel is not None:
+        parallel.prepare_model(model)
     schema = get_task(config.task).schema
     criterion = create_criterion(
         config.loss,
@@ -151,6 +163,8 @@ def run_training(config: TrainConfig, resume: bool = False) -> Path:
     )
     result = fit(parts, options, out, config.to_dict(), resume=resume)
     train_time = float(sum(r["epoch_time_s"] for r in result.history))
+    if parallel is not None and not parallel.is_main:
+        return out
     evaluate_run(
         out,
         config=config,
@@ -169,6 +183,7 @@ def run_training(config: TrainConfig, resume: bool = False) -> Path:
             "dataset_fingerprint": data.sample_set.fingerprint(),
             "split_fingerprint": data.manifest.fingerprint,
             "split_method": data.manifest.method,
+            "workers": parallel.world_size if parallel is not None else 1,
         },
     )
     return out

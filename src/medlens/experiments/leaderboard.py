@@ -1,0 +1,149 @@
+"""``medlens leaderboard``: every bundled model beside the published figures for its benchmark.
+
+Torch- and Ray-free (cards + the ONNX :class:`~medlens.serving.Predictor`). A model's figures are its
+card's test metrics (measured at export on its own test split), or re-measured here when the
+benchmark has a fixed public test split and the data are present (PneumoniaMNIST's official test
+split). References come from ``resources/leaderboard_references.json``, each with its source and
+protocol: published numbers are context, not a like-for-like comparison unless the protocol matches.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from dataclasses import dataclass, field
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+log = logging.getLogger(__name__)
+
+__all__ = ["LeaderboardRow", "benchmark_of", "leaderboard_markdown", "leaderboard_rows", "load_references"]
+
+_BENCHMARKS = {
+    "pneumoniamnist": "pneumoniamnist",
+    "ham10000": "ham10000",
+    "melanoma_10000": "melanoma-kaggle",
+}
+COLUMNS = ("accuracy", "balanced_accuracy", "auroc", "target_sensitivity")
+
+
+@dataclass
+class LeaderboardRow:
+    who: str  # model name or reference
+    benchmark: str
+    metrics: dict[str, Any]  # column -> float or {value, ci_low, ci_high}
+    source: str  # "card", "re-measured (...)" or the citation
+    protocol: str = ""
+    ours: bool = False
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+def load_references(path: Path | None = None) -> list[dict[str, Any]]:
+    if path is None:
+        text = resources.files("medlens.resources").joinpath("leaderboard_references.json").read_text()
+    else:
+        text = Path(path).read_text()
+    refs = json.loads(text)["references"]
+    for i, r in enumerate(refs):
+        missing = {"benchmark", "who", "metrics", "protocol", "source"} - set(r)
+        if missing:
+            raise ValueError(f"reference {i} lacks {', '.join(sorted(missing))}")
+    return refs
+
+
+def benchmark_of(card_data: dict[str, Any]) -> str:
+    """The benchmark a card's training data belong to (from its dataset string), or ''."""
+    dataset = str(card_data.get("dataset", ""))
+    for key, bench in _BENCHMARKS.items():
+        if key in dataset:
+            return bench
+    return ""
+
+
+def _card_columns(test: dict[str, Any]) -> dict[str, Any]:
+    out = {}
+    for col in COLUMNS:
+        key = "auroc_macro" if col == "auroc" else col  # binary: the same as the target class's AUROC
+        if key in test:
+            out[col] = test[key]
+    return out
+
+
+def _remeasure_pneumoniamnist(model_dir: Path, data_root: Path) -> dict[str, Any] | None:
+    npz = data_root / "pneumoniamnist" / "pneumoniamnist.npz"
+    if not npz.is_file():
+        return None
+    from medlens.data import create_dataset
+    from medlens.serving import Predictor
+    from medlens.serving.check import check_bundle
+
+    sample_set = create_dataset("medmnist", npz)
+    test = (sample_set.predefined_splits or {}).get("test")
+    if not test:
+        return None
+    result = check_bundle(Predictor.from_card(model_dir), sample_set.subset(test, name="pneumoniamnist-test"))
+    return {"n": result.n, **_card_columns(result.metrics)}
+
+
+def leaderboard_rows(
+    models_dir: Path, data_root: Path | None = None, remeasure: bool = True
+) -> list[LeaderboardRow]:
+    """Our bundled image models (card or re-measured) then the references of their benchmarks."""
+    rows: list[LeaderboardRow] = []
+    benches: list[str] = []
+    for card_path in sorted(Path(models_dir).glob("*/card.json")):
+        card = json.loads(card_path.read_text())
+        if card.get("kind") == "tabular":
+            continue  # no published benchmark for the tabular COVID model
+        data = card.get("data", {})
+        bench = benchmark_of(data)
+        metrics = _card_columns(card.get("metrics", {}).get("test", {}))
+        source = f"card (test split: {data.get('split', '?')}, n={data.get('n_test', '?')})"
+        if remeasure and bench == "pneumoniamnist" and data_root is not None:
+            measured = _remeasure_pneumoniamnist(card_path.parent, data_root)
+            if measured is not None:
+                source = f"re-measured now on the official test split (n={measured.pop('n')})"
+                metrics = measured
+        rows.append(
+            LeaderboardRow(
+                f"medlens {card.get('name', card_path.parent.name)} ({card.get('backbone')}, "
+                f"{card.get('preprocessing', {}).get('input_size')} px)",
+                bench or "-",
+                metrics,
+                source,
+                protocol=str(data.get("source", "")),
+                ours=True,
+            )
+        )
+        if bench and bench not in benches:
+            benches.append(bench)
+    for ref in load_references():
+        if ref["benchmark"] in benches:
+            rows.append(
+                LeaderboardRow(ref["who"], ref["benchmark"], ref["metrics"], ref["source"], ref["protocol"])
+            )
+    order = {b: i for i, b in enumerate(benches)}
+    rows.sort(key=lambda r: (order.get(r.benchmark, len(order)), not r.ours))
+    return rows
+
+
+def _cell(v: Any) -> str:
+    if v is None:
+        return ""
+    if isinstance(v, dict):
+        lo, hi = v.get("ci_low"), v.get("ci_high")
+        if lo is not None and hi is not None:
+            return f"{v['value']:.3f} [{lo:.3f}, {hi:.3f}]"
+        return f"{v['value']:.3f}"
+    return f"{float(v):.3f}"
+
+
+def leaderboard_markdown(rows: list[LeaderboardRow]) -> str:
+    head = ["benchmark", "model / reference", *COLUMNS, "figures from", "protocol"]
+    lines = ["| " + " | ".join(head) + " |", "|---|---|" + "---:|" * len(COLUMNS) + "---|---|"]
+    for r in rows:
+        who = f"**{r.who}**" if r.ours else r.who
+        cells = [r.benchmark, who, *(_cell(r.metrics.get(c)) for c in COLUMNS), r.source, r.protocol]
+        lines.append("| " + " | ".join(c.replace("|", "/") for c in cells) + " |")
+    return "\n".join(lines)

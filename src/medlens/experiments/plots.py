@@ -1,0 +1,83 @@
+"""Experiment figures (PNG): one bar per trial with its 95 % CI whiskers, and accuracy vs latency
+with the Pareto front (trials no other trial beats on both: more accurate *and* faster)."""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+import numpy as np
+from matplotlib.figure import Figure
+
+from medlens.experiments.table import TrialRow
+
+__all__ = ["pareto_front", "plot_metric_ci_bars", "plot_pareto"]
+
+
+def plot_metric_ci_bars(rows: list[TrialRow], metric: str, path: Path, reference: str | None = None) -> Path:
+    """Horizontal bars of ``metric`` per finished trial with its bootstrap CI as whiskers."""
+    done = [r for r in rows if metric in r.test]
+    if not done:
+        raise ValueError(f"no finished trial has {metric}")
+    vals = np.array([r.test[metric]["value"] for r in done])
+    lo = np.array([r.test[metric].get("ci_low", np.nan) for r in done])
+    hi = np.array([r.test[metric].get("ci_high", np.nan) for r in done])
+    err = np.stack([vals - lo, hi - vals])
+    err = np.where(np.isfinite(err), np.abs(err), 0.0)
+    fig = Figure(figsize=(8, 1.2 + 0.32 * len(done)), layout="constrained")
+    ax = fig.subplots()
+    y = np.arange(len(done))[::-1]
+    colors = ["#f97316" if r.name == reference else "#2563eb" for r in done]
+    ax.barh(y, vals, xerr=err, color=colors, capsize=3, height=0.7)
+    ax.set_yticks(y, [r.name + (" (reference)" if r.name == reference else "") for r in done], fontsize=8)
+    finite = np.concatenate([lo[np.isfinite(lo)], vals])
+    left = max(0.0, float(np.nanmin(finite)) - 0.05)
+    ax.set_xlim(left, min(1.0, float(np.nanmax(np.where(np.isfinite(hi), hi, vals))) + 0.02))
+    ax.set_xlabel(f"test {metric} (95% bootstrap CI)")
+    ax.grid(axis="x", alpha=0.3)
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fig.savefig(path, dpi=100, format="png")
+    return path
+
+
+def pareto_front(points: list[tuple[float, float]]) -> list[int]:
+    """Indices of points (latency, score) not dominated by another (lower-or-equal latency and
+    higher-or-equal score, strictly better in one), sorted by latency."""
+    front = []
+    for i, (lat, score) in enumerate(points):
+        dominated = any(
+            (l2 <= lat and s2 >= score) and (l2 < lat or s2 > score)
+            for j, (l2, s2) in enumerate(points)
+            if j != i
+        )
+        if not dominated:
+            front.append(i)
+    return sorted(front, key=lambda i: points[i][0])
+
+
+def plot_pareto(rows: list[TrialRow], metric: str, path: Path) -> Path | None:
+    """Test ``metric`` vs ONNX latency per trial, the Pareto front joined; None without latencies."""
+    done = [
+        r for r in rows if metric in r.test and math.isfinite(float(r.profile.get("latency_ms", math.nan)))
+    ]
+    if not done:
+        return None
+    pts = [(float(r.profile["latency_ms"]), float(r.test[metric]["value"])) for r in done]
+    front = pareto_front(pts)
+    fig = Figure(figsize=(8, 5.5), layout="constrained")
+    ax = fig.subplots()
+    ax.scatter([p[0] for p in pts], [p[1] for p in pts], color="#2563eb", zorder=3)
+    ax.plot(
+        [pts[i][0] for i in front], [pts[i][1] for i in front], color="#f97316", lw=1.5, label="Pareto front"
+    )
+    for r, (x, y) in zip(done, pts, strict=True):
+        ax.annotate(r.name, (x, y), fontsize=7, xytext=(3, 3), textcoords="offset points")
+    ax.set_xlabel("ONNX Runtime latency, batch 1 (ms, median)")
+    ax.set_ylabel(f"test {metric}")
+    ax.grid(alpha=0.3)
+    ax.legend()
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fig.savefig(path, dpi=100, format="png")
+    return path

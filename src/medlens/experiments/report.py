@@ -1,0 +1,152 @@
+"""The experiment report: ``results.md`` / ``report.html`` / ``results.csv`` / PNGs in the experiment
+folder (default ``runs/experiments/NAME``; committed copies live in ``reports/experiments/``)."""
+
+from __future__ import annotations
+
+import csv
+import json
+import math
+import platform
+from pathlib import Path
+from typing import Any
+
+from medlens.evaluation.report import format_value_ci, write_report
+from medlens.experiments.plots import plot_metric_ci_bars, plot_pareto
+from medlens.experiments.spec import ExperimentSpec
+from medlens.experiments.table import TrialRow, collect_rows, headline_metrics
+
+__all__ = ["results_markdown", "write_experiment_report"]
+
+
+def _num(v: Any, digits: int = 2, scale: float = 1.0) -> str:
+    if v is None or not math.isfinite(float(v)):
+        return "n/a"
+    return f"{float(v) / scale:.{digits}f}"
+
+
+def _paired_cell(paired: dict[str, Any], metric: str) -> str:
+    if "skipped" in paired:
+        return f"n/a ({paired['skipped']})"
+    if metric not in paired:
+        return ""
+    d = paired[metric]
+    sign = "+" if d["value"] >= 0 else ""
+    text = f"{sign}{d['value']:.3f} [{d['ci_low']:+.3f}, {d['ci_high']:+.3f}]"
+    excludes_zero = math.isfinite(d["ci_low"]) and (d["ci_low"] > 0 or d["ci_high"] < 0)
+    return f"**{text}**" if excludes_zero else text
+
+
+def _published_cell(figures: dict[str, float]) -> str:
+    return " · ".join(f"{k} {v:.4f}" for k, v in figures.items())
+
+
+def results_markdown(spec: ExperimentSpec, rows: list[TrialRow]) -> str:
+    """The results table (Markdown): metrics [95% CI], paired Δ vs reference, size/speed, seed figures."""
+    metrics = headline_metrics(rows)
+    paired_names = sorted({k for r in rows for k in r.paired if k != "skipped"})
+    ref = spec.reference
+    head = ["trial", "state", *metrics]
+    head += [f"Δ {m} vs {ref}" for m in paired_names] if ref else []
+    head += ["params (M)", "MMACs", "ONNX MB", "latency ms", "train s"]
+    has_pub = any(r.published for r in rows)
+    if has_pub:
+        head.append(f"published: {spec.published_label or 'seed'}")
+    lines = ["| " + " | ".join(head) + " |", "|---|---|" + "---:|" * (len(head) - 2)]
+    for r in rows:
+        cells = [
+            r.name + (" (ref)" if r.name == ref else ""),
+            r.state if not r.error else f"failed: {r.error[:80]}",
+        ]
+        cells += [format_value_ci(r.test[m], 3) if m in r.test else "" for m in metrics]
+        cells += [("—" if r.name == ref else _paired_cell(r.paired, m)) for m in paired_names] if ref else []
+        p = r.profile
+        cells += [
+            _num(p.get("params"), 2, 1e6),
+            _num(p.get("macs"), 1, 1e6),
+            _num(p.get("onnx_mb"), 2),
+            _num(p.get("latency_ms"), 2),
+            _num(r.train_time_s, 0),
+        ]
+        if has_pub:
+            cells.append(_published_cell(r.published))
+        lines.append("| " + " | ".join(cells) + " |")
+    return "\n".join(lines)
+
+
+def _write_csv(rows: list[TrialRow], path: Path) -> Path:
+    metrics = headline_metrics(rows)
+    with path.open("w", newline="") as f:
+        w = csv.writer(f)
+        head = ["trial", "state"]
+        for m in metrics:
+            head += [m, f"{m}_ci_low", f"{m}_ci_high"]
+        w.writerow([*head, "params", "macs", "onnx_mb", "latency_ms", "train_time_s", "n_test", "error"])
+        for r in rows:
+            vals: list[Any] = [r.name, r.state]
+            for m in metrics:
+                d = r.test.get(m, {})
+                vals += [d.get("value"), d.get("ci_low"), d.get("ci_high")]
+            p = r.profile
+            vals += [
+                p.get("params"),
+                p.get("macs"),
+                p.get("onnx_mb"),
+                p.get("latency_ms"),
+                r.train_time_s,
+                r.n_test,
+                r.error,
+            ]
+            w.writerow(vals)
+    return path
+
+
+def write_experiment_report(spec: ExperimentSpec, out: Path, n_boot: int = 1000) -> tuple[Path, Path]:
+    """Write the report of the finished trials into ``out``; returns (report.md, report.html)."""
+    out = Path(out)
+    rows = collect_rows(spec, out, n_boot=n_boot)
+    table = results_markdown(spec, rows)
+    (out / "results.md").write_text(table + "\n")
+    _write_csv(rows, out / "results.csv")
+    metrics = headline_metrics(rows)
+    images: list[Path] = []
+    for m in metrics[:1] + [m for m in metrics if m.endswith("auroc") or m == "auroc_macro"][:1]:
+        if any(m in r.test for r in rows):
+            images.append(plot_metric_ci_bars(rows, m, out / f"bars_{m}.png", reference=spec.reference))
+    if metrics:
+        pareto = plot_pareto(rows, metrics[0], out / "pareto_latency.png")
+        if pareto is not None:
+            images.append(pareto)
+    status = json.loads((out / "experiment.json").read_text()) if (out / "experiment.json").is_file() else {}
+    inv = status.get("last_invocation", {})
+    counts = {s: sum(r.state == s for r in rows) for s in ("done", "failed", "pending")}
+    first = next((r for r in rows if r.n_test), None)
+    sections = [
+        (
+            "Command",
+            f"```\nmedlens experiment run {spec.source}\n```\n\nLast invocation: "
+            f"{len(inv.get('done', []))} trained, {len(inv.get('skipped', []))} already done, "
+            f"{len(inv.get('failed', {}))} failed, wall time {_num(inv.get('wall_s'), 0)} s "
+            f"on {platform.node() or 'this machine'} (shared CPUs: timings are indicative).",
+        ),
+        (
+            "Trials",
+            f"{len(rows)} trials: {counts['done']} done, {counts['failed']} failed, {counts['pending']} pending. "
+            f"Test images per trial: {first.n_test if first else 'n/a'}. Base settings: `{json.dumps(spec.base)}`"
+            + (f"; data protocol `{json.dumps(spec.protocol)}`" if spec.protocol else "")
+            + ".",
+        ),
+        (
+            "Results (95% bootstrap CIs; Δ = paired bootstrap of the difference on the same test images, "
+            "bold when the interval excludes 0)",
+            table,
+        ),
+    ]
+    if spec.published_label:
+        sections.append(
+            (
+                "Published figures",
+                f"The last column quotes: {spec.published_label}. "
+                "Their protocol (data, split, resolution, epochs) differs from ours; compare with care.",
+            )
+        )
+    return write_report(out, f"Experiment {spec.name} ({spec.task})", sections, images)

@@ -1,0 +1,51 @@
+"""``medlens leaderboard``: bundled models beside referenced published figures."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from medlens.cli.main import app
+from medlens.experiments.leaderboard import leaderboard_markdown, leaderboard_rows, load_references
+
+MODELS = Path(__file__).parents[2] / "models"
+
+
+def test_every_reference_has_a_source_protocol_and_numbers() -> None:
+    refs = load_references()
+    assert {r["benchmark"] for r in refs} >= {"pneumoniamnist", "ham10000", "melanoma-kaggle"}
+    for r in refs:
+        assert r["source"] and r["protocol"] and r["metrics"]
+        assert all(0 < v <= 1 for v in r["metrics"].values())
+    medmnist = next(r for r in refs if r["who"] == "MedMNIST v2 ResNet-18 (28 px)")
+    assert medmnist["metrics"] == {"accuracy": 0.854, "auroc": 0.944}
+
+
+def test_cards_only_rows_quote_each_image_models_card(tmp_path: Path) -> None:
+    rows = leaderboard_rows(MODELS, data_root=None)
+    ours = {r.who.split()[1]: r for r in rows if r.ours}
+    assert set(ours) == {"chest-xray", "melanoma", "skin-lesion"}  # the tabular model has no benchmark
+    for name, row in ours.items():
+        card = json.loads((MODELS / name / "card.json").read_text())
+        assert row.metrics["accuracy"] == card["metrics"]["test"]["accuracy"]
+        assert row.source.startswith("card")
+    assert any(r.who == "ISIC 2018 task 3 winner" for r in rows)
+    table = leaderboard_markdown(rows)
+    assert "| ham10000 | ISIC 2018 task 3 winner |  | 0.885 |" in table
+
+
+def test_remeasured_pneumoniamnist_matches_the_card(shared_data: Path) -> None:
+    rows = leaderboard_rows(MODELS, data_root=shared_data)
+    row = next(r for r in rows if r.ours and r.benchmark == "pneumoniamnist")
+    assert row.source.startswith("re-measured") and "n=624" in row.source
+    card = json.loads((MODELS / "chest-xray" / "card.json").read_text())["metrics"]["test"]
+    for key in ("accuracy", "balanced_accuracy"):
+        assert row.metrics[key]["value"] == pytest.approx(card[key]["value"], abs=1e-6)
+
+
+def test_cli_refuses_a_missing_folder(tmp_path: Path) -> None:
+    result = CliRunner().invoke(app, ["leaderboard", "--models", "nope-folder"], env={"COLUMNS": "300"})
+    assert result.exit_code == 2 and "is not a folder" in result.output
