@@ -19,7 +19,7 @@ app = typer.Typer(
 )
 
 # One module per command group, each owned by one area of the package.
-COMMAND_MODULES = ("tasks", "data", "train", "predict", "explain", "tabular", "serve", "lesion")
+COMMAND_MODULES = ("tasks", "data", "train", "predict", "explain", "tabular", "serve", "lesion", "robustness")
 
 
 def _version(value: bool) -> None:
