@@ -74,6 +74,20 @@ class TrainConfig:
         None, "Recall aimed at by the operating threshold (default: the task's)."
     )
     progress: bool = opt(True, "Progress bars.")
+    mix: str = opt(
+        "none", "Batch mixing: none | mixup | cutmix | mixup-cutmix (loss ce/smooth only).", "mixes"
+    )
+    mix_alpha: float = opt(0.4, "Beta(alpha, alpha) of the MixUp/CutMix ratio.")
+    teacher: list[str] = opt(
+        [], "Teacher run folder for ensemble distillation (repeatable; same split as this run).", cli=True
+    )
+    kd_alpha: float = opt(0.7, "Weight of the distillation term (with --teacher).")
+    kd_temperature: float = opt(4.0, "Distillation temperature T (with --teacher).")
+    curriculum: str = opt(
+        "none",
+        "With --teacher: none | confidence (easy -> hard by teacher-ensemble confidence).",
+        "curricula",
+    )
     # filled in by the run (not options)
     mean: tuple[float, ...] = opt((), "", cli=False)
     std: tuple[float, ...] = opt((), "", cli=False)
