@@ -48,6 +48,26 @@ def test_robustness_cli_report_card_and_self_reference(shared_data: Path, tmp_pa
     assert card["metrics"]["robustness"]["accuracy"]["contrast"] == [
         round(1 - e, 4) for e in data["errors"]["contrast"]
     ]
+    assert card["metrics"]["robustness"]["quality_gate"]["min_contrast"]["corruption"] == "contrast"
+    gate_args = [
+        "robustness",
+        str(model),
+        "--dataset",
+        "medmnist",
+        "--data-root",
+        str(npz),
+        "--gate-only",
+        "--gate-max-drop",
+        "1.0",
+        "--out",
+        str(out),
+    ]
+    res = CliRunner().invoke(app, gate_args)
+    assert res.exit_code == 0, res.output
+    gate = json.loads((model / "card.json").read_text())["metrics"]["robustness"]["quality_gate"]
+    assert (
+        gate["max_drop"] == 1.0 and gate["min_contrast"]["tolerated_severity"] == 5
+    )  # nothing drops 100 points
 
 
 def test_robustness_cli_refuses_wrong_split_and_unknown_corruption(shared_data: Path, tmp_path: Path) -> None:

@@ -33,6 +33,16 @@ def register(app: typer.Typer) -> None:
         no_card: bool = typer.Option(
             False, "--no-card", help="Do not write metrics.robustness into the card."
         ),
+        gate_only: bool = typer.Option(
+            False,
+            "--gate-only",
+            help="Only derive quality-gate thresholds from the curves already in the card.",
+        ),
+        gate_max_drop: float = typer.Option(
+            0.05,
+            "--gate-max-drop",
+            help="Accuracy drop (fraction) that sets the derived quality-gate thresholds.",
+        ),
     ) -> None:
         """Corruption robustness (ImageNet-C's 15 x 5): error, CE, mCE, curves, report, card entry."""
         from medlens.card import CardError
@@ -47,6 +57,20 @@ def register(app: typer.Typer) -> None:
             )
             raise typer.Exit(2)
         out_dir = out or Path("reports") / f"robustness-{model.resolve().name}"
+        if gate_only:
+            import json
+
+            from medlens.robustness.run import gate_from_card
+
+            try:
+                gate = gate_from_card(model, dataset, data_root, split, seed, gate_max_drop, not any_split)
+            except (CardError, ValueError, OSError) as exc:
+                typer.echo(f"error: {exc}", err=True)
+                raise typer.Exit(2) from exc
+            out_dir.mkdir(parents=True, exist_ok=True)
+            (out_dir / "quality_gate.json").write_text(json.dumps(gate, indent=1))
+            typer.echo(json.dumps(gate, indent=1))
+            return
         command = "medlens " + shlex.join(sys.argv[1:]) if sys.argv[1:] else ""
         try:
             s = run_robustness(
@@ -62,6 +86,7 @@ def register(app: typer.Typer) -> None:
                 strict_split=not any_split,
                 write_card=not no_card,
                 command=command,
+                gate_max_drop=gate_max_drop,
             )
         except (CardError, ValueError, OSError) as exc:
             typer.echo(f"error: {exc}", err=True)

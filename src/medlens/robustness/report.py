@@ -69,7 +69,13 @@ def _pct(x: float | None) -> str:
 
 
 def write_report(
-    out_dir: Path, card: ModelCard, summary: RobustnessSummary, sample: str, command: str, wall_s: float
+    out_dir: Path,
+    card: ModelCard,
+    summary: RobustnessSummary,
+    sample: str,
+    command: str,
+    wall_s: float,
+    gate: dict[str, Any] | None = None,
 ) -> Path:
     """report.md + robustness.json + PNG under ``out_dir``."""
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -122,6 +128,27 @@ def write_report(
                 row += f" {_pct(summary.ce.get(name))} | {_pct(summary.relative_ce.get(name))} |"
             lines.append(row)
     lines += ["", f"![accuracy vs severity]({fig.name})", ""]
+    if gate:
+        lines += [
+            "## Quality-gate thresholds from these curves",
+            "",
+            f"First severity whose accuracy drop exceeds {100 * gate['max_drop']:.0f} points, and the median gate "
+            "measure of the sample at that severity (`medlens.robustness.gate`; written to the card as "
+            "`metrics.robustness.quality_gate`, not yet read by the upload gate).",
+            "",
+            "| gate field | corruption | tolerated severity | drop at the next | measure | refuse | threshold |",
+            "|---|---|---:|---:|---|---|---:|",
+        ]
+        for field, row in gate.items():
+            if not isinstance(row, dict):
+                continue
+            drop = row.get("drop_at_first_bad")
+            lines.append(
+                f"| {field} | {row['corruption']} | {row['tolerated_severity']} | "
+                f"{'–' if drop is None else f'{100 * drop:.1f}'} | {row.get('measure', '–')} | "
+                f"{row.get('refuse', '–')} | {row.get('threshold', '–')} |"
+            )
+        lines.append("")
     path = out_dir / "report.md"
     path.write_text("\n".join(lines))
     return path

@@ -29,6 +29,7 @@ def run_robustness(
     strict_split: bool = True,
     write_card: bool = True,
     command: str = "",
+    gate_max_drop: float | None = 0.05,
 ) -> RobustnessSummary:
     """Sweep the 75 conditions on a test sample, write the report, and (``write_card``) the card entry."""
     t0 = time.perf_counter()
@@ -60,11 +61,61 @@ def run_robustness(
         ref_clean_error=None if ref is None else float(1 - ref["clean"].mean()),
         ref_errors=None if ref is None else corruption_errors(ref["corrupted"]),
     )
+    gate = None
+    if gate_max_drop is not None:
+        from medlens.robustness.gate import derive_gate
+        from medlens.robustness.sweep import _prep
+
+        accs = {c: [1 - e for e in v] for c, v in summary.errors.items()}
+        base = _prep(sample.images, card.preprocessing.input_size)
+        gate = derive_gate(1 - summary.clean_error, accs, base, gate_max_drop, seed)
     wall = time.perf_counter() - t0
-    write_report(out_dir, card, summary, sample.description, command, wall)
+    write_report(out_dir, card, summary, sample.description, command, wall, gate)
     if write_card:
         entry = card_entry(summary, sample.description, command, f"{out_dir}/accuracy_vs_severity.png")
+        if gate is not None:
+            entry["quality_gate"] = gate
         card.metrics["robustness"] = entry
         card.save(card.directory)
         log.info("wrote metrics.robustness into %s/card.json", card.directory)
     return summary
+
+
+def gate_from_card(
+    model_dir: Path,
+    dataset: str,
+    data_root: Path,
+    split: str = "grouped",
+    seed: int = 0,
+    max_drop: float = 0.05,
+    strict_split: bool = True,
+) -> dict:
+    """Derive the quality-gate thresholds from the curves already in ``metrics.robustness`` (no new
+    sweep: the same test sample is rebuilt from the entry's size) and write them into the card."""
+    from medlens.robustness.gate import derive_gate
+    from medlens.robustness.sweep import _prep
+
+    card = ModelCard.load(model_dir)
+    entry = card.metrics.get("robustness")
+    if not entry:
+        raise CardError(f"{model_dir}: the card has no metrics.robustness (run medlens robustness first)")
+    n = int(str(entry["sample"]).split(" of ")[0])
+    sample = load_test_sample(
+        dataset,
+        data_root,
+        split=split,
+        seed=seed,
+        n=n,
+        expect_fingerprint=card.data.fingerprint,
+        strict=strict_split,
+    )
+    gate = derive_gate(
+        float(entry["clean_accuracy"]),
+        entry["accuracy"],
+        _prep(sample.images, card.preprocessing.input_size),
+        max_drop,
+        seed,
+    )
+    entry["quality_gate"] = gate
+    card.save(card.directory)
+    return gate
