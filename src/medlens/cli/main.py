@@ -31,6 +31,7 @@ COMMAND_MODULES = (
     "experiment",
     "leaderboard",
     "sources",
+    "robustness",
 )
 
 

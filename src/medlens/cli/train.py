@@ -53,6 +53,10 @@ def _choices(kind: str) -> list[str]:
         from medlens.data.image_ops import IMAGE_OPS
 
         return IMAGE_OPS.names()
+    if kind in ("mixes", "curricula"):
+        from medlens.training import kd, mixing
+
+        return list(mixing.MIXES if kind == "mixes" else kd.CURRICULA)
     return {"samplers": ["none", "weighted"], "tta": ["hflip", "vflip"]}[kind]
 
 
@@ -86,6 +90,7 @@ def _train(**values: Any) -> None:
     values["data_root"], values["out"] = str(values["data_root"]), str(values["out"])
     values["tta"] = list(values["tta"] or [])
     values["image_ops"] = list(values["image_ops"] or [])
+    values["teacher"] = [str(t) for t in values.get("teacher") or []]
     values["cache_dir"] = values["cache_dir"] or None
     config = TrainConfig(**values, command=_command_line())
     import torch

@@ -22,6 +22,11 @@ DATA_SOURCES: dict[str, dict[str, str]] = {  # first matching key wins
         "source": "Kaggle 'Melanoma Skin Cancer Dataset of 10000 Images' (nodariy), train part",
         "license": "as on Kaggle; research use",
     },
+    "dermnet_subset": {
+        "source": "DermNet NZ clinical photos, 15-diagnosis subset (GitHub MinhKemm/DermNet_Dataset @ 2df7ed1e), "
+        "751 photos, 39 herpes zoster",
+        "license": "no licence in the repo; photos copyright DermNet NZ: research/test material only",
+    },
     "ham10000": {
         "source": "HAM10000 (Tschandl et al. 2018, ISIC 2018 task 3), 200x150 low-res copy",
         "license": "CC BY-NC 4.0 (non-commercial)",

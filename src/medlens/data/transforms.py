@@ -23,6 +23,7 @@ import albumentations as A
 import cv2
 import numpy as np
 
+from medlens.data import robust_aug
 from medlens.registry import Registry
 
 
@@ -93,6 +94,10 @@ SINGLE: dict[str, Callable[[], list[A.BasicTransform]]] = {
     "zoom": _zoom,
     "lens-border": _border,
     "xray-light": lambda: [A.RandomBrightnessContrast(brightness_limit=0.1, contrast_limit=0.1, p=0.5)],
+    "gaussian-noise": robust_aug.gaussian_noise,  # seed 004's augmentations (robust_aug.py)
+    "cutout": robust_aug.cutout,
+    "gridmask": robust_aug.gridmask,
+    "corruption": robust_aug.corruption,
 }
 
 PRESETS: Registry[tuple[str, ...]] = Registry("augmentation preset")
@@ -119,6 +124,13 @@ for _alias, _combo in {
     PRESETS.register(_name, _combo)
     SEED002_ALIASES[_alias] = _name
 PRESETS.register("xray", ("affine", "xray-light"))
+for _name in ("gaussian-noise", "cutout", "gridmask", "corruption"):
+    PRESETS.register(_name, (_name,))
+PRESETS.register("flip-rotate-gridmask", ("flip", "rotate", "gridmask"))
+#: seed 004's heavy augmentation for the herpes-zoster photos (39 positives)
+PRESETS.register(
+    "zoster-heavy", ("flip", "rotate", "color-jitter", "affine", "gaussian-noise", "cutout", "corruption")
+)
 
 
 def canonical_preset(name: str) -> str:

@@ -43,6 +43,9 @@ class Case(Base):
     age_group: Mapped[str] = mapped_column(String(16), default="unknown")
     body_site: Mapped[str] = mapped_column(String(64), default="")
     symptom_onset: Mapped[str] = mapped_column(String(32), default="")
+    onset_hours: Mapped[float | None] = mapped_column(Float, nullable=True)  # hours since onset, at upload
+    # a time-critical screen-positive (TaskSpec.urgent_window_hours): when its window closes
+    urgent_until: Mapped[datetime | None] = mapped_column(DateTime, nullable=True, index=True)
     image_sha256: Mapped[str] = mapped_column(String(64))
     heatmap_sha256: Mapped[str | None] = mapped_column(String(64), nullable=True)
     prediction: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)

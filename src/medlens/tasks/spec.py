@@ -54,6 +54,10 @@ class TaskSpec:
     floors: Mapping[str, float] = field(default_factory=dict)  # test metric -> minimum we accept
     published: tuple[Reference, ...] = ()
     limitations: tuple[str, ...] = ()  # stated in every model card of this task
+    # a screen-positive whose symptoms began less than this many hours ago is urgent (e.g. herpes
+    # zoster: antivirals within 72 h of rash onset); the upload then asks for the onset time
+    urgent_window_hours: float | None = None
+    urgent_text: Text | None = None  # the banner shown to the patient for an urgent result
 
     @property
     def schema(self) -> LabelSchema:

@@ -79,6 +79,20 @@ class TrainConfig:
     progress: bool = opt(True, "Progress bars.")
     workers: int = opt(1, "Data-parallel workers on Ray Train (gloo, CPU); 1 = this process only.")
     ray_address: str | None = opt(None, "Ray cluster address for --workers > 1 (default: a local Ray).")
+    mix: str = opt(
+        "none", "Batch mixing: none | mixup | cutmix | mixup-cutmix (loss ce/smooth only).", "mixes"
+    )
+    mix_alpha: float = opt(0.4, "Beta(alpha, alpha) of the MixUp/CutMix ratio.")
+    teacher: list[str] = opt(
+        [], "Teacher run folder for ensemble distillation (repeatable; same split as this run).", cli=True
+    )
+    kd_alpha: float = opt(0.7, "Weight of the distillation term (with --teacher).")
+    kd_temperature: float = opt(4.0, "Distillation temperature T (with --teacher).")
+    curriculum: str = opt(
+        "none",
+        "With --teacher: none | confidence (easy -> hard by teacher-ensemble confidence).",
+        "curricula",
+    )
     # filled in by the run (not options)
     mean: tuple[float, ...] = opt((), "", cli=False)
     std: tuple[float, ...] = opt((), "", cli=False)

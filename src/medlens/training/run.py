@@ -102,6 +102,49 @@ def make_loaders(config: TrainConfig, data, generator: torch.Generator) -> dict[
     return loaders
 
 
+def attach_extras(config: TrainConfig, data, loaders: dict[str, DataLoader], criterion, generator):  # type: ignore[no-untyped-def]
+    """Distillation from ``config.teacher`` runs (+ curriculum) and MixUp/CutMix on the train loader."""
+    from medlens.training import kd
+    from medlens.training.mixing import MixCollate
+
+    if config.teacher and config.mix != "none":
+        raise ValueError("--teacher and --mix cannot be combined (soft targets of two kinds)")
+    if config.curriculum != "none" and not config.teacher:
+        raise ValueError("--curriculum needs --teacher (difficulty comes from the teacher ensemble)")
+    if config.mix != "none" and config.loss not in ("ce", "smooth"):
+        raise ValueError("--mix needs --loss ce or smooth (probability targets)")
+    train = loaders["train"]
+    if config.teacher:
+        labels = np.asarray(data.targets["train"])
+        t_logits = kd.teacher_logits(config.teacher, data.manifest.fingerprint, data.indices["train"])
+        soft = kd.ensemble_soft_logits(t_logits, config.kd_temperature)
+        hard = kd.difficulty(t_logits, labels) if config.curriculum == "confidence" else None
+        ds = kd.DistillDataset(train.dataset, soft, labels, hard, config.epochs)
+        ds.set_epoch(0)
+        loaders["train"] = DataLoader(
+            ds,
+            batch_size=config.batch_size,
+            shuffle=True,
+            generator=generator,
+            num_workers=config.num_workers,
+            drop_last=len(ds) > config.batch_size,
+        )
+        return kd.OfflineDistillation(criterion, config.kd_alpha, config.kd_temperature)
+    if config.mix != "none":
+        collate = MixCollate(config.mix, config.num_classes, config.mix_alpha, generator)
+        loaders["train"] = DataLoader(
+            train.dataset,
+            batch_size=config.batch_size,
+            shuffle=train.sampler is None or isinstance(train.sampler, torch.utils.data.RandomSampler),
+            sampler=None if isinstance(train.sampler, torch.utils.data.RandomSampler) else train.sampler,
+            generator=generator,
+            num_workers=config.num_workers,
+            drop_last=train.drop_last,
+            collate_fn=collate,
+        )
+    return criterion
+
+
 def run_training(config: TrainConfig, resume: bool = False, parallel: DataParallel | None = None) -> Path:
     """Train, select on validation, evaluate the best checkpoint on test, write the run folder.
 
@@ -149,6 +192,7 @@ def run_training(config: TrainConfig, resume: bool = False, parallel: DataParall
         config.warmup_epochs,
         config.step_size,
     )
+    criterion = attach_extras(config, data, loaders, criterion, generator)
     parts = FitParts(
         model, loaders["train"], loaders["val"], criterion, optimizer, scheduler, generator, device
     )

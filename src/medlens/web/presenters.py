@@ -9,6 +9,7 @@ from medlens.db import Case
 from medlens.tasks import TaskSpec, get_task
 from medlens.web.i18n import translate
 from medlens.web.services.enrich import heatmap_pending, needs_lesion
+from medlens.web.services.urgency import hours_left
 
 
 def disclaimer(lang: str) -> str:
@@ -34,6 +35,19 @@ def _heads(spec: TaskSpec, pred: dict[str, Any], lang: str) -> list[dict[str, An
             }
         )
     return out
+
+
+def urgency_summary(row: Case, spec: TaskSpec, lang: str) -> dict[str, Any]:
+    """Onset hours, whether the case is urgent now, hours left and the banner text (task data)."""
+    from medlens.db.tables import utcnow
+
+    left = hours_left(getattr(row, "urgent_until", None), utcnow())
+    return {
+        "onset_hours": getattr(row, "onset_hours", None),
+        "urgent": left is not None,
+        "urgent_hours_left": None if left is None else round(left, 1),
+        "urgent_text": spec.urgent_text.get(lang) if left is not None and spec.urgent_text else None,
+    }
 
 
 def case_summary(row: Case, lang: str) -> dict[str, Any]:
@@ -87,6 +101,7 @@ def case_summary(row: Case, lang: str) -> dict[str, Any]:
         "age_group": row.age_group,
         "body_site": row.body_site,
         "symptom_onset": row.symptom_onset,
+        **urgency_summary(row, spec, lang),
         "created_at": row.created_at.strftime("%Y-%m-%d %H:%M"),
         "has_heatmap": row.heatmap_sha256 is not None or heatmap_pending(row),
         "replies": [

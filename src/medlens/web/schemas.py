@@ -120,6 +120,10 @@ class CaseOut(BaseModel):
     age_group: str
     body_site: str
     symptom_onset: str
+    onset_hours: float | None = None
+    urgent: bool = False  # a screen-positive inside the task's treatment window (e.g. zoster, 72 h)
+    urgent_hours_left: float | None = None
+    urgent_text: str | None = None
     created_at: UtcDatetime
     has_heatmap: bool
     quality: dict[str, Any] | None = None

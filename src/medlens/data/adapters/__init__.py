@@ -3,6 +3,7 @@
 from medlens.data.adapters import (
     aihub_scalp,
     covid_chestxray,
+    dermnet,
     dicom_folder,
     ham10000,
     imagefolder,
@@ -16,6 +17,7 @@ from medlens.data.adapters import (
 __all__ = [
     "aihub_scalp",
     "covid_chestxray",
+    "dermnet",
     "dicom_folder",
     "ham10000",
     "imagefolder",

@@ -23,6 +23,7 @@ from medlens.web.services.decode_budget import DecodeBudget, estimated_cost
 from medlens.web.services.enrich import HEATMAP_KEY, HEATMAP_PENDING, ensure_lesion, still_referenced
 from medlens.web.services.images import decode_upload
 from medlens.web.services.storage import ImageStore
+from medlens.web.services.urgency import urgent_until
 from medlens.web.services.users import require_role
 from medlens.web.state import PredictorLike
 from medlens.web.timing import Timings
@@ -45,6 +46,7 @@ class CaseInput:
     age_group: str = "unknown"
     body_site: str = "unknown"
     symptom_onset: str = "unknown"
+    onset_hours: float | None = None  # hours since the symptoms began (asked when the task is time-critical)
 
     def validate(self, predictors: dict[str, PredictorLike]) -> None:
         if self.task not in predictors:
@@ -157,6 +159,8 @@ def create_case(
             "age_group": inp.age_group,
             "body_site": inp.body_site,
             "symptom_onset": inp.symptom_onset,
+            "onset_hours": inp.onset_hours,
+            "urgent_until": urgent_until(spec, pred.screen_positive, inp.onset_hours, now),
             "image_sha256": sha,
             "heatmap_sha256": None,
             "prediction": record,
@@ -255,13 +259,17 @@ def submit_case(db: Session, user: User, case_id: int) -> Case:
 
 
 def review_queue(db: Session, user: User, include_answered: bool = False) -> list[Case]:
-    """Submitted cases, highest risk first, then most uncertain, then oldest."""
+    """Submitted cases: urgent ones whose window is still open first (fewest hours left first), then
+    highest risk, then most uncertain, then oldest."""
     require_role(user, "clinician", "admin")
+    now = utcnow()
     rank = sql_case(*[(Case.risk == k, v) for k, v in RISK_RANK.items()], else_=0)
+    urgent = sql_case((Case.urgent_until > now, 1), else_=0)
+    closes = sql_case((Case.urgent_until > now, Case.urgent_until), else_=None)
     q = select(Case).where(Case.submitted_at.is_not(None))
     if not include_answered:
         q = q.where(Case.status != "answered")
-    q = q.order_by(rank.desc(), Case.uncertainty.desc(), Case.submitted_at.asc())
+    q = q.order_by(urgent.desc(), closes.asc(), rank.desc(), Case.uncertainty.desc(), Case.submitted_at.asc())
     return list(db.scalars(q))
 
 

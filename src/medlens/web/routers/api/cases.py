@@ -12,7 +12,7 @@ from medlens.tasks import get_task
 from medlens.web.deps import BearerToken, CaseId, CurrentUser, LangDep, PredictorsDep, SessionDep, StateDep
 from medlens.web.presenters import case_summary
 from medlens.web.schemas import CaseOut, TaskOut
-from medlens.web.services import cases, media, uploads
+from medlens.web.services import cases, media, uploads, urgency
 from medlens.web.timing import Timings
 
 router = APIRouter(tags=["cases"])
@@ -74,6 +74,7 @@ async def create_case(
     age_group: Annotated[str, Form()] = "unknown",
     body_site: Annotated[str, Form()] = "unknown",
     symptom_onset: Annotated[str, Form()] = "unknown",
+    onset_hours: Annotated[str, Form(description="Hours since the symptoms began (blank: not given)")] = "",
     idempotency_key: Annotated[
         str | None,
         Header(
@@ -91,7 +92,9 @@ async def create_case(
     ``heatmap_url`` already works (it makes the file if it is not there yet), ``lesion_pending`` is true
     here and ``GET /cases/{id}`` returns the features.
     """
-    inp = cases.CaseInput(task, sex, age_group, body_site, symptom_onset)
+    inp = cases.CaseInput(
+        task, sex, age_group, body_site, symptom_onset, urgency.parse_onset_hours(onset_hours)
+    )
     timings = Timings(getattr(request.state, "started", None))
     timings.lap("receive")  # body and form parsing: everything before this line
     done = await uploads.create_case_for_token(state, token, inp, file, background, timings, idempotency_key)

@@ -14,7 +14,7 @@ from medlens.web.deps import CaseId, PageUser, PredictorsDep, SessionDep, StateD
 from medlens.web.errors import AppError
 from medlens.web.presenters import case_summary
 from medlens.web.rendering import check_csrf, page_lang, render
-from medlens.web.services import cases, media, uploads
+from medlens.web.services import cases, media, uploads, urgency
 
 router = APIRouter()
 
@@ -49,6 +49,7 @@ def screen_form(task: str, request: Request, user: PageUser, predictors: Predict
         age_groups=cases.AGE_GROUPS,
         sites=cases.BODY_SITES,
         onsets=cases.ONSETS,
+        urgent_window=spec.urgent_window_hours,
         upload_token=secrets.token_urlsafe(24),
     )
 
@@ -66,11 +67,14 @@ async def screen_submit(
     age_group: Annotated[str, Form()] = "unknown",
     body_site: Annotated[str, Form()] = "unknown",
     symptom_onset: Annotated[str, Form()] = "unknown",
+    onset_hours: Annotated[str, Form(description="Hours since the symptoms began (blank: not given)")] = "",
     csrf_token: Annotated[str, Form()] = "",
     upload_token: Annotated[str, Form(max_length=64)] = "",
 ) -> Response:
     check_csrf(request, csrf_token)
-    inp = cases.CaseInput(task, sex, age_group, body_site, symptom_onset)
+    inp = cases.CaseInput(
+        task, sex, age_group, body_site, symptom_onset, urgency.parse_onset_hours(onset_hours)
+    )
     # the form's own token: a double submit or a re-sent form shows the first case, not a duplicate
     key = f"form:{upload_token}" if upload_token else None
     done = await uploads.create_case_from_upload(db, state, user, inp, file, background, idempotency_key=key)

@@ -1,0 +1,72 @@
+"""Quality-gate thresholds derived from a model's own robustness curves (seed 004, point 2).
+
+For each gate measure that corresponds to an ImageNet-C corruption, find the first severity at which
+the model's accuracy falls more than ``max_drop`` below its clean accuracy; the threshold is the median
+of that gate measure over the test sample corrupted at that severity (measured as the gate measures an
+upload: gray, long side resized to 256 px). A photo worse than the threshold is expected to cost more
+than ``max_drop`` accuracy. No severity over the limit -> no threshold from the curves (the fixed
+constant stays). Gate measure <-> corruption:
+
+* ``min_blur`` (variance of the Laplacian, refuse below) <-> ``defocus_blur``;
+* ``min_contrast`` (gray standard deviation, refuse below) <-> ``contrast``;
+* ``max_p10`` (10th-percentile brightness, refuse above) <-> ``brightness``;
+* noise has no gate measure: only the tolerated severity of ``gaussian_noise`` is reported.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+
+from medlens.data.corruptions import create_corruption
+from medlens.quality.measures import exposure_stats, laplacian_variance, normalized_gray
+
+GATE_MEASURES: dict[str, tuple[str, str, str]] = {  # gate field -> (corruption, measure, refuse when)
+    "min_blur": ("defocus_blur", "laplacian_variance", "below"),
+    "min_contrast": ("contrast", "contrast", "below"),
+    "max_p10": ("brightness", "p10", "above"),
+    "noise": ("gaussian_noise", "", ""),
+}
+
+
+def _measure(image: np.ndarray, name: str) -> float:
+    gray = normalized_gray(image)
+    return laplacian_variance(gray) if name == "laplacian_variance" else exposure_stats(gray)[name]
+
+
+def first_bad_severity(clean_acc: float, accs: Sequence[float], max_drop: float) -> int | None:
+    """The first severity (1..5) whose accuracy is more than ``max_drop`` below ``clean_acc``."""
+    for s, acc in enumerate(accs, 1):
+        if clean_acc - acc > max_drop:
+            return s
+    return None
+
+
+def derive_gate(
+    clean_acc: float,
+    accuracy: dict[str, list[float]],
+    images: Sequence[np.ndarray],
+    max_drop: float = 0.05,
+    seed: int = 0,
+) -> dict[str, Any]:
+    """Thresholds per gate measure from accuracy-vs-severity curves and the (model-size) test images."""
+    out: dict[str, Any] = {"max_drop": max_drop}
+    for field, (corruption, measure, refuse) in GATE_MEASURES.items():
+        if corruption not in accuracy:
+            continue
+        s = first_bad_severity(clean_acc, accuracy[corruption], max_drop)
+        row: dict[str, Any] = {
+            "corruption": corruption,
+            "tolerated_severity": (s - 1) if s else 5,
+            "drop_at_first_bad": None if s is None else round(clean_acc - accuracy[corruption][s - 1], 4),
+        }
+        if s is not None and measure:
+            fn = create_corruption(corruption, s)
+            values = [
+                _measure(fn(im, np.random.default_rng([seed, i])), measure) for i, im in enumerate(images)
+            ]
+            row.update(measure=measure, refuse=refuse, threshold=round(float(np.median(values)), 2))
+        out[field] = row
+    return out
