@@ -54,6 +54,7 @@ class TaskSpec:
     floors: Mapping[str, float] = field(default_factory=dict)  # test metric -> minimum we accept
     published: tuple[Reference, ...] = ()
     limitations: tuple[str, ...] = ()  # stated in every model card of this task
+    derived: tuple[str, ...] = ()  # derived results (medlens.tasks.derived), e.g. ("scalp-type",)
 
     @property
     def schema(self) -> LabelSchema:

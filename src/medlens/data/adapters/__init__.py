@@ -9,6 +9,7 @@ from medlens.data.adapters import (
     isic_csv,
     labels_csv,
     medmnist,
+    merged_classes,
     sd198,
 )
 
@@ -21,5 +22,6 @@ __all__ = [
     "isic_csv",
     "labels_csv",
     "medmnist",
+    "merged_classes",
     "sd198",
 ]

@@ -9,7 +9,7 @@ from fastapi import APIRouter, BackgroundTasks, File, Form, Request, UploadFile
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import RedirectResponse, Response
 
-from medlens.tasks import get_task
+from medlens.tasks import TaskSpec, get_task
 from medlens.web.deps import CaseId, PageUser, PredictorsDep, SessionDep, StateDep
 from medlens.web.errors import AppError
 from medlens.web.presenters import case_summary
@@ -17,6 +17,11 @@ from medlens.web.rendering import check_csrf, page_lang, render
 from medlens.web.services import cases, media, uploads
 
 router = APIRouter()
+
+
+def _capture(spec: TaskSpec, lang: str) -> str:
+    capture = spec.modality_info.capture
+    return capture.get(lang) if capture else ""
 
 
 @router.get("/screen")
@@ -27,7 +32,7 @@ def choose(request: Request, user: PageUser, predictors: PredictorsDep) -> Respo
         request,
         "screen_list.html",
         user,
-        tasks=[(n, s.title.get(lang), s.modality_info.title.get(lang)) for n, s in tasks],
+        tasks=[(n, s.title.get(lang), s.modality_info.title.get(lang), _capture(s, lang)) for n, s in tasks],
     )
 
 
@@ -45,6 +50,7 @@ def screen_form(task: str, request: Request, user: PageUser, predictors: Predict
         title=spec.title.get(lang),
         guide=spec.photo_guide.get(lang) if spec.photo_guide else "",
         modality=spec.modality_info,
+        capture=_capture(spec, lang),
         sexes=cases.SEXES,
         age_groups=cases.AGE_GROUPS,
         sites=cases.BODY_SITES,
