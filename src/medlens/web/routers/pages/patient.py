@@ -12,9 +12,10 @@ from fastapi.responses import RedirectResponse, Response
 from medlens.tasks import TaskSpec, get_task
 from medlens.web.deps import CaseId, PageUser, PredictorsDep, SessionDep, StateDep
 from medlens.web.errors import AppError
+from medlens.web.i18n import translate
 from medlens.web.presenters import case_summary
 from medlens.web.rendering import check_csrf, page_lang, render
-from medlens.web.services import cases, media, uploads
+from medlens.web.services import cases, group_stats, media, uploads
 
 router = APIRouter()
 
@@ -96,11 +97,18 @@ def case_page(case_id: CaseId, request: Request, user: PageUser, db: SessionDep,
     row = cases.view_case(db, state.store, user, case_id)
     summary = case_summary(row, lang)
     dept = state.care.department_for(get_task(row.task).modality)
+    own = group_stats.present(
+        group_stats.group_statistics(db, row.task, row.sex, row.age_group),
+        lang,
+        translate(lang, f"sex.{row.sex}"),
+        translate(lang, f"age.{row.age_group}"),
+    )
     return render(
         request,
         "case.html",
         user,
         case=summary,
+        own_group=own,
         owner=row.owner_id == user.id,
         suggestions=state.care.suggestions(row.task, row.risk or None),
         clinics=state.care.search(department=dept, limit=3),
