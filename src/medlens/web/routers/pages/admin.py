@@ -6,6 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse, Response
+from markupsafe import Markup
 
 from medlens.tasks import list_tasks
 from medlens.web.charts import bar_chart
@@ -18,9 +19,9 @@ from medlens.web.services import audit, export, group_stats, stats, users
 router = APIRouter(prefix="/admin")
 
 
-def _own_group_charts(db: SessionDep, tasks: list[str], lang: str) -> list:  # type: ignore[type-arg]
+def _own_group_charts(db: SessionDep, tasks: list[str], lang: str) -> list[tuple[str, Markup | None]]:
     """Grade distributions per (sex, age group) of every graded task (hidden below the minimum count)."""
-    out = []
+    out: list[tuple[str, Markup | None]] = []
     for task in tasks:
         if task not in list_tasks():
             continue
