@@ -89,25 +89,43 @@ register_task(
 register_task(
     TaskSpec(
         name="skin-lesion-5",
-        title=T("Skin lesion (5 classes, seed 000)", "피부 병변 (5종)"),
+        title=T("Skin cancer screening (5 classes, seed 000)", "피부암 선별 (5종)"),
         heads=(
             Head(
                 "label",
-                ("melanoma_benign", "melanoma_malignant", "nevus", "bcc", "seborrheic_keratosis"),
+                ("melanoma", "nevus", "bcc", "seborrheic_keratosis", "other_benign"),
                 T("Lesion type", "병변 종류"),
             ),
         ),
-        target="melanoma_malignant",
+        target="melanoma",
         modality="dermoscopy",
+        input_size=96,
         risk_bands=_bands(),
         class_text={
-            "melanoma_benign": T("Benign melanocytic lesion", "양성 멜라닌 병변"),
-            "melanoma_malignant": T("Malignant melanoma", "악성 흑색종"),
+            "melanoma": T("Melanoma", "흑색종"),
             "nevus": T("Nevus (mole)", "모반(점)"),
-            "bcc": T("Basal cell carcinoma", "기저세포암"),
-            "seborrheic_keratosis": T("Seborrheic keratosis", "지루각화증"),
+            "bcc": T(
+                "Basal cell carcinoma or other keratinocyte (pre)cancer",
+                "기저세포암 또는 기타 각질세포 (전)암",
+            ),
+            "seborrheic_keratosis": T("Seborrheic keratosis (benign keratosis)", "지루각화증(양성 각화증)"),
+            "other_benign": T(
+                "Other benign lesion (dermatofibroma, vascular)", "기타 양성 병변(피부섬유종, 혈관)"
+            ),
         },
         photo_guide=SKIN_GUIDE,
+        published=(
+            R("Seed 000 (5 classes, 9:1 random split, leaky)", "accuracy ~0.95 (no balanced accuracy given)"),
+        ),
+        limitations=(
+            "Five classes mapped from HAM10000 diagnoses: mel -> melanoma, nv -> nevus, bcc and akiec "
+            "(actinic keratosis / Bowen's disease) -> bcc ('basal cell carcinoma or other keratinocyte "
+            "(pre)cancer'), bkl -> seborrheic keratosis (includes solar lentigo and lichen-planus-like "
+            "keratosis), df and vasc -> other benign.",
+            "Trained on HAM10000 low-resolution (200x150) dermoscopy images from two centres, mostly fair "
+            "skin; it needs a dermoscope photo and was not validated on phone photos or darker skin.",
+            "HAM10000 is CC BY-NC 4.0: the model must not be used commercially.",
+        ),
     )
 )
 
@@ -165,9 +183,71 @@ register_task(
         target=None,
         modality="scalp-photo",
         input_size=240,
+        derived=("scalp-type",),
         photo_guide=T(
             "Part the hair and hold the camera close to the scalp in good light; keep it steady.",
             "머리카락을 가르고 밝은 곳에서 카메라를 두피 가까이 대고 흔들리지 않게 촬영하세요.",
+        ),
+    )
+)
+
+SCALP_GUIDE = T(
+    "Part the hair and hold the camera close to the scalp in good light; keep it steady.",
+    "머리카락을 가르고 밝은 곳에서 카메라를 두피 가까이 대고 흔들리지 않게 촬영하세요.",
+)
+register_task(
+    TaskSpec(
+        name="scalp-conditions",
+        title=T("Scalp and hair-loss conditions (5 groups)", "두피·탈모 질환 (5개 군)"),
+        heads=(
+            Head(
+                "label",
+                (
+                    "alopecia_areata",
+                    "acne_keloidalis",
+                    "scarring_alopecia",
+                    "diffuse_hair_loss",
+                    "trichotillomania",
+                ),
+                T("Condition group", "질환 군"),
+            ),
+        ),
+        target="scarring_alopecia",
+        modality="scalp-photo",
+        input_size=128,
+        default_preset="all-five",
+        target_recall=0.80,
+        risk_bands=_bands(
+            T(
+                "No sign of a scarring hair loss was found by the model. If hair loss continues or the "
+                "scalp itches, hurts or scales, ask a dermatologist.",
+                "모델이 흉터성 탈모 징후를 찾지 못했습니다. 탈모가 계속되거나 두피가 가렵거나 아프거나 "
+                "각질이 생기면 피부과 전문의와 상담하세요.",
+            )
+        ),
+        class_text={
+            "alopecia_areata": T("Alopecia areata (patchy hair loss)", "원형탈모"),
+            "acne_keloidalis": T("Acne keloidalis (bumps on the nape)", "항부 켈로이드성 여드름"),
+            "scarring_alopecia": T(
+                "Scarring (cicatricial) hair loss: folliculitis decalvans, dissecting cellulitis, "
+                "lichen planopilaris, discoid lupus and others",
+                "흉터성 탈모: 탈모성 모낭염, 해리성 봉와직염, 모공편평태선, 원판상 루푸스 등",
+            ),
+            "diffuse_hair_loss": T(
+                "Pattern or diffuse thinning (androgenetic alopecia, telogen effluvium)",
+                "남성형·여성형 탈모 또는 휴지기 탈모",
+            ),
+            "trichotillomania": T("Trichotillomania (hair pulling)", "발모벽"),
+        },
+        photo_guide=SCALP_GUIDE,
+        limitations=(
+            "Trained and tested on 263 scalp photos of unknown origin and unknown licence (research use "
+            "only); no patient ids, so near-duplicate photos were grouped by perceptual hash. The test "
+            "split holds only a few photos of the smaller groups: per-class recall has wide intervals.",
+            "Seven small diagnoses were merged into 'scarring hair loss' and two into 'pattern or diffuse "
+            "thinning'; hirsutism (3) and trichorrhexis nodosa (4) were left out, so the model cannot "
+            "name them or any condition it was not shown (psoriasis, tinea capitis, seborrheic "
+            "dermatitis, ...): it always answers one of its five groups.",
         ),
     )
 )

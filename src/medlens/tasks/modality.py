@@ -29,6 +29,19 @@ class Modality:
     quality_profile: str = "camera"
     asks_body_site: bool = False
     default_body_site: str = "unknown"
+    capture: Text | None = None  # which device/test fits, told to the patient before they choose
+
+
+DERMOSCOPE = Text(
+    "Needs a dermoscope photo (a dermoscope or a phone dermoscope lens on the skin); an ordinary "
+    "phone photo is not what this model learned from.",
+    "더모스코프 사진이 필요합니다(더모스코프나 휴대폰용 더모스코프 렌즈를 피부에 대고 촬영). "
+    "일반 휴대폰 사진으로 학습한 모델이 아닙니다.",
+)
+PHONE = Text(
+    "An ordinary phone photo in good light works.",
+    "밝은 곳에서 찍은 일반 휴대폰 사진이면 됩니다.",
+)
 
 
 MODALITIES: Registry[Modality] = Registry("modality")
@@ -50,11 +63,16 @@ register_modality(
         lesion_analysis=True,
         quality_profile="skin",
         asks_body_site=True,
+        capture=DERMOSCOPE,
     )
 )
 register_modality(
     Modality(
-        "skin-photo", T("Skin rash photo", "피부 발진 사진"), quality_profile="skin", asks_body_site=True
+        "skin-photo",
+        T("Skin rash photo", "피부 발진 사진"),
+        quality_profile="skin",
+        asks_body_site=True,
+        capture=PHONE,
     )
 )
 register_modality(
@@ -64,9 +82,22 @@ register_modality(
         quality_profile="scalp",
         asks_body_site=True,
         default_body_site="scalp",
+        capture=Text(
+            "A close phone photo of the scalp (or a scalp-microscope photo) works.",
+            "두피를 가까이 찍은 휴대폰 사진(또는 두피 현미경 사진)이면 됩니다.",
+        ),
     )
 )
 register_modality(
-    Modality("chest-xray", T("Chest X-ray image", "흉부 X선 영상"), accepts_dicom=True, grayscale=True)
+    Modality(
+        "chest-xray",
+        T("Chest X-ray image", "흉부 X선 영상"),
+        accepts_dicom=True,
+        grayscale=True,
+        capture=T(
+            "The X-ray file from the clinic (DICOM, PNG or JPEG).",
+            "병원에서 받은 X선 파일(DICOM, PNG, JPEG).",
+        ),
+    )
 )
 register_modality(Modality("tabular", T("Questionnaire", "설문")))

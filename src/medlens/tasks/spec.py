@@ -58,6 +58,7 @@ class TaskSpec:
     # zoster: antivirals within 72 h of rash onset); the upload then asks for the onset time
     urgent_window_hours: float | None = None
     urgent_text: Text | None = None  # the banner shown to the patient for an urgent result
+    derived: tuple[str, ...] = ()  # derived results (medlens.tasks.derived), e.g. ("scalp-type",)
 
     @property
     def schema(self) -> LabelSchema:

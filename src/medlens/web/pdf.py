@@ -121,6 +121,13 @@ def render_case_pdf(summary: dict[str, Any], image_png: bytes, heatmap_png: byte
             story.append(para(f"{head['title']}: {head['label_title']} ({head['p']:.0%})"))
     else:
         story.append(_prob_table(summary, font))
+    for d in summary.get("derived") or []:
+        story.append(para(d.title, h2))
+        story.append(para(d.headline))
+        for sub, text in d.items:
+            story.append(para(f"{sub}: {text}"))
+        if d.note:
+            story.append(para(d.note, note))
     lesion = summary.get("lesion")
     if lesion:
         story.append(para(t("abcd.title"), h2))

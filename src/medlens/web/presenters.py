@@ -7,6 +7,7 @@ from typing import Any
 from medlens import DISCLAIMER_EN, DISCLAIMER_KO
 from medlens.db import Case
 from medlens.tasks import TaskSpec, get_task
+from medlens.tasks.derived import derive
 from medlens.web.i18n import translate
 from medlens.web.services.enrich import heatmap_pending, needs_lesion
 from medlens.web.services.urgency import hours_left
@@ -81,6 +82,7 @@ def case_summary(row: Case, lang: str) -> dict[str, Any]:
         "label_title": spec.label_title(row.predicted_label, lang),
         "probabilities": [{"name": k, "title": spec.class_title(k, lang), "p": float(v)} for k, v in probs],
         "heads": heads,
+        "derived": derive(spec.derived, {h["name"]: h["label"] for h in heads}, lang),
         "target_class": pred.get("target_class"),
         "target_probability": tp,
         "threshold": thr,

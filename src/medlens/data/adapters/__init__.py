@@ -11,6 +11,7 @@ from medlens.data.adapters import (
     labels_csv,
     medmnist,
     melanoma_sources,
+    merged_classes,
     sd198,
 )
 
@@ -25,5 +26,6 @@ __all__ = [
     "labels_csv",
     "medmnist",
     "melanoma_sources",
+    "merged_classes",
     "sd198",
 ]

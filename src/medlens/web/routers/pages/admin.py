@@ -6,6 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse, Response
+from markupsafe import Markup
 
 from medlens.tasks import list_tasks
 from medlens.web.charts import bar_chart
@@ -13,9 +14,29 @@ from medlens.web.deps import PageUser, SessionDep, StateDep, UserId
 from medlens.web.errors import AppError
 from medlens.web.i18n import translate
 from medlens.web.rendering import check_csrf, page_lang, render
-from medlens.web.services import audit, export, stats, users
+from medlens.web.services import audit, export, group_stats, stats, users
 
 router = APIRouter(prefix="/admin")
+
+
+def _own_group_charts(db: SessionDep, tasks: list[str], lang: str) -> list[tuple[str, Markup | None]]:
+    """Grade distributions per (sex, age group) of every graded task (hidden below the minimum count)."""
+    out: list[tuple[str, Markup | None]] = []
+    for task in tasks:
+        if task not in list_tasks():
+            continue
+        for g in group_stats.all_groups(db, task):
+            shown = group_stats.present(
+                g, lang, translate(lang, f"sex.{g.sex}"), translate(lang, f"age.{g.age_group}")
+            )
+            if shown is None:
+                continue
+            if shown["hidden"]:
+                out.append((f"{task}: {shown['title']}", None))
+            for head_title, items in shown["heads"]:
+                title = f"{task}: {shown['title']} — {head_title} (n={g.n})"
+                out.append((title, bar_chart(items, title, max_value=1.0)))
+    return out
 
 
 @router.get("")
@@ -27,6 +48,7 @@ def dashboard(request: Request, user: PageUser, db: SessionDep) -> Response:
         items = [(k, float(v)) for k, v in data[key].items()]
         title = translate(lang, f"admin.by_{key}")
         charts.append((title, bar_chart(items, title, value_fmt="{:.0f}") if items else None))
+    charts += _own_group_charts(db, list(data["task"]), lang)
     return render(
         request, "admin_stats.html", user, charts=charts, tasks=list_tasks(), total=sum(data["task"].values())
     )

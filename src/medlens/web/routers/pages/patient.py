@@ -9,14 +9,20 @@ from fastapi import APIRouter, BackgroundTasks, File, Form, Request, UploadFile
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import RedirectResponse, Response
 
-from medlens.tasks import get_task
+from medlens.tasks import TaskSpec, get_task
 from medlens.web.deps import CaseId, PageUser, PredictorsDep, SessionDep, StateDep
 from medlens.web.errors import AppError
+from medlens.web.i18n import translate
 from medlens.web.presenters import case_summary
 from medlens.web.rendering import check_csrf, page_lang, render
-from medlens.web.services import cases, media, uploads, urgency
+from medlens.web.services import cases, group_stats, media, uploads, urgency
 
 router = APIRouter()
+
+
+def _capture(spec: TaskSpec, lang: str) -> str:
+    capture = spec.modality_info.capture
+    return capture.get(lang) if capture else ""
 
 
 @router.get("/screen")
@@ -27,7 +33,7 @@ def choose(request: Request, user: PageUser, predictors: PredictorsDep) -> Respo
         request,
         "screen_list.html",
         user,
-        tasks=[(n, s.title.get(lang), s.modality_info.title.get(lang)) for n, s in tasks],
+        tasks=[(n, s.title.get(lang), s.modality_info.title.get(lang), _capture(s, lang)) for n, s in tasks],
     )
 
 
@@ -45,6 +51,7 @@ def screen_form(task: str, request: Request, user: PageUser, predictors: Predict
         title=spec.title.get(lang),
         guide=spec.photo_guide.get(lang) if spec.photo_guide else "",
         modality=spec.modality_info,
+        capture=_capture(spec, lang),
         sexes=cases.SEXES,
         age_groups=cases.AGE_GROUPS,
         sites=cases.BODY_SITES,
@@ -94,11 +101,18 @@ def case_page(case_id: CaseId, request: Request, user: PageUser, db: SessionDep,
     row = cases.view_case(db, state.store, user, case_id)
     summary = case_summary(row, lang)
     dept = state.care.department_for(get_task(row.task).modality)
+    own = group_stats.present(
+        group_stats.group_statistics(db, row.task, row.sex, row.age_group),
+        lang,
+        translate(lang, f"sex.{row.sex}"),
+        translate(lang, f"age.{row.age_group}"),
+    )
     return render(
         request,
         "case.html",
         user,
         case=summary,
+        own_group=own,
         owner=row.owner_id == user.id,
         suggestions=state.care.suggestions(row.task, row.risk or None),
         clinics=state.care.search(department=dept, limit=3),

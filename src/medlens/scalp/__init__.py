@@ -1,0 +1,1 @@
+"""Scalp self-check helpers: synthetic graded textures (pipeline proof) and the scalp-type rule table."""
