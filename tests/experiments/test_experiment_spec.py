@@ -42,6 +42,7 @@ def test_grid_is_the_cartesian_product_and_trials_are_appended() -> None:
         ({"trials": [{"name": "a/b"}]}, "letters, digits"),
         ({"trials": [{"name": "a"}], "reference": "b"}, "reference 'b' is not a trial"),
         ({"trials": [{"name": "a", "out": "elsewhere"}]}, "unknown TrainConfig option"),
+        ({"base": {"workers": 2}, "trials": [{"name": "a"}]}, "unknown TrainConfig option"),
         ({"trials": [{"name": "a"}], "published": {"figures": {"zz": {"accuracy": 1}}}}, "unknown trial"),
         ({"trials": [{"name": "a"}], "extra": 1}, "unknown key"),
         ({}, "no trials"),

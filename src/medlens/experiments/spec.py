@@ -30,7 +30,8 @@ from medlens.training.config import TrainConfig
 __all__ = ["ExperimentError", "ExperimentSpec", "Trial", "load_experiment"]
 
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.+=-]*$")
-_RESERVED = {"out", "command", "progress"}  # decided by the experiment, not by the config file
+# decided by the experiment, not by the config file (a trial is one Ray Tune worker: no nested Ray Train)
+_RESERVED = {"out", "command", "progress", "workers", "ray_address"}
 
 
 class ExperimentError(ValueError):
