@@ -26,8 +26,8 @@ evaluate() {  # RUN SOURCES: export, then in-source + cross-source rows
 }
 
 train --dataset melanoma-sources --out runs/multi-112 --input-size 112 --epochs 3 --preset C4
-train --dataset melanoma-kaggle --out runs/kaggle-own-96 --input-size 96 --epochs 3 --preset C4
-train --dataset melanoma-kaggle --out runs/kaggle-own-96-remedies --input-size 96 --epochs 3 --preset C4ZB \
+train --dataset melanoma-kaggle --out runs/kaggle-own-96 --input-size 96 --epochs 2 --preset C4
+train --dataset melanoma-kaggle --out runs/kaggle-own-96-remedies --input-size 96 --epochs 2 --preset C4ZB \
   --image-ops sog,circle
 evaluate runs/multi-112 melanoma_10000,ham10000
 evaluate runs/kaggle-own-96 melanoma_10000
