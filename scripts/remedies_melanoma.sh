@@ -35,4 +35,4 @@ evaluate runs/kaggle-own-96-remedies melanoma_10000
 # the previous bundle (160 px, trained on the whole Kaggle folder incl. its HAM10000 copies)
 "$MEDLENS" cross-source --model models/melanoma --dataset melanoma-sources --data-root "$DATA" --split test \
   --train-sources melanoma_10000 --out runs/xs/v3-test --threads 1
-python benchmarks/remedies_melanoma.py --rows scripts/remedies_melanoma.json --out reports/remedies-melanoma/remedies.md
+python benchmarks/remedies_melanoma.py --rows scripts/remedies_melanoma.json --out reports/generalisation-melanoma/remedies.md
