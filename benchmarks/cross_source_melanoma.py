@@ -1,6 +1,8 @@
 """A melanoma bundle on HAM10000 (another clinic's dermoscopy), run exactly as served.
 
-Reproduces issue 12's measurement: every HAM10000 melanoma, ``--n-nv`` nevi and ``--n-bkl`` benign
+Reproduces issue 12's measurement (note: the Kaggle folder holds copies of all 1,113 HAM10000
+melanomas, so for a model trained on that folder most of them are training photos; ``--clean`` keeps
+only the melanomas whose copies are in its test split): every HAM10000 melanoma, ``--n-nv`` nevi and ``--n-bkl`` benign
 keratoses drawn with a fixed seed, through the torch-free ``Predictor`` (the card's preprocessing,
 test-time flips and temperature). Prints, per class, the share called *benign* both by the arg-max
 label (what ``medlens predict --json`` shows as ``label``) and at the card's operating threshold
@@ -40,6 +42,53 @@ def pick(dx: np.ndarray, n_nv: int, n_bkl: int, seed: int) -> np.ndarray:
     return np.concatenate(out)
 
 
+def clean(args: argparse.Namespace) -> dict:
+    """A model trained on the whole Kaggle folder, on HAM10000 photos it never saw: the melanomas whose
+    Kaggle copies sit in its test split, against the benign photos of HAM10000's test lesions."""
+    from medlens.data.adapters.melanoma_sources import ham_copy_splits
+    from medlens.data.sources import original_classes
+    from medlens.serving.source_check import bundle_logits, split_indices
+
+    copy_split = ham_copy_splits(args.data_root, args.seed)
+    ham = create_dataset("melanoma-ham10000", args.data_root)
+    orig = original_classes(ham)
+    test = set(split_indices(ham, "test"))
+    mel = [i for i, s in enumerate(ham.samples) if copy_split.get(s.source) == "test"]
+    benign = sorted(i for i in test if orig[i] != "mel")
+    idx = mel + benign
+    predictor = Predictor.from_card(args.model, threads=args.threads)
+    card = predictor.card
+    p = softmax(bundle_logits(predictor, ham, idx), card.temperature)[:, card.classes.index("malignant")]
+    y = np.array([1] * len(mel) + [0] * len(benign))
+    o = orig[idx]
+    thr = float(card.thresholds.threshold) if card.thresholds.threshold is not None else 0.5
+    rows = {
+        "auroc_mel_vs_benign": bootstrap_ci(roc_auc, y, p),
+        "auroc_mel_vs_nv": bootstrap_ci(
+            roc_auc, y[(o == "mel") | (o == "nv")], p[(o == "mel") | (o == "nv")]
+        ),
+        "mel_recall_at_threshold": bootstrap_ci(flag_rate, (p[y == 1] >= thr).astype(float)),
+        "nv_benign_at_threshold": bootstrap_ci(flag_rate, (p[o == "nv"] < thr).astype(float)),
+        "benign_specificity_at_threshold": bootstrap_ci(flag_rate, (p[y == 0] < thr).astype(float)),
+    }
+    print(
+        f"{card.name} on unseen HAM10000 photos: {len(mel)} melanomas whose Kaggle copies are in its test split, "
+        f"{len(benign)} benign photos of HAM10000 test lesions ({int((o == 'nv').sum())} nevi); threshold {thr:.3f}"
+    )
+    for k, v in rows.items():
+        print(f"{k}: {v[0]:.3f} [{v[1]:.3f}, {v[2]:.3f}]")
+    result = {
+        "model": str(args.model),
+        "protocol": "clean",
+        "n_mel": len(mel),
+        "n_benign": len(benign),
+        "rows": rows,
+    }
+    if args.json:
+        args.json.write_text(json.dumps(result, indent=1))
+    return result
+
+
 def main(argv: list[str] | None = None) -> dict:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--model", type=Path, default=Path(__file__).resolve().parents[1] / "models" / "melanoma")
@@ -49,8 +98,15 @@ def main(argv: list[str] | None = None) -> dict:
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--threads", type=int, default=1)
     ap.add_argument("--json", type=Path, default=None)
+    ap.add_argument(
+        "--clean",
+        action="store_true",
+        help="Only HAM10000 photos the model never saw (for models trained on the whole Kaggle folder).",
+    )
     args = ap.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    if args.clean:
+        return clean(args)
 
     ham = create_dataset("ham10000", args.data_root / "ham10000_lowres")
     dx = np.array([ham.classes[s.label] for s in ham.samples], dtype=object)

@@ -12,7 +12,7 @@ and lines the models up on the same images:
 Each cell is value [95% bootstrap CI]; Δ columns are paired differences against the first row
 (rows resampled jointly). Usage (after the ``medlens cross-source`` runs named in ``--rows``)::
 
-    python benchmarks/remedies_melanoma.py --rows runs/remedies.json --out reports/remedies-melanoma/remedies.md
+    python benchmarks/remedies_melanoma.py --rows runs/remedies.json --out reports/generalisation-melanoma/remedies.md
 
 ``rows.json``: ``[{"name": ..., "dirs": [...], "command": ..., "train_sources": [...]}, ...]``.
 """

@@ -26,8 +26,8 @@ evaluate() {  # RUN SOURCES: export, then in-source + cross-source rows
 }
 
 train --dataset melanoma-sources --out runs/multi-112 --input-size 112 --epochs 3 --preset C4
-train --dataset melanoma-kaggle --out runs/kaggle-own-96 --input-size 96 --epochs 3 --preset C4
-train --dataset melanoma-kaggle --out runs/kaggle-own-96-remedies --input-size 96 --epochs 3 --preset C4ZB \
+train --dataset melanoma-kaggle --out runs/kaggle-own-96 --input-size 96 --epochs 2 --preset C4
+train --dataset melanoma-kaggle --out runs/kaggle-own-96-remedies --input-size 96 --epochs 2 --preset C4ZB \
   --image-ops sog --image-ops circle
 evaluate runs/multi-112 melanoma_10000,ham10000
 evaluate runs/kaggle-own-96 melanoma_10000
@@ -35,4 +35,4 @@ evaluate runs/kaggle-own-96-remedies melanoma_10000
 # the previous bundle (160 px, trained on the whole Kaggle folder incl. its HAM10000 copies)
 "$MEDLENS" cross-source --model models/melanoma --dataset melanoma-sources --data-root "$DATA" --split test \
   --train-sources melanoma_10000 --out runs/xs/v3-test --threads 1
-python benchmarks/remedies_melanoma.py --rows scripts/remedies_melanoma.json --out reports/remedies-melanoma/remedies.md
+python benchmarks/remedies_melanoma.py --rows scripts/remedies_melanoma.json --out reports/generalisation-melanoma/remedies.md

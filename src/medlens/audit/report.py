@@ -142,8 +142,8 @@ def write_audit_report(
     lines = [
         f"# Shortcut audit: {result['model']}",
         "",
-        f"Dataset `{result['dataset']}`, split `{result['split']}`, {result['n']} images drawn per source "
-        f"(seeded, balanced over labels where possible); model run exactly as served (card preprocessing, "
+        f"Dataset `{result['dataset']}`, split `{result['split']}`: {result['n']} images, up to "
+        f"{result.get('n_per_source', '?')} per source (seeded, balanced over labels where possible); model run exactly as served (card preprocessing, "
         f"TTA, temperature), threshold {result['threshold']:.3f}. Trained on: "
         f"{', '.join(result['train_sources']) or '(not given)'}. Wall time {result['wall_time_s']:.0f} s.",
         "",

@@ -91,6 +91,8 @@ def audit_shortcuts(
         "dataset": sample_set.name,
         "split": split,
         "n": len(chosen),
+        "n_per_source": n_per_source,
+        "n_counterfactual": n_counterfactual,
         "threshold": threshold,
         "train_sources": train_sources or [],
         "command": command,

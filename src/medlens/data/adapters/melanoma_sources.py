@@ -68,6 +68,23 @@ def _kaggle_copies_of_ham(kaggle_dir: str, ham_dir: str) -> frozenset[int]:
     return frozenset(i for i, _ in cross_duplicates(kaggle, ham))
 
 
+def ham_copy_splits(root: Path, seed: int = 0) -> dict[str, str]:
+    """HAM10000 photo path -> the split ("train"/"val"/"test") its Kaggle copy has in the whole Kaggle
+    folder's grouped-dedup split (the split of every Kaggle-folder model before issue 12).
+
+    A model trained on the whole Kaggle folder saw the HAM10000 melanomas whose copies are in its
+    train split; those with copies in its test split are unseen, so they (with HAM10000's benign
+    photos, none of which the Kaggle folder holds) give a clean cross-source test of such a model.
+    """
+    folder = require_dir(root / KAGGLE_DIR)
+    kaggle = load_imagefolder(folder, classes=list(CLASSES), name="melanoma_10000")
+    ham = load_ham10000(require_dir(root / HAM_DIR), name="ham10000")
+    split_of = {
+        i: k for k, idx in zip(SPLIT_NAMES, _kaggle_splits(str(folder), seed), strict=True) for i in idx
+    }
+    return {ham.samples[j].source: split_of[i] for i, j in cross_duplicates(kaggle, ham)}
+
+
 def kaggle_part(root: Path, seed: int = 0) -> Part:
     """Kaggle melanoma 10000 (train part) with its grouped-dedup split, without its HAM10000 copies."""
     folder = require_dir(root / KAGGLE_DIR)
