@@ -12,10 +12,19 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from medlens.quality.issues import ISSUES, QualityIssue
-from medlens.quality.measures import exposure_stats, laplacian_variance, normalized_gray, skin_fraction
+from medlens.quality.measures import (
+    chroma,
+    exposure_stats,
+    laplacian_variance,
+    normalized_gray,
+    skin_fraction,
+)
 
 #: Quality profiles whose photos must mostly show skin (``scalp``: a smaller share, hair allowed).
 SKIN_PROFILES = frozenset({"skin", "scalp"})
+#: Radiographs: judged as X-ray files, not camera photos (no blur or skin rule, no camera advice).
+XRAY_PROFILE = "xray"
+PROFILES = SKIN_PROFILES | {XRAY_PROFILE, "camera"}
 
 
 def quality_profile(modality: str) -> str:
@@ -25,7 +34,7 @@ def quality_profile(modality: str) -> str:
 
     if modality in MODALITIES:
         return get_modality(modality).quality_profile
-    return modality if modality in SKIN_PROFILES else "camera"
+    return modality if modality in PROFILES else "camera"
 
 
 @dataclass(frozen=True)
@@ -40,6 +49,7 @@ class QualityThresholds:
     min_side: int = 128  # shorter image side below this -> too small (HAM10000 low-res is 200x150)
     min_skin_fraction: float = 0.15  # skin modalities: fewer skin-coloured lit pixels -> not skin
     min_skin_fraction_scalp: float = 0.05  # scalp photos are mostly hair
+    max_xray_chroma: float = 12.0  # X-ray profile: mean per-pixel channel spread above this -> colour photo
 
 
 @dataclass
@@ -87,38 +97,52 @@ def _check_image(image_rgb: np.ndarray) -> None:
 
 
 def assess_quality(
-    image_rgb: np.ndarray, modality: str = "skin", thresholds: QualityThresholds | None = None
+    image_rgb: np.ndarray,
+    modality: str = "skin",
+    thresholds: QualityThresholds | None = None,
+    min_side: int | None = None,
 ) -> QualityReport:
     """Check blur, exposure, size and (for skin modalities) that the photo shows skin.
 
     ``modality`` is a task's modality ("dermoscopy", "skin-photo", "scalp-photo", "chest-xray" …) or a
-    quality profile ("skin", "scalp", "camera"); only the skin and scalp profiles get the not-skin check.
+    quality profile ("skin", "scalp", "camera", "xray"); only the skin and scalp profiles get the
+    not-skin check. The X-ray profile has no blur rule (radiographs are smooth, and small files are
+    upscaled), words exposure problems for a file rather than a camera, and refuses colour photos.
+    ``min_side`` lowers the size limit, e.g. to the input size of a model trained on small images.
     """
     _check_image(image_rgb)
     t = thresholds or QualityThresholds()
+    profile = quality_profile(modality)
+    xray = profile == XRAY_PROFILE
     h, w = image_rgb.shape[:2]
     gray = normalized_gray(image_rgb)
     blur = laplacian_variance(gray)
     expo = exposure_stats(gray)
     codes: list[str] = []
-    if min(h, w) < t.min_side:
-        codes.append("too_small")
+    limit_side = t.min_side if min_side is None else min(t.min_side, min_side)
+    if min(h, w) < limit_side:
+        codes.append("xray_too_small" if xray else "too_small")
     if expo["p90"] < t.min_p90:
         codes.append("too_dark")
     elif expo["p10"] > t.max_p10 or expo["bright_fraction"] > t.max_bright_fraction:
         codes.append("too_bright")
     elif expo["contrast"] < t.min_contrast:
         codes.append("low_contrast")
+    exposure = {"too_dark", "too_bright", "low_contrast"}
     # A dark or flat image has no edges: only call it blurry when exposure itself is acceptable.
-    if blur < t.min_blur and not {"too_dark", "too_bright", "low_contrast"} & set(codes):
+    if not xray and blur < t.min_blur and not exposure & set(codes):
         codes.append("blurry")
     skin: float | None = None
-    profile = quality_profile(modality)
     if profile in SKIN_PROFILES:
         skin = skin_fraction(image_rgb)
         limit = t.min_skin_fraction_scalp if profile == "scalp" else t.min_skin_fraction
         if skin < limit and "too_dark" not in codes:
             codes.append("not_skin")
+    if xray:
+        codes = ["xray_exposure" if c in exposure else c for c in codes]
+        expo["chroma"] = chroma(image_rgb)
+        if expo["chroma"] > t.max_xray_chroma:
+            codes.append("not_xray")
     return QualityReport(
         ok=not codes,
         issues=[ISSUES[c] for c in codes],

@@ -77,5 +77,40 @@ ISSUES: dict[str, QualityIssue] = {
                 "피부 병변 자체를 가까이에서 촬영해 화면 대부분이 피부로 채워지게 해 주세요.",
             ),
         ),
+        QualityIssue(
+            "xray_exposure",
+            Text(
+                "The X-ray image is almost uniformly dark or bright, or has almost no contrast.",
+                "X선 영상이 거의 전체가 어둡거나 밝고, 명암 대비가 거의 없습니다.",
+            ),
+            Text(
+                "Upload the original X-ray file from the clinic (DICOM if you have it), not a photo or "
+                "screenshot of a screen.",
+                "화면을 찍은 사진이나 캡처가 아닌, 병원에서 받은 X선 원본 파일(가능하면 DICOM)을 올려 주세요.",
+            ),
+        ),
+        QualityIssue(
+            "not_xray",
+            Text(
+                "The image is in colour: it does not look like an X-ray.",
+                "컬러 영상이라 X선 영상으로 보이지 않습니다.",
+            ),
+            Text(
+                "Upload the chest X-ray file itself (DICOM, PNG or JPEG), not a photo of a screen or of "
+                "something else.",
+                "화면을 찍은 사진이나 다른 사진이 아닌 흉부 X선 파일 자체(DICOM, PNG, JPEG)를 올려 주세요.",
+            ),
+        ),
+        QualityIssue(
+            "xray_too_small",
+            Text(
+                "The X-ray image is smaller than the model's input size.",
+                "X선 영상이 모델 입력 크기보다 작습니다.",
+            ),
+            Text(
+                "Upload the original X-ray file from the clinic, not a thumbnail.",
+                "썸네일이 아닌, 병원에서 받은 X선 원본 파일을 올려 주세요.",
+            ),
+        ),
     )
 }

@@ -83,3 +83,10 @@ def skin_fraction(image_rgb: np.ndarray, side: int = NORM_SIDE) -> float:
         return 0.0
     skin = cv2.countNonZero(cv2.inRange(ycrcb, (31, 133, 70), (255, 185, 150)))
     return float(skin / lit)
+
+
+def chroma(image_rgb: np.ndarray, side: int = NORM_SIDE) -> float:
+    """Mean per-pixel spread between the colour channels (max - min, 0..255): ~0 for a grayscale
+    radiograph (even with a few coloured annotation marks), tens for a colour photo."""
+    small = resize_long_side(image_rgb, side, cv2.INTER_AREA).astype(np.int16)
+    return float((small.max(axis=2) - small.min(axis=2)).mean())

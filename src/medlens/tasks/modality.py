@@ -18,7 +18,8 @@ class Modality:
 
     ``quality_profile`` picks the capture-quality rules (:func:`medlens.quality.assess_quality`):
     ``"skin"`` (camera photo of skin: blur, exposure, skin fraction), ``"scalp"`` (as skin, mostly hair
-    allowed), ``"camera"`` (blur, exposure and size only).
+    allowed), ``"camera"`` (blur, exposure and size only), ``"xray"`` (radiograph files: exposure, size
+    down to the model input, grayscale; no camera rules or advice).
     """
 
     name: str
@@ -94,6 +95,7 @@ register_modality(
         T("Chest X-ray image", "흉부 X선 영상"),
         accepts_dicom=True,
         grayscale=True,
+        quality_profile="xray",
         capture=T(
             "The X-ray file from the clinic (DICOM, PNG or JPEG).",
             "병원에서 받은 X선 파일(DICOM, PNG, JPEG).",

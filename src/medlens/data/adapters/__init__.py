@@ -2,6 +2,7 @@
 
 from medlens.data.adapters import (
     aihub_scalp,
+    chest_xray_sources,
     covid_chestxray,
     dermnet,
     dicom_folder,
@@ -17,6 +18,7 @@ from medlens.data.adapters import (
 
 __all__ = [
     "aihub_scalp",
+    "chest_xray_sources",
     "covid_chestxray",
     "dermnet",
     "dicom_folder",

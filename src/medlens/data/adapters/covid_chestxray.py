@@ -8,6 +8,7 @@ views other than PA / AP / AP Supine. ``group_id`` is ``patientid`` (a patient h
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -20,14 +21,37 @@ REQUIRED = ("patientid", "finding", "view", "modality", "filename")
 DEFAULT_VIEWS = ("PA", "AP", "AP Supine")
 
 
+# Findings named by their cause in the 2020 snapshot (not "Pneumonia/..."): all are pneumonias other
+# than COVID-19. ARDS alone, tuberculosis, "todo" (unlabelled) and the like stay out of scope.
+OTHER_PNEUMONIA = (
+    "sars",
+    "mers",
+    "pneumocystis",
+    "streptococcus",
+    "klebsiella",
+    "mycoplasma",
+    "legionella",
+    "e.coli",
+    "bacterial",
+    "influenza",
+    "varicella",
+    "lipoid",
+    "chlamydophila",
+    "staphylococcus",
+    "aspergillosis",
+    "nocardia",
+)
+
+
 def finding_to_class(finding: str) -> str | None:
     """Map a metadata ``finding`` to normal / pneumonia / covid19, or None when out of scope."""
     f = finding.strip()
+    low = f.lower()
     if "COVID-19" in f or "SARS-CoV-2" in f:
         return "covid19"
-    if f.lower() == "no finding":
+    if low == "no finding":
         return "normal"
-    if f.lower().startswith("pneumonia"):
+    if "pneumonia" in low or any(word in OTHER_PNEUMONIA for word in re.split(r"[\s/,]+", low)):
         return "pneumonia"
     return None
 
@@ -50,7 +74,8 @@ def load_covid_chestxray(
         cls = finding_to_class(row["finding"])
         if cls is None:
             continue
-        image = root / (row.get("folder") or "images") / row["filename"]
+        # the shared snapshot re-encodes images as JPEG and names them in an added ``file`` column
+        image = root / (row.get("folder") or "images") / (row.get("file") or row["filename"])
         if not image.is_file():
             raise DatasetFormatError(f"{csv_path} line {line}", f"image {image} not found")
         meta = Meta(

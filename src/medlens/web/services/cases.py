@@ -61,9 +61,12 @@ class CaseInput:
                 raise AppError(400, "error.bad_field", field=field)
 
 
-def check_quality(rgb: Any, modality: str) -> dict[str, Any] | None:
-    """Capture-quality gate (``medlens.quality``): a bad photo is refused with retake advice (422)."""
-    report = assess_quality(rgb, modality)
+def check_quality(rgb: Any, modality: str, model_input: int | None = None) -> dict[str, Any] | None:
+    """Capture-quality gate (``medlens.quality``): a bad photo is refused with retake advice (422).
+
+    ``model_input`` (the model's input side) lowers the size limit for models trained on small images.
+    """
+    report = assess_quality(rgb, modality, min_side=model_input)
     if not report.ok:
         issues = Text(
             en=" ".join(f"{i.message.en} {i.retake_advice.en}" for i in report.issues),
@@ -71,6 +74,11 @@ def check_quality(rgb: Any, modality: str) -> dict[str, Any] | None:
         )
         raise AppError(422, "error.bad_quality", issues=issues)
     return report.to_dict()
+
+
+def _input_size(predictor: PredictorLike) -> int | None:
+    size = getattr(getattr(predictor.card, "preprocessing", None), "input_size", None)
+    return int(size) if isinstance(size, int) else None
 
 
 def normalized_entropy(probs: dict[str, float]) -> float:
@@ -129,7 +137,7 @@ def create_case(
         upload = decode_upload(data, filename, content_type, spec.modality_info.accepts_dicom, max_pixels)
         rgb = upload.rgb
         clock.lap("decode")
-        quality = check_quality(rgb, spec.modality)
+        quality = check_quality(rgb, spec.modality, _input_size(predictor))
         clock.lap("quality")
         try:
             pred = predictor.predict(rgb, cam=True)
