@@ -43,15 +43,19 @@ def _minmax(values: np.ndarray) -> np.ndarray:
     return (values - lo) / (hi - lo)
 
 
-def _read(source: str | Path | bytes, name: str) -> Any:
+def _read(source: str | Path | bytes, name: str, header_only: bool = False) -> Any:
     import pydicom
     from pydicom.errors import InvalidDicomError
 
     try:
         fp = io.BytesIO(source) if isinstance(source, (bytes, bytearray)) else source
-        return pydicom.dcmread(fp)
+        return pydicom.dcmread(fp, stop_before_pixels=header_only)
     except (InvalidDicomError, OSError, EOFError, ValueError, TypeError, AttributeError, KeyError) as exc:
         raise DatasetFormatError(name, f"not a readable DICOM file ({exc})") from exc
+
+
+def _label(source: str | Path | bytes, name: str | None) -> str:
+    return name or (str(source) if not isinstance(source, (bytes, bytearray)) else "<uploaded DICOM>")
 
 
 def read_dicom_rgb(source: str | Path | bytes, name: str | None = None) -> np.ndarray:
@@ -60,7 +64,7 @@ def read_dicom_rgb(source: str | Path | bytes, name: str | None = None) -> np.nd
     Multi-frame grayscale images return their first frame. Raises DatasetFormatError naming the
     file on malformed input or missing / undecodable pixel data.
     """
-    label = name or (str(source) if not isinstance(source, (bytes, bytearray)) else "<uploaded DICOM>")
+    label = _label(source, name)
     ds = _read(source, label)
     if "PixelData" not in ds:
         raise DatasetFormatError(label, "DICOM has no pixel data")
@@ -97,6 +101,57 @@ def read_dicom_rgb(source: str | Path | bytes, name: str | None = None) -> np.nd
     if arr.dtype != np.uint8:
         arr = np.round(_minmax(arr.astype(np.float64)) * 255.0).astype(np.uint8)
     return np.ascontiguousarray(arr)
+
+
+#: Header fields safe to keep with a case: none of them names or identifies the patient.
+STUDY_FIELDS = {
+    "StudyDate": "study_date",
+    "ViewPosition": "view",
+    "Modality": "modality",
+    "BodyPartExamined": "body_part",
+    "PhotometricInterpretation": "photometric",
+    "BitsStored": "bits_stored",
+}
+LATERAL_VIEWS = frozenset({"LL", "RL", "LAT", "LATERAL", "LLD", "RLD"})
+
+
+def _date(value: str) -> str:
+    """``YYYYMMDD`` -> ``YYYY-MM-DD``; anything else is dropped (free text may carry identifiers)."""
+    value = value.strip()
+    if len(value) == 8 and value.isdigit():
+        return f"{value[:4]}-{value[4:6]}-{value[6:]}"
+    return ""
+
+
+def study_info(ds: Any) -> dict[str, str]:
+    """The non-identifying study facts of a DICOM header (date, view, modality, body part, pixel format).
+
+    Only the fields in :data:`STUDY_FIELDS` are read, and only short coded values are kept: patient
+    name, id, birth date, institution and every other header field never leave the decoder.
+    """
+    info: dict[str, str] = {}
+    for tag, key in STUDY_FIELDS.items():
+        raw = ds.get(tag)
+        if raw is None or raw == "":
+            continue
+        text = str(raw).strip()
+        if tag == "StudyDate":
+            text = _date(text)
+        elif not all(c.isalnum() or c in " _-" for c in text) or len(text) > 16:
+            continue  # coded strings only
+        if text:
+            info[key] = text.upper() if key in ("view", "modality", "body_part", "photometric") else text
+    return info
+
+
+def is_lateral(info: dict[str, str]) -> bool:
+    """True when the header names a lateral view (the X-ray models see frontal PA/AP films only)."""
+    return info.get("view", "").upper() in LATERAL_VIEWS
+
+
+def read_dicom_header(source: str | Path | bytes, name: str | None = None) -> Any:
+    """The header only (no pixel data decoded); DatasetFormatError on a malformed file."""
+    return _read(source, _label(source, name), header_only=True)
 
 
 class DicomImage:

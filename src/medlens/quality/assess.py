@@ -101,6 +101,7 @@ def assess_quality(
     modality: str = "skin",
     thresholds: QualityThresholds | None = None,
     min_side: int | None = None,
+    lateral: bool = False,
 ) -> QualityReport:
     """Check blur, exposure, size and (for skin modalities) that the photo shows skin.
 
@@ -109,6 +110,8 @@ def assess_quality(
     not-skin check. The X-ray profile has no blur rule (radiographs are smooth, and small files are
     upscaled), words exposure problems for a file rather than a camera, and refuses colour photos.
     ``min_side`` lowers the size limit, e.g. to the input size of a model trained on small images.
+    ``lateral`` (X-ray profile: the DICOM header names a lateral view) refuses the film, since the X-ray
+    models were trained on frontal PA/AP views only.
     """
     _check_image(image_rgb)
     t = thresholds or QualityThresholds()
@@ -143,6 +146,8 @@ def assess_quality(
         expo["chroma"] = chroma(image_rgb)
         if expo["chroma"] > t.max_xray_chroma:
             codes.append("not_xray")
+        if lateral:
+            codes.append("xray_lateral")
     return QualityReport(
         ok=not codes,
         issues=[ISSUES[c] for c in codes],

@@ -102,6 +102,17 @@ ISSUES: dict[str, QualityIssue] = {
             ),
         ),
         QualityIssue(
+            "xray_lateral",
+            Text(
+                "The file is a lateral (side) view; the model reads frontal (PA or AP) chest X-rays only.",
+                "측면 촬영 영상입니다. 모델은 정면(PA 또는 AP) 흉부 X선만 판독합니다.",
+            ),
+            Text(
+                "Upload the frontal (PA or AP) film of the same study.",
+                "같은 검사의 정면(PA 또는 AP) 영상을 올려 주세요.",
+            ),
+        ),
+        QualityIssue(
             "xray_too_small",
             Text(
                 "The X-ray image is smaller than the model's input size.",

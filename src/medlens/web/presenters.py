@@ -74,6 +74,7 @@ def case_summary(row: Case, lang: str) -> dict[str, Any]:
     return {
         "id": row.id,
         "quality": pred.get("quality"),
+        "study": pred.get("study"),
         "lesion": lesion,
         "lesion_pending": needs_lesion(row),
         "task": row.task,

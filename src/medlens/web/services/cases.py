@@ -13,6 +13,7 @@ from sqlalchemy import insert, select
 from sqlalchemy.orm import Session, selectinload
 from sqlalchemy.orm.attributes import set_committed_value
 
+from medlens.data.dicom import is_lateral
 from medlens.db import Case, Reply, User
 from medlens.db.tables import utcnow
 from medlens.quality import assess_quality
@@ -61,12 +62,15 @@ class CaseInput:
                 raise AppError(400, "error.bad_field", field=field)
 
 
-def check_quality(rgb: Any, modality: str, model_input: int | None = None) -> dict[str, Any] | None:
+def check_quality(
+    rgb: Any, modality: str, model_input: int | None = None, study: dict[str, str] | None = None
+) -> dict[str, Any] | None:
     """Capture-quality gate (``medlens.quality``): a bad photo is refused with retake advice (422).
 
-    ``model_input`` (the model's input side) lowers the size limit for models trained on small images.
+    ``model_input`` (the model's input side) lowers the size limit for models trained on small images;
+    ``study`` (a DICOM upload's study facts) refuses a film whose header names a lateral view.
     """
-    report = assess_quality(rgb, modality, min_side=model_input)
+    report = assess_quality(rgb, modality, min_side=model_input, lateral=is_lateral(study or {}))
     if not report.ok:
         issues = Text(
             en=" ".join(f"{i.message.en} {i.retake_advice.en}" for i in report.issues),
@@ -137,7 +141,8 @@ def create_case(
         upload = decode_upload(data, filename, content_type, spec.modality_info.accepts_dicom, max_pixels)
         rgb = upload.rgb
         clock.lap("decode")
-        quality = check_quality(rgb, spec.modality, _input_size(predictor))
+        quality = check_quality(rgb, spec.modality, _input_size(predictor), upload.study)
+        study = upload.study
         clock.lap("quality")
         try:
             pred = predictor.predict(rgb, cam=True)
@@ -149,6 +154,8 @@ def create_case(
     record = {k: v for k, v in pred.to_dict("en").items() if k not in ("risk_label", "advice")}
     if quality is not None:
         record["quality"] = quality
+    if study:
+        record["study"] = study
     overlay = getattr(pred, "overlay", None)
     if overlay is not None:
         record[HEATMAP_KEY] = HEATMAP_PENDING

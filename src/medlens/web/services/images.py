@@ -35,6 +35,8 @@ class DecodedUpload:
 
     rgb: np.ndarray
     stored: bytes
+    #: non-identifying DICOM study facts (date, view, modality …); None for JPEG/PNG uploads
+    study: dict[str, str] | None = None
 
 
 def check_filename(filename: str | None) -> None:
@@ -138,15 +140,14 @@ def clean_copy(data: bytes, kind: str, rgb: np.ndarray, rotated: bool) -> bytes:
     return encode_png(rgb)
 
 
-def _decode_dicom(data: bytes, max_pixels: int) -> np.ndarray:
+def _decode_dicom(data: bytes, max_pixels: int) -> tuple[np.ndarray, dict[str, str]]:
     """Pixel count from the header first (a bomb is refused before decoding), then
-    :func:`medlens.data.dicom.read_dicom_rgb` (rescale, VOI window, MONOCHROME1 inversion)."""
-    import pydicom
-
-    from medlens.data.dicom import read_dicom_rgb
+    :func:`medlens.data.dicom.read_dicom_rgb` (rescale, VOI window, MONOCHROME1 inversion).
+    Returns the pixels and the header's non-identifying study facts (:func:`~medlens.data.dicom.study_info`)."""
+    from medlens.data.dicom import read_dicom_header, read_dicom_rgb, study_info
 
     try:
-        header = pydicom.dcmread(io.BytesIO(data), stop_before_pixels=True)
+        header = read_dicom_header(data)
         rows, cols = int(header.Rows), int(header.Columns)
     except Exception as exc:  # pydicom raises many types for malformed files
         log.info("dicom header unreadable: %s", exc)
@@ -160,7 +161,7 @@ def _decode_dicom(data: bytes, max_pixels: int) -> np.ndarray:
         raise AppError(400, "error.bad_dicom") from exc
     if rgb.ndim != 3 or rgb.shape[2] != 3 or min(rgb.shape[:2]) < 16:
         raise AppError(400, "error.bad_dicom")
-    return rgb
+    return rgb, study_info(header)
 
 
 def decode_upload(
@@ -179,8 +180,9 @@ def decode_upload(
     if kind == "dicom":
         if not allow_dicom:
             raise AppError(415, "error.dicom_not_allowed")
-        rgb = _decode_dicom(data, max_pixels)
-        return DecodedUpload(rgb, encode_png(rgb))  # pixels only: the DICOM header names the patient
+        rgb, study = _decode_dicom(data, max_pixels)
+        # pixels only: the DICOM header names the patient; the study facts kept are coded, not personal
+        return DecodedUpload(rgb, encode_png(rgb), study)
     if ctype in DICOM_TYPES:
         raise AppError(400, "error.type_mismatch")
     rgb, rotated = _decode_raster(data, max_pixels)
