@@ -7,6 +7,8 @@ They remove cues that tell *how* a photo was taken rather than what the lesion i
   removes a camera's or clinic's colour cast.
 * ``circle`` — black outside the inscribed circle (ellipse before a squash resize), so every image
   carries the "dark dermoscope lens border" that in the Kaggle set marks mostly malignant photos.
+* ``lungcrop`` — chest X-rays cropped to the lung fields' box (:mod:`medlens.data.lungs`), which drops
+  corner text, markers and borders that tell one hospital or dataset from another (issue 16).
 
 Training applies them to the cached, resized images (``medlens.training.data.load_images``); the
 ``Predictor`` applies the card's ``preprocessing.ops`` after its resize. numpy + OpenCV only (no torch).
@@ -49,6 +51,14 @@ def mask_circle(image: np.ndarray) -> np.ndarray:
     out = image.copy()
     out[~circle_mask(*image.shape[:2])] = 0
     return out
+
+
+@IMAGE_OPS.decorator("lungcrop")
+def lung_crop(image: np.ndarray) -> np.ndarray:
+    """Chest X-rays: crop to the lung fields (classical segmentation, :mod:`medlens.data.lungs`)."""
+    from medlens.data.lungs import crop_to_lungs
+
+    return crop_to_lungs(image)
 
 
 def check_ops(ops: Sequence[str]) -> list[str]:
