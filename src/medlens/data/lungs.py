@@ -50,10 +50,10 @@ def lung_mask(image: np.ndarray) -> np.ndarray | None:
     keep = [k for _, k in regions[:2]]
     if not keep:
         return None
-    mask = np.isin(labels, keep).astype(np.uint8) * 255
-    if mask.sum() / 255 > MAX_TOTAL * side * side:
-        return None
     mask = (np.isin(labels, keep) * 255).astype(np.uint8)
+    if np.count_nonzero(mask) > MAX_TOTAL * side * side:
+        return None
+    mask = cv2.morphologyEx(mask, cv2.MORPH_CLOSE, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (15, 15)))
     contours, _ = cv2.findContours(mask, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE)
     filled = np.zeros_like(mask)
     cv2.drawContours(filled, contours, -1, 255, thickness=cv2.FILLED)
