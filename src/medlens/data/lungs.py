@@ -53,8 +53,10 @@ def lung_mask(image: np.ndarray) -> np.ndarray | None:
     mask = (np.isin(labels, keep) * 255).astype(np.uint8)
     if np.count_nonzero(mask) > MAX_TOTAL * side * side:
         return None
-    mask = cv2.morphologyEx(mask, cv2.MORPH_CLOSE, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (15, 15)))
-    contours, _ = cv2.findContours(mask, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE)
+    closed = cv2.morphologyEx(mask, cv2.MORPH_CLOSE, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (15, 15)))
+    contours, _ = cv2.findContours(
+        np.ascontiguousarray(closed, dtype=np.uint8), cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE
+    )
     filled = np.zeros_like(mask)
     cv2.drawContours(filled, contours, -1, 255, thickness=cv2.FILLED)
     full = cv2.resize(filled, (w, h), interpolation=cv2.INTER_NEAREST)
