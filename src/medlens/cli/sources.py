@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import NoReturn
+from typing import Any, NoReturn
 
 import typer
 
@@ -90,8 +90,9 @@ def audit_shortcuts(
     seed: int = typer.Option(0),
     threads: int | None = typer.Option(None, help="ONNX Runtime threads (default: all cores)."),
 ) -> None:
-    """Shortcut audit of a binary bundle: source prediction, artifact probes vs label, counterfactual
-    sensitivity (lens border, zoom, colour cast). Writes report.md, shortcuts.json and PNGs to OUT."""
+    """Shortcut audit of a bundle: source prediction, artifact probes vs label, counterfactual
+    sensitivity (lens border, zoom, colour cast); for chest X-rays source prediction, CAM on the lung
+    fields and leave-one-source-out, full vs lung-cropped. Writes report.md, shortcuts.json and PNGs."""
     from medlens.audit.report import verdict
     from medlens.audit.run import audit_shortcuts as run_audit
     from medlens.card import CardError
@@ -107,6 +108,9 @@ def audit_shortcuts(
         sample_set = create_dataset(dataset, data_root)
     except (DatasetFormatError, ValueError) as exc:
         _fail(str(exc))
+    if _is_xray(predictor.card.task):
+        _audit_xray(predictor, sample_set, out, split, n_boot, seed)
+        return
     try:
         result = run_audit(
             predictor,
@@ -125,6 +129,30 @@ def audit_shortcuts(
     for line in verdict(result):
         typer.echo(f"- {line}")
     typer.echo(f"wrote {out}/report.md, shortcuts.json, probes.png, examples.png")
+
+
+def _is_xray(task: str) -> bool:
+    from medlens.tasks import TASKS, get_task
+
+    return task in TASKS and get_task(task).modality == "chest-xray"
+
+
+def _audit_xray(predictor: Any, sample_set: Any, out: Path, split: str, n_boot: int, seed: int) -> None:
+    from medlens.audit.xray import audit_xray_shortcuts
+    from medlens.cli.train import _command_line
+
+    try:
+        result = audit_xray_shortcuts(
+            predictor, sample_set, out, split=split, n_boot=n_boot, seed=seed, command=_command_line()
+        )
+    except ValueError as exc:
+        _fail(str(exc))
+    for subset, rows in result["source_prediction"].items():
+        for feats, entry in rows.items():
+            auc = entry.get("auroc")
+            if auc:
+                typer.echo(f"- source from image ({subset}, {feats}): AUROC {auc['value']:.3f}")
+    typer.echo(f"wrote {out}/report.md, shortcuts.json, cam_by_source.png, lungcrop_examples.png")
 
 
 def register(app: typer.Typer) -> None:
