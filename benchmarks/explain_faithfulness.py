@@ -34,7 +34,8 @@ log = logging.getLogger("explain_faithfulness")
 ROOT = Path(__file__).resolve().parents[1]
 #: bundled model folder -> training run folder it was exported from
 RUNS = {
-    "chest-xray": "runs/chest-xray-pneumoniamnist",
+    "chest-xray": "runs/chest-xray-kermany224",
+    "chest-xray-covid": "runs/covid-xray-sources224",
     "melanoma": "runs/melanoma-v3",
     "skin-lesion": "runs/skin-lesion-ham10000-grouped",
 }
@@ -530,10 +531,9 @@ def reading(summaries: dict) -> str:
         "is why `random-pixel` often 'wins' deletion without explaining anything. The blur variant "
         "replaces pixels by a blurred copy instead and is less off-manifold. Absolute AUCs mix faithfulness "
         "with the model's reaction to the perturbation; comparisons between maps on the same images are the "
-        "meaningful part. Feature grids are tiny (64 px / 32 = 2x2 for the chest X-ray model, 3x3 for "
-        "melanoma at 96 px), so these heatmaps localise only to a coarse quadrant / ninth of the image: "
-        "they show roughly where the model looked, not a lesion boundary (and a bilinear map of a 2x2 grid "
-        "cannot peak at the centre, so its correlation with the centre Gaussian is 0 by construction). "
+        "meaningful part. Feature grids are coarse (224 px / 32 = 7x7 for the chest X-ray models, 3x3 for "
+        "melanoma at 96 px), so these heatmaps localise only to a ninth to a 49th of the image: "
+        "they show roughly where the model looked, not a lesion boundary. "
         "Samples of 50 images give wide "
         "CIs; this is a check of the explanation pipeline, not a clinical validation."
     )

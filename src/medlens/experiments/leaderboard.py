@@ -22,6 +22,7 @@ __all__ = ["LeaderboardRow", "benchmark_of", "leaderboard_markdown", "leaderboar
 
 _BENCHMARKS = {
     "pneumoniamnist": "pneumoniamnist",
+    "kermany": "pneumoniamnist",  # Kermany's official test split is the one PneumoniaMNIST's test was made from
     "ham10000": "ham10000",
     "melanoma_10000": "melanoma-kaggle",
 }
@@ -70,19 +71,33 @@ def _card_columns(test: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
-def _remeasure_pneumoniamnist(model_dir: Path, data_root: Path) -> dict[str, Any] | None:
-    npz = data_root / "pneumoniamnist" / "pneumoniamnist.npz"
-    if not npz.is_file():
+#: card dataset key -> (adapter, path under the data root) of the official test split's images
+_OFFICIAL_TEST = {
+    "kermany": ("kermany224", "chest_xray_kermany224"),
+    "pneumoniamnist": ("medmnist", "pneumoniamnist/pneumoniamnist.npz"),
+}
+
+
+def _remeasure_pneumoniamnist(model_dir: Path, data_root: Path, dataset: str = "") -> dict[str, Any] | None:
+    """The bundle re-run on the official 624-image test split: Kermany's 224 px images for a model trained
+    on them, else PneumoniaMNIST's 28 px copies."""
+    adapter, rel = next(
+        (v for k, v in _OFFICIAL_TEST.items() if k in dataset), _OFFICIAL_TEST["pneumoniamnist"]
+    )
+    path = data_root / rel
+    if not path.exists():
         return None
     from medlens.data import create_dataset
     from medlens.serving import Predictor
     from medlens.serving.check import check_bundle
 
-    sample_set = create_dataset("medmnist", npz)
+    sample_set = create_dataset(adapter, path)
     test = (sample_set.predefined_splits or {}).get("test")
     if not test:
         return None
-    result = check_bundle(Predictor.from_card(model_dir), sample_set.subset(test, name="pneumoniamnist-test"))
+    result = check_bundle(
+        Predictor.from_card(model_dir), sample_set.subset(test, name="pneumonia-official-test")
+    )
     return {"n": result.n, **_card_columns(result.metrics)}
 
 
@@ -101,7 +116,7 @@ def leaderboard_rows(
         metrics = _card_columns(card.get("metrics", {}).get("test", {}))
         source = f"card (test split: {data.get('split', '?')}, n={data.get('n_test', '?')})"
         if remeasure and bench == "pneumoniamnist" and data_root is not None:
-            measured = _remeasure_pneumoniamnist(card_path.parent, data_root)
+            measured = _remeasure_pneumoniamnist(card_path.parent, data_root, str(data.get("dataset", "")))
             if measured is not None:
                 source = f"re-measured now on the official test split (n={measured.pop('n')})"
                 metrics = measured

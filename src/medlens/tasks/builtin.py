@@ -263,7 +263,7 @@ register_task(
         heads=(Head("label", ("normal", "pneumonia"), T("Finding", "소견")),),
         target="pneumonia",
         modality="chest-xray",
-        input_size=64,
+        input_size=224,
         default_preset="xray",
         risk_bands=_bands(
             T("No sign of pneumonia was found by the model.", "모델이 폐렴 징후를 찾지 못했습니다.")
@@ -278,12 +278,13 @@ register_task(
             R("medlens floors", "AUROC >= 0.95, accuracy >= 0.87"),
         ),
         limitations=(
-            "Trained on PneumoniaMNIST: tiny 28x28 grayscale paediatric chest X-rays (Guangzhou); it has "
-            "never seen full-resolution, adult or other hospitals' images and will not transfer to them "
-            "reliably.",
-            "Separates 'normal' from 'pneumonia' only; it cannot detect any other finding.",
+            "Trained on the Kermany pediatric chest X-rays (children aged 1-5, one hospital in Guangzhou) at "
+            "224 px; it has never seen adult films or other hospitals' images and will not transfer to "
+            "them reliably.",
+            "Separates 'normal' from 'pneumonia' only; it cannot detect any other finding, and it reads "
+            "frontal films only (lateral views are refused).",
         ),
-        sources=("pneumoniamnist",),
+        sources=("kermany",),
     )
 )
 
@@ -308,6 +309,27 @@ register_task(
             "covid19": T("COVID-19 pneumonia", "코로나19 폐렴"),
         },
         photo_guide=XRAY_GUIDE,
+        floors={"balanced_accuracy": 0.80, "auroc_macro": 0.90},
+        published=(
+            R(
+                "seed 003: DenseNet-121, COVID-19 positive/negative, own test split",
+                "accuracy 98 %; failed on new images from elsewhere (the seed's own finding)",
+            ),
+            R(
+                "DeGrave et al. 2021 (Nat. Mach. Intell.): published COVID-19 X-ray models",
+                "accurate in-source, relied on confounders rather than pathology, failed in new hospitals",
+            ),
+            R("medlens floors", "balanced accuracy >= 0.80, macro AUROC >= 0.90 (in-source test)"),
+        ),
+        limitations=(
+            "Its COVID-19 and normal films come mostly from the COVID-19 Radiography Database (itself pooled "
+            "from several public collections), its other-pneumonia films only from the ieee8023 collection "
+            "(about 80 images): a model can tell these collections apart from the image alone, so part of "
+            "what it learnt may be the collection, not the disease (see the shortcut audit).",
+            "Adults, frontal (PA/AP) films only; children's films (Kermany) were never mixed in, so it has "
+            "not seen them. Not a COVID-19 test: a PCR or antigen test decides.",
+        ),
+        sources=("ieee8023", "radiography"),
     )
 )
 
