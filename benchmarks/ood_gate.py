@@ -24,8 +24,12 @@ from medlens.serving import Predictor
 log = logging.getLogger("medlens.ood_gate")
 
 # (label, adapter, path under the data root, options, task whose own domain it is)
-SOURCES = (
-    ("PneumoniaMNIST test X-rays", "medmnist", "pneumoniamnist/pneumoniamnist.npz", {}, "chest-xray"),
+SOURCES: tuple[tuple[str, str, str, dict, str | None], ...] = (
+    ("Kermany official test X-rays", "kermany224", "chest_xray_kermany224", {}, "chest-xray"),
+    ("ieee8023 + Radiography test X-rays", "covid-xray-sources", ".", {}, "chest-xray-covid"),
+    # lateral films: the X-ray models read frontal views only, so these are out of domain for both
+    ("ieee8023 lateral X-rays", "covid-chestxray", "covid_chestxray_ieee8023", {"views": ("L",)}, None),
+    ("PneumoniaMNIST test X-rays (28 px)", "medmnist", "pneumoniamnist/pneumoniamnist.npz", {}, None),
     ("HAM10000 dermoscopy photos", "ham10000", "ham10000_lowres", {}, "skin-lesion"),
     ("melanoma-set photos (train part)", "imagefolder", "melanoma_10000/train", {}, "melanoma"),
 )
@@ -47,11 +51,15 @@ def main(argv: list[str] | None = None) -> list[dict]:
     ap.add_argument("--n", type=int, default=200)
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--json", type=Path, default=None)
+    ap.add_argument("--models", default="", help="comma-separated bundle folders (default: all)")
     args = ap.parse_args(argv)
+    wanted = {m.strip() for m in args.models.split(",") if m.strip()}
     logging.basicConfig(level=logging.INFO, format="%(message)s")
 
     cards = [
-        c for c in sorted(args.models_dir.glob("*/card.json")) if "preprocessing" in json.loads(c.read_text())
+        c
+        for c in sorted(args.models_dir.glob("*/card.json"))
+        if "preprocessing" in json.loads(c.read_text()) and (not wanted or c.parent.name in wanted)
     ]
     predictors = {c.parent.name: Predictor.from_card(c) for c in cards}
     rows = []
