@@ -31,8 +31,19 @@ def _xray(shared_data: Path, folder: str) -> np.ndarray:
 def _patient(env: dict[str, str], email: str) -> None:
     cli = [str(Path(sys.executable).with_name("medlens"))]
     r = subprocess.run(
-        [*cli, "admin", "create-user", "--email", email, "--password", PASSWORD, "--role", "patient"]
-        + ["--name", "X-ray patient"],
+        [
+            *cli,
+            "admin",
+            "create-user",
+            "--email",
+            email,
+            "--password",
+            PASSWORD,
+            "--role",
+            "patient",
+            "--name",
+            "X-ray patient",
+        ],
         env=env,
         capture_output=True,
         text=True,
