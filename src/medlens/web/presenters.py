@@ -75,6 +75,7 @@ def case_summary(row: Case, lang: str) -> dict[str, Any]:
         "id": row.id,
         "quality": pred.get("quality"),
         "study": pred.get("study"),
+        "modality": spec.modality,
         "lesion": lesion,
         "lesion_pending": needs_lesion(row),
         "task": row.task,
