@@ -8,7 +8,7 @@ import io
 import json
 import re
 import zipfile
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import pytest
 from sqlalchemy import func, select
@@ -367,3 +367,29 @@ def test_audit_and_statistics_pages_show_no_raw_keys(client, make_account, lang)
     check_page(stats.text)
     assert "melanoma:" not in stats.text and ">in_review<" not in stats.text and ">new<" not in stats.text
     assert melanoma in stats.text
+
+
+def test_audit_details_and_statistic_keys_map_to_labels():
+    from medlens.web.admin_view import audit_detail, stat_items, utc_time
+
+    spec = get_task("melanoma")
+    assert (
+        audit_detail("new->in_review", None, "en")
+        == "Sent, waiting for a clinician → A clinician is reviewing"
+    )
+    assert audit_detail("task=melanoma label=malignant", None, "ko") == (
+        f"검사: {spec.title.ko}; 결과: {spec.class_title('malignant', 'ko')}"
+    )
+    # a reply row names no task: the case's task gives the class title
+    assert audit_detail("new->answered label=benign", "melanoma", "en").endswith(
+        f"result: {spec.class_title('benign', 'en')}"
+    )
+    assert audit_detail("via=api unknown_account", None, "en") == "via: API; unknown e-mail address"
+    assert audit_detail("user#7 cases=2 files=3", None, "en") == "user#7; cases: 2; files: 3"
+    assert stat_items("result", {"melanoma:benign": 2, "-": 1}, "en") == [
+        (f"{spec.title.en}: {spec.class_title('benign', 'en')}", 2.0),
+        ("(not given)", 1.0),
+    ]
+    assert stat_items("status", {"in_review": 1}, "ko") == [("의료진 검토 중", 1.0)]
+    assert stat_items("task", {"no-such-task": 1}, "en") == [("no-such-task", 1.0)]  # unknown: kept
+    assert utc_time(datetime(2026, 12, 1, 9, 5, 7)) == "2026-12-01 09:05:07 UTC"

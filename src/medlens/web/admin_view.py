@@ -95,6 +95,8 @@ def _detail_value(key: str, value: str, task: str | None, lang: str) -> str:
         return _catalog("role")(value, lang)
     if key == "via":
         return _catalog("audit.via")(value, lang)
+    if key == "consent" and value == NONE:
+        return translate(lang, "admin.none")
     return value
 
 
