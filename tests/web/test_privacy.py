@@ -326,13 +326,16 @@ def test_every_case_read_and_pdf_download_is_audited(client, make_account):
     assert client.get(f"/api/v1/cases/{cid}/report.pdf", headers=pat.auth).status_code == 200
     assert client.get(f"/api/v1/cases/{cid}/image", headers=pat.auth).status_code == 200
     assert client.get(f"/api/v1/cases/{cid}/care", headers=pat.auth).status_code == 200
+    assert client.get(f"/api/v1/cases/{cid}/heatmap", headers=pat.auth).status_code == 200
+    assert client.get(f"/api/v1/cases/{cid}/image?thumb=true", headers=pat.auth).status_code == 200
     login(client, admin.email)  # the pages, as an admin
     assert client.get(f"/cases/{cid}").status_code == 200
     assert client.get(f"/cases/{cid}/report.pdf").status_code == 200
     rows = _audit(client)
     seen = {(a.user_id, a.action, a.case_id) for a in rows}
-    for action in ("view", "pdf", "image", "care"):
+    for action in ("view", "pdf", "image", "heatmap", "care"):
         assert (pat.id, action, cid) in seen, action
+    assert sum(1 for a in rows if a.action == "image" and a.user_id == pat.id) == 1  # not the thumbnail
     assert (admin.id, "view", cid) in seen and (admin.id, "pdf", cid) in seen
     lists = [a for a in rows if a.action == "list" and a.user_id == pat.id]
     assert lists and f"ids={cid}" in lists[0].detail
