@@ -64,7 +64,9 @@ def main(argv: list[str] | None = None) -> dict:
         base, proc = _start_server(args.models_dir, Path(tmp), ["--no-access-log"])
         try:
             email, pw = f"mem-{uuid.uuid4().hex[:8]}@example.org", f"Pw-{uuid.uuid4().hex}"
-            httpx.post(f"{base}/api/v1/auth/signup", json={"email": email, "password": pw}).raise_for_status()
+            httpx.post(
+                f"{base}/api/v1/auth/signup", json={"email": email, "password": pw, "consent": True}
+            ).raise_for_status()
             token = httpx.post(f"{base}/api/v1/auth/token", data={"username": email, "password": pw}).json()
             auth = {"Authorization": f"Bearer {token['access_token']}"}
             time.sleep(1.0)

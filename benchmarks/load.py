@@ -333,7 +333,9 @@ def main(argv: list[str] | None = None) -> dict:
             if task is None or task not in tasks:
                 raise SystemExit(f"task {task!r} not served; available: {tasks}")
             email, pw = f"load-{uuid.uuid4().hex[:8]}@example.org", uuid.uuid4().hex
-            httpx.post(f"{base}/api/v1/auth/signup", json={"email": email, "password": pw}).raise_for_status()
+            httpx.post(
+                f"{base}/api/v1/auth/signup", json={"email": email, "password": pw, "consent": True}
+            ).raise_for_status()
             token = httpx.post(f"{base}/api/v1/auth/token", data={"username": email, "password": pw}).json()[
                 "access_token"
             ]

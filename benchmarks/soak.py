@@ -71,7 +71,9 @@ def client_loop(base: str, task: str, stop_at: float, seed: int, counts: dict, l
             counts[kind] = counts.get(kind, 0) + 1
 
     with httpx.Client(base_url=base, timeout=120) as c:
-        c.post("/api/v1/auth/signup", json={"email": email, "password": pw}).raise_for_status()
+        c.post(
+            "/api/v1/auth/signup", json={"email": email, "password": pw, "consent": True}
+        ).raise_for_status()
         token = c.post("/api/v1/auth/token", data={"username": email, "password": pw}).json()["access_token"]
         auth = {"Authorization": f"Bearer {token}"}
         loop, key = 0, None

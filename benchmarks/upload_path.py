@@ -167,7 +167,7 @@ def gc_per_upload(models_dir: Path, task: str, uploads: int, pause: float, freez
 
     base, rng = _photo(), np.random.default_rng(0)
     with TestClient(create_app(settings, freeze_gc=freeze)) as client:
-        account = {"email": "gc@example.org", "password": "bench-password-1"}
+        account = {"email": "gc@example.org", "password": "bench-password-1", "consent": True}
         client.post("/api/v1/auth/signup", json=account).raise_for_status()
         form = {"username": account["email"], "password": account["password"]}
         token = client.post("/api/v1/auth/token", data=form).json()["access_token"]

@@ -5,6 +5,7 @@ from __future__ import annotations
 from functools import lru_cache
 from pathlib import Path
 
+from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
@@ -29,6 +30,9 @@ class Settings(BaseSettings):
     max_image_pixels: int = 40_000_000
     decode_budget_mb: int = 0  # memory for concurrent image decodes per process; 0 = auto (decode_budget.py)
     default_language: str = "ko"
+    # days a case (its result, replies and image files) is kept; `medlens db purge-expired` deletes older
+    # ones (run it daily). 0 keeps cases until the patient deletes them or their account.
+    retention_days: int = Field(default=0, ge=0)
     clinics_csv: Path | None = None
     catalog_json: Path | None = None
 

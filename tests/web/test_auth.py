@@ -13,7 +13,8 @@ def csrf_of(html: str) -> str:
 
 def test_signup_token_me(client):
     r = client.post(
-        "/api/v1/auth/signup", json={"email": "Grandma@Example.org", "password": PASSWORD, "name": "Kim"}
+        "/api/v1/auth/signup",
+        json={"email": "Grandma@Example.org", "password": PASSWORD, "name": "Kim", "consent": True},
     )
     assert r.status_code == 202 and "log in" in r.json()["detail"]
     assert "password" not in r.text
@@ -25,15 +26,22 @@ def test_signup_token_me(client):
 
 
 def test_signup_rejects_weak_input_and_never_creates_staff(client):
-    body = {"email": "a@example.org", "password": PASSWORD}
+    body = {"email": "a@example.org", "password": PASSWORD, "consent": True}
     assert client.post("/api/v1/auth/signup", json=body).status_code == 202
     assert (
-        client.post("/api/v1/auth/signup", json={"email": "b@example.org", "password": "short"}).status_code
+        client.post(
+            "/api/v1/auth/signup", json={"email": "b@example.org", "password": "short", "consent": True}
+        ).status_code
         == 400
     )
-    assert client.post("/api/v1/auth/signup", json={"email": "nope", "password": PASSWORD}).status_code == 400
+    assert (
+        client.post(
+            "/api/v1/auth/signup", json={"email": "nope", "password": PASSWORD, "consent": True}
+        ).status_code
+        == 400
+    )
     # sign-up can never create staff
-    body = {"email": "c@example.org", "password": PASSWORD, "role": "admin"}
+    body = {"email": "c@example.org", "password": PASSWORD, "role": "admin", "consent": True}
     assert client.post("/api/v1/auth/signup", json=body).status_code == 202
     token = client.post("/api/v1/auth/token", data={"username": body["email"], "password": PASSWORD}).json()
     me = client.get("/api/v1/auth/me", headers={"Authorization": f"Bearer {token['access_token']}"})
@@ -59,19 +67,12 @@ def test_page_signup_login_logout_with_csrf(client):
     page = client.get("/signup")
     token = csrf_of(page.text)
     # missing / wrong CSRF token is refused
-    r = client.post("/signup", data={"email": "p@example.org", "password": PASSWORD}, follow_redirects=False)
+    form = {"email": "p@example.org", "password": PASSWORD, "consent": "1"}
+    r = client.post("/signup", data=form, follow_redirects=False)
     assert r.status_code == 403
-    r = client.post(
-        "/signup",
-        data={"email": "p@example.org", "password": PASSWORD, "csrf_token": "forged"},
-        follow_redirects=False,
-    )
+    r = client.post("/signup", data={**form, "csrf_token": "forged"}, follow_redirects=False)
     assert r.status_code == 403
-    r = client.post(
-        "/signup",
-        data={"email": "p@example.org", "password": PASSWORD, "csrf_token": token},
-        follow_redirects=False,
-    )
+    r = client.post("/signup", data={**form, "csrf_token": token}, follow_redirects=False)
     assert r.status_code == 303 and r.headers["location"] == "/login?signed_up=1&next=/screen"
     assert "your account is ready" in client.get(r.headers["location"]).text
     token = csrf_of(client.get("/login").text)

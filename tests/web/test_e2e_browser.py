@@ -237,6 +237,7 @@ def test_patient_clinician_round_trip(server, browser, shared_data: Path):
     d.find_element(By.ID, "name").send_keys("김영희")
     d.find_element(By.ID, "email").send_keys("grandma@example.org")
     d.find_element(By.ID, "password").send_keys(PASSWORD)
+    d.find_element(By.ID, "consent").click()  # the privacy notice is accepted at sign-up
     _click_and_wait(d, d.find_element(By.ID, "signup-submit"))
     # sign-up answers the same for new and registered addresses (no enumeration): log in next
     assert d.find_element(By.ID, "signup-notice").text

@@ -106,19 +106,25 @@ def test_signup_answers_do_not_reveal_registered_emails(client, make_account, mo
     pat = make_account()
     hasher = CountingHasher()
     monkeypatch.setattr("medlens.web.security._HASHER", hasher)
-    new = client.post("/api/v1/auth/signup", json={"email": "fresh@example.org", "password": PASSWORD})
-    taken = client.post("/api/v1/auth/signup", json={"email": pat.email, "password": PASSWORD})
+    new = client.post(
+        "/api/v1/auth/signup", json={"email": "fresh@example.org", "password": PASSWORD, "consent": True}
+    )
+    taken = client.post(
+        "/api/v1/auth/signup", json={"email": pat.email, "password": PASSWORD, "consent": True}
+    )
     assert (new.status_code, new.json()) == (taken.status_code, taken.json()) == (202, new.json())
     assert hasher.calls == ["hash", "hash"]  # both paths hash a password (same time)
     # the page: the same redirect for both
     csrf = csrf_of(client.get("/signup").text)
     a = client.post(
         "/signup",
-        data={"email": "fresh2@example.org", "password": PASSWORD, "csrf_token": csrf},
+        data={"email": "fresh2@example.org", "password": PASSWORD, "consent": "1", "csrf_token": csrf},
         follow_redirects=False,
     )
     b = client.post(
-        "/signup", data={"email": pat.email, "password": PASSWORD, "csrf_token": csrf}, follow_redirects=False
+        "/signup",
+        data={"email": pat.email, "password": PASSWORD, "consent": "1", "csrf_token": csrf},
+        follow_redirects=False,
     )
     assert (a.status_code, a.headers["location"]) == (b.status_code, b.headers["location"])
 
@@ -139,7 +145,7 @@ def test_signup_answers_do_not_reveal_registered_emails(client, make_account, mo
 def test_common_and_user_derived_passwords_are_refused(client, password):
     r = client.post(
         "/api/v1/auth/signup",
-        json={"email": "grandma@example.org", "password": password, "name": "Youngja Kim"},
+        json={"email": "grandma@example.org", "password": password, "name": "Youngja Kim", "consent": True},
     )
     assert r.status_code == 400 and r.json()["code"] in ("error.weak_password", "error.short_password"), (
         password,

@@ -67,3 +67,22 @@ def test_downgrade_and_upgrade_on_postgres(db_url: str):
     assert not (TABLES & _tables(db_url))
     upgrade_to_head(db_url)
     assert _tables(db_url) >= TABLES
+
+
+def test_consent_columns_come_and_go_with_revision_0006(tmp_path: Path):
+    url = f"sqlite:///{tmp_path}/c.db"
+
+    def user_columns() -> set[str]:
+        engine = make_engine(url)
+        try:
+            return {c["name"] for c in inspect(engine).get_columns("users")}
+        finally:
+            engine.dispose()
+
+    upgrade_to_head(url)
+    assert {"consent_at", "consent_version"} <= user_columns()
+    downgrade(url, "0005")
+    assert not {"consent_at", "consent_version"} & user_columns()
+    assert "email" in user_columns()  # the table itself survives the downgrade
+    upgrade_to_head(url)
+    assert {"consent_at", "consent_version"} <= user_columns()

@@ -183,7 +183,9 @@ def test_admin_pages(client, make_account):
     assert r.status_code == 303
     audit = client.get("/admin/audit")
     check_page(audit.text)
-    assert "deactivate" in audit.text and "create_user" in audit.text
+    # translated actions (the raw keys only in a data attribute), times with their zone
+    assert "Account deactivated" in audit.text and "Account created by admin" in audit.text
+    assert 'data-action="create_user"' in audit.text and " UTC</time>" in audit.text
 
 
 def test_care_page(client):

@@ -75,7 +75,12 @@ def test_two_workers_share_sessions_and_throttling(two_workers):
     base = two_workers
     email = f"w{secrets.token_hex(4)}@example.org"
     with httpx.Client(base_url=base, timeout=30) as c:
-        assert c.post("/api/v1/auth/signup", json={"email": email, "password": PASSWORD}).status_code == 202
+        assert (
+            c.post(
+                "/api/v1/auth/signup", json={"email": email, "password": PASSWORD, "consent": True}
+            ).status_code
+            == 202
+        )
         token = c.post("/api/v1/auth/token", data={"username": email, "password": PASSWORD}).json()
         auth = {"Authorization": f"Bearer {token['access_token']}"}
         # new connections: the kernel spreads them over both workers

@@ -1,4 +1,5 @@
-"""medlens CLI: ``serve`` (migrate then uvicorn), ``db upgrade``, ``admin create-user``."""
+"""medlens CLI: ``serve`` (migrate then uvicorn), ``db upgrade|backup|restore|purge-expired``,
+``admin create-user``."""
 
 from __future__ import annotations
 
@@ -119,6 +120,38 @@ def db_restore(
         raise typer.Exit(1) from None
     upgrade_to_head(url)  # a backup from an older version gets the newer migrations
     typer.echo(f"restored {backup_file} into {url.split('@')[-1]}")
+
+
+@db_app.command("purge-expired")
+def db_purge_expired(
+    days: int | None = typer.Option(
+        None, min=1, help="Delete cases older than this many days (default: MEDLENS_RETENTION_DAYS)."
+    ),
+    dry_run: bool = typer.Option(False, "--dry-run", help="Only count the cases that would be deleted."),
+) -> None:
+    """Delete cases (results, replies, image files) older than the retention; audited. Run it daily."""
+    from medlens.config import get_settings
+    from medlens.db import make_engine, make_session_factory, upgrade_to_head
+    from medlens.web.services.retention import purge_expired
+    from medlens.web.services.storage import ImageStore
+
+    settings = get_settings()
+    keep = days if days is not None else settings.retention_days
+    if keep < 1:
+        typer.echo("no retention set (MEDLENS_RETENTION_DAYS=0 and no --days): nothing deleted")
+        return
+    upgrade_to_head(settings.database_url)
+    engine = make_engine(settings.database_url)
+    try:
+        with make_session_factory(engine)() as db:
+            done = purge_expired(db, ImageStore(Path(settings.data_dir) / "uploads"), keep, dry_run=dry_run)
+    finally:
+        engine.dispose()
+    verb = "would delete" if dry_run else "deleted"
+    typer.echo(
+        f"{verb} {done.cases} case(s) created before {done.cutoff:%Y-%m-%d %H:%M} UTC"
+        + ("" if dry_run else f" and {done.files} image file(s)")
+    )
 
 
 @admin_app.command("create-user")

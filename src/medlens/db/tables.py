@@ -31,6 +31,9 @@ class User(Base):
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     language: Mapped[str] = mapped_column(String(8), default="")
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    # the privacy notice accepted at sign-up (None: an account made by an admin or before consent existed)
+    consent_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
+    consent_version: Mapped[str | None] = mapped_column(String(16), nullable=True)
 
 
 class Case(Base):

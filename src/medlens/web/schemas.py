@@ -31,10 +31,17 @@ class ErrorOut(BaseModel):
     errors: list[FieldErrorOut] | None = None
 
 
-class SignupIn(BaseModel):
+class AccountIn(BaseModel):
     email: str = Field(max_length=255)
     password: str = Field(min_length=1, max_length=256)
     name: str = Field(default="", max_length=120)
+
+
+class SignupIn(AccountIn):
+    consent: bool = Field(
+        default=False,
+        description="The privacy notice (GET /privacy) was shown and accepted: required (400 without it)",
+    )
 
 
 class SignupOut(BaseModel):
@@ -48,11 +55,38 @@ class PasswordChangeIn(BaseModel):
     new_password: str = Field(min_length=1, max_length=256)
 
 
+class PrivacySectionOut(BaseModel):
+    name: str
+    title: str
+    body: str
+
+
+class PrivacyOut(BaseModel):
+    """The privacy notice a patient accepts at sign-up (``SignupIn.consent``)."""
+
+    title: str
+    version: str
+    retention_days: int | None = Field(description="Days a case is kept; null: until deleted")
+    sections: list[PrivacySectionOut]
+    language: str
+
+
+class AccountDeleteIn(BaseModel):
+    password: str = Field(min_length=1, max_length=256, description="The account's password, entered again")
+    confirm: bool = Field(default=False, description="Must be true: the deletion cannot be undone")
+
+
+class AccountDeletedOut(BaseModel):
+    deleted: bool
+    cases: int
+    files: int
+
+
 class RevokedOut(BaseModel):
     revoked: int
 
 
-class UserCreateIn(SignupIn):
+class UserCreateIn(AccountIn):
     role: str = Field(default="clinician", pattern="^(patient|clinician|admin)$")
 
 

@@ -251,13 +251,30 @@ def view_case(db: Session, store: ImageStore, user: User, case_id: int) -> Case:
     return row
 
 
+def read_case(db: Session, user: User, case_id: int, action: str, detail: str = "") -> Case:
+    """:func:`visible_case`, audited as ``action`` (``pdf``, ``image``, ``heatmap``, ``care``); committed."""
+    row = visible_case(db, user, case_id)
+    audit.record(db, user, action, row.id, detail)
+    db.commit()
+    return row
+
+
+def _audit_list(db: Session, user: User, action: str, rows: list[Case]) -> None:
+    """One audit row for a list of cases read at once (their ids in the detail); committed."""
+    audit.record(db, user, action, detail=f"n={len(rows)} ids={','.join(str(r.id) for r in rows)}")
+    db.commit()
+
+
 def list_cases(db: Session, user: User, limit: int = 200) -> list[Case]:
+    """Patients: their own cases; clinicians: submitted ones; admins: all (newest first). Audited."""
     q = select(Case).order_by(Case.created_at.desc(), Case.id.desc()).limit(limit)
     if user.role == "patient":
         q = q.where(Case.owner_id == user.id)
     elif user.role == "clinician":
         q = q.where(Case.submitted_at.is_not(None))
-    return list(db.scalars(q))
+    rows = list(db.scalars(q))
+    _audit_list(db, user, "list", rows)
+    return rows
 
 
 def submit_case(db: Session, user: User, case_id: int) -> Case:
@@ -285,7 +302,9 @@ def review_queue(db: Session, user: User, include_answered: bool = False) -> lis
     if not include_answered:
         q = q.where(Case.status != "answered")
     q = q.order_by(urgent.desc(), closes.asc(), rank.desc(), Case.uncertainty.desc(), Case.submitted_at.asc())
-    return list(db.scalars(q))
+    rows = list(db.scalars(q))
+    _audit_list(db, user, "queue", rows)
+    return rows
 
 
 def reply_case(db: Session, user: User, case_id: int, body: str, feedback_label: str | None) -> Case:

@@ -9,16 +9,26 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from medlens.db import ROLES, User
+from medlens.db.tables import utcnow
 from medlens.web.errors import AppError, forbidden, not_found
 from medlens.web.security import hash_password, read_token, verify_dummy, verify_password
 from medlens.web.services import audit, sessions, throttle
 from medlens.web.services.passwords import check_password
+from medlens.web.services.privacy import NOTICE_VERSION
 
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
 
-def create_user(db: Session, email: str, password: str, name: str = "", role: str = "patient") -> User:
-    """Create and commit a user; 400 on a bad e-mail/password, 409 when the e-mail is taken."""
+def create_user(
+    db: Session,
+    email: str,
+    password: str,
+    name: str = "",
+    role: str = "patient",
+    consent_version: str | None = None,
+) -> User:
+    """Create and commit a user; 400 on a bad e-mail/password, 409 when the e-mail is taken.
+    ``consent_version``: the privacy notice the user accepted (stored with the time)."""
     email = email.strip().lower()
     if not _EMAIL.match(email) or len(email) > 255:
         raise AppError(400, "error.bad_email")
@@ -27,11 +37,18 @@ def create_user(db: Session, email: str, password: str, name: str = "", role: st
         raise AppError(400, "error.bad_role")
     if db.scalar(select(func.count()).select_from(User).where(User.email == email)):
         raise AppError(409, "error.email_taken")
-    user = User(email=email, name=name.strip()[:120], password_hash=hash_password(password), role=role)
+    user = User(
+        email=email,
+        name=name.strip()[:120],
+        password_hash=hash_password(password),
+        role=role,
+        consent_at=utcnow() if consent_version else None,
+        consent_version=consent_version,
+    )
     db.add(user)
     try:
         db.flush()
-        audit.record(db, user, "signup", detail=f"role={role}")
+        audit.record(db, user, "signup", detail=f"role={role} consent={consent_version or '-'}")
         db.commit()
     except IntegrityError as exc:
         db.rollback()
@@ -39,12 +56,14 @@ def create_user(db: Session, email: str, password: str, name: str = "", role: st
     return user
 
 
-def signup(db: Session, email: str, password: str, name: str = "") -> User | None:
+def signup(db: Session, email: str, password: str, name: str = "", consent: bool = False) -> User | None:
     """Patient self sign-up without account enumeration: the new user, or None when the e-mail is
     already registered (after spending a password hash's time, so both take as long). Bad input: 400,
-    judged on the input alone."""
+    judged on the input alone; without consent to the privacy notice (``consent``) too."""
+    if not consent:
+        raise AppError(400, "error.consent_required", field="consent")
     try:
-        return create_user(db, email, password, name, "patient")
+        return create_user(db, email, password, name, "patient", consent_version=NOTICE_VERSION)
     except AppError as exc:
         if exc.status != 409:
             raise
@@ -52,22 +71,41 @@ def signup(db: Session, email: str, password: str, name: str = "") -> User | Non
         return None
 
 
-def authenticate(db: Session, email: str, password: str, client: str | None = None) -> User:
+def authenticate(
+    db: Session, email: str, password: str, client: str | None = None, channel: str = ""
+) -> User:
     """The user with this e-mail and password; 401 otherwise, 429 while the account or the client address
     (``client``) is throttled, 403 for a deactivated account (only with the right password). An unknown
-    e-mail costs one password check too (no enumeration by timing)."""
+    e-mail costs one password check too (no enumeration by timing).
+
+    Every attempt is audited (``login``, ``login_failed``, ``login_throttled``, ``login_inactive``; detail
+    ``via=<channel>``): a failure is linked to the account when it exists, and an unknown address is not
+    stored."""
     names = throttle.keys(email, client)
-    throttle.check(db, names)
     user = db.scalar(select(User).where(User.email == email.strip().lower()))
+    via = f"via={channel or '-'}"
+    try:
+        throttle.check(db, names)
+    except AppError:
+        _audit_login(db, user, "login_throttled", via)
+        raise
     if user is None:
         verify_dummy(password)
     if user is None or not verify_password(user.password_hash, password):
+        _audit_login(db, user, "login_failed", via if user else f"{via} unknown_account")
         throttle.failed(db, names)
         raise AppError(401, "error.bad_login")
     throttle.succeeded(db, email)
     if not user.active:
+        _audit_login(db, user, "login_inactive", via)
         raise AppError(403, "error.inactive")
+    _audit_login(db, user, "login", via)
     return user
+
+
+def _audit_login(db: Session, user: User | None, action: str, detail: str) -> None:
+    audit.record(db, user, action, detail=detail)
+    db.commit()
 
 
 def user_for_token(db: Session, secret_key: str, token: str) -> User:

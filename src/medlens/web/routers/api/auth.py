@@ -18,8 +18,9 @@ router = APIRouter(prefix="/auth", tags=["auth"])
 @router.post("/signup", response_model=SignupOut, status_code=202)
 def signup(body: SignupIn, db: SessionDep, lang: LangDep) -> SignupOut:
     """Patients sign themselves up (clinicians and admins are created by an admin), then log in with
-    ``/auth/token``. The answer is the same whether or not the e-mail was registered already."""
-    users.signup(db, body.email, body.password, body.name)
+    ``/auth/token``. The answer is the same whether or not the e-mail was registered already.
+    ``consent`` must be true: the privacy notice (``GET /privacy``) was shown and accepted."""
+    users.signup(db, body.email, body.password, body.name, consent=body.consent)
     return SignupOut(detail=translate(lang, "signup.neutral"))
 
 
@@ -32,7 +33,8 @@ def token(
     state: StateDep,
 ) -> TokenOut:
     """Exchange e-mail (``username``) and password for a bearer token (throttled: 429 with Retry-After)."""
-    user = users.authenticate(db, username, password, request.client.host if request.client else None)
+    client = request.client.host if request.client else None
+    user = users.authenticate(db, username, password, client, channel="api")
     return _new_token(db, state.settings.secret_key, user.id)
 
 

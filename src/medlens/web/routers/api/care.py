@@ -39,7 +39,7 @@ def case_care(
     region: Annotated[str | None, Query(max_length=100)] = None,
 ) -> CareOut:
     """Care suggestions for the case's result and clinics of the right department."""
-    row = cases.visible_case(db, user, case_id)
+    row = cases.read_case(db, user, case_id, "care")
     dept = state.care.department_for(get_task(row.task).modality)
     found = state.care.search(region, lat, lon, dept, 5)
     return CareOut(

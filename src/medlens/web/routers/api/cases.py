@@ -132,13 +132,14 @@ def case_image(
     state: StateDep,
     thumb: Annotated[bool, Query()] = False,
 ) -> Response:
-    row = cases.visible_case(db, user, case_id)
+    """The uploaded image (audited), or with ``thumb`` a small thumbnail (not audited: lists show them)."""
+    row = cases.visible_case(db, user, case_id) if thumb else cases.read_case(db, user, case_id, "image")
     return media.image_response(state.store, row, "image", thumb)
 
 
 @router.get("/cases/{case_id}/heatmap", response_class=Response)
 def case_heatmap(case_id: CaseId, user: CurrentUser, db: SessionDep, state: StateDep) -> Response:
-    row = cases.visible_case(db, user, case_id)
+    row = cases.read_case(db, user, case_id, "heatmap")
     return media.heatmap_response(db, state.store, row, state.predictors.get(row.task))
 
 
@@ -146,7 +147,7 @@ def case_heatmap(case_id: CaseId, user: CurrentUser, db: SessionDep, state: Stat
 async def case_report(
     case_id: CaseId, user: CurrentUser, db: SessionDep, state: StateDep, lang: LangDep
 ) -> Response:
-    row = cases.visible_case(db, user, case_id)
+    row = cases.read_case(db, user, case_id, "pdf")
     pdf = await run_in_threadpool(media.case_pdf, db, state.store, row, lang, state.predictors.get(row.task))
     return Response(
         pdf,

@@ -9,6 +9,7 @@ from fastapi.responses import RedirectResponse, Response
 from markupsafe import Markup
 
 from medlens.tasks import list_tasks
+from medlens.web import admin_view
 from medlens.web.charts import bar_chart
 from medlens.web.deps import PageUser, SessionDep, StateDep, UserId
 from medlens.web.errors import AppError
@@ -31,10 +32,11 @@ def _own_group_charts(db: SessionDep, tasks: list[str], lang: str) -> list[tuple
             )
             if shown is None:
                 continue
+            name = admin_view.task_title(task, lang)
             if shown["hidden"]:
-                out.append((f"{task}: {shown['title']}", None))
+                out.append((f"{name}: {shown['title']}", None))
             for head_title, items in shown["heads"]:
-                title = f"{task}: {shown['title']} — {head_title} (n={g.n})"
+                title = f"{name}: {shown['title']} — {head_title} (n={g.n})"
                 out.append((title, bar_chart(items, title, max_value=1.0)))
     return out
 
@@ -45,12 +47,13 @@ def dashboard(request: Request, user: PageUser, db: SessionDep) -> Response:
     data = stats.case_statistics(db, user)
     charts = []
     for key in ("task", "result", "risk", "sex", "age_group", "status", "day"):
-        items = [(k, float(v)) for k, v in data[key].items()]
+        items = admin_view.stat_items(key, data[key], lang)
         title = translate(lang, f"admin.by_{key}")
         charts.append((title, bar_chart(items, title, value_fmt="{:.0f}") if items else None))
     charts += _own_group_charts(db, list(data["task"]), lang)
+    tasks = [(name, admin_view.task_title(name, lang)) for name in list_tasks()]
     return render(
-        request, "admin_stats.html", user, charts=charts, tasks=list_tasks(), total=sum(data["task"].values())
+        request, "admin_stats.html", user, charts=charts, tasks=tasks, total=sum(data["task"].values())
     )
 
 
@@ -110,7 +113,8 @@ def revoke_sessions(
 @router.get("/audit")
 def audit_page(request: Request, user: PageUser, db: SessionDep) -> Response:
     users.require_role(user, "admin")
-    return render(request, "admin_audit.html", user, rows=audit.recent(db, 300))
+    rows = admin_view.audit_rows(db, audit.recent(db, 300), page_lang(request))
+    return render(request, "admin_audit.html", user, rows=rows)
 
 
 @router.get("/export")

@@ -61,7 +61,8 @@ def login(
 ) -> Response:
     check_csrf(request, csrf_token)
     try:
-        user = users.authenticate(db, email, password, request.client.host if request.client else None)
+        client = request.client.host if request.client else None
+        user = users.authenticate(db, email, password, client, channel="web")
     except AppError as exc:
         msg = translate(page_lang(request), exc.key, **exc.params)
         page = render(request, "login.html", None, exc.status, error=msg, next=next, email=email)
@@ -84,11 +85,12 @@ def signup(
     email: Annotated[str, Form()],
     password: Annotated[str, Form()],
     name: Annotated[str, Form()] = "",
+    consent: Annotated[str, Form()] = "",
     csrf_token: Annotated[str, Form()] = "",
 ) -> Response:
     check_csrf(request, csrf_token)
     try:
-        users.signup(db, email, password, name)
+        users.signup(db, email, password, name, consent=consent in ("1", "on", "true"))
     except AppError as exc:
         msg = translate(page_lang(request), exc.key, **exc.params)
         return render(request, "signup.html", None, exc.status, error=msg, email=email, name=name)

@@ -131,13 +131,14 @@ def submit(
 
 @router.get("/cases/{case_id}/image")
 def image(case_id: CaseId, user: PageUser, db: SessionDep, state: StateDep, thumb: bool = False) -> Response:
-    row = cases.visible_case(db, user, case_id)
+    # thumbnails are in lists (audited as a list read); the image itself is audited
+    row = cases.visible_case(db, user, case_id) if thumb else cases.read_case(db, user, case_id, "image")
     return media.image_response(state.store, row, "image", thumb)  # no-store (middleware): patient data
 
 
 @router.get("/cases/{case_id}/heatmap")
 def heatmap(case_id: CaseId, user: PageUser, db: SessionDep, state: StateDep) -> Response:
-    row = cases.visible_case(db, user, case_id)
+    row = cases.read_case(db, user, case_id, "heatmap")
     return media.heatmap_response(db, state.store, row, state.predictors.get(row.task))
 
 
@@ -145,7 +146,7 @@ def heatmap(case_id: CaseId, user: PageUser, db: SessionDep, state: StateDep) ->
 async def report(
     case_id: CaseId, request: Request, user: PageUser, db: SessionDep, state: StateDep
 ) -> Response:
-    row = cases.visible_case(db, user, case_id)
+    row = cases.read_case(db, user, case_id, "pdf")
     predictor = state.predictors.get(row.task)
     pdf = await run_in_threadpool(media.case_pdf, db, state.store, row, page_lang(request), predictor)
     return Response(
