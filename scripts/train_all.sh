@@ -12,7 +12,6 @@ SPLIT=random scripts/train_skin_lesion.sh
   runs/skin-lesion-ham10000-grouped
 scripts/train_publish.sh runs/chest-xray-kermany224 reports/chest-xray-kermany224
 scripts/train_publish.sh runs/covid-xray-sources224 reports/chest-xray-covid
-scripts/train_publish.sh runs/covid-xray-sources224-lungcrop reports/chest-xray-covid/lungcrop
 scripts/train_publish.sh runs/melanoma-v3 reports/melanoma-melanoma_10000
 scripts/train_publish.sh runs/skin-lesion-ham10000-grouped reports/skin-lesion-ham10000
 cp runs/skin-lesion-ham10000-grouped/grouped_vs_random.{md,png} reports/skin-lesion-ham10000/
