@@ -273,8 +273,31 @@ def review_queue(db: Session, user: User, include_answered: bool = False) -> lis
     return list(db.scalars(q))
 
 
+VERDICTS = ("agree", "cannot_assess")  # besides correcting to another class
+
+
+def check_verdict(row: Case, feedback_label: str | None) -> str:
+    """The label a clinician's verdict records: ``agree`` -> the model's label, another class as given,
+    ``cannot_assess`` as is. A verdict is required (422), and "correct to" the model's own label is not
+    a correction (400)."""
+    verdict = (feedback_label or "").strip()
+    if not verdict:
+        raise AppError(422, "error.verdict_required")
+    if verdict == "agree":
+        return row.predicted_label
+    if verdict == "cannot_assess":
+        return verdict
+    spec = get_task(row.task)
+    if verdict not in spec.classes:
+        raise AppError(400, "error.bad_label", label=verdict)
+    if verdict == row.predicted_label:
+        raise AppError(400, "error.correct_to_own", label=spec.class_title(verdict, "en"))
+    return verdict
+
+
 def reply_case(db: Session, user: User, case_id: int, body: str, feedback_label: str | None) -> Case:
-    """Clinician answer: reply text + agreed/corrected label; status becomes answered."""
+    """Clinician answer: reply text + a required verdict (agree / correct to another class / cannot
+    assess); status becomes answered."""
     require_role(user, "clinician", "admin")
     row = visible_case(db, user, case_id)
     body = body.strip()
@@ -282,12 +305,7 @@ def reply_case(db: Session, user: User, case_id: int, body: str, feedback_label:
         raise AppError(400, "error.empty_reply")
     if len(body) > MAX_REPLY:
         raise AppError(400, "error.long_reply", n=MAX_REPLY)
-    if feedback_label:
-        label = row.predicted_label if feedback_label == "agree" else feedback_label
-        classes = get_task(row.task).classes
-        if label not in classes:
-            raise AppError(400, "error.bad_label", label=feedback_label)
-        row.feedback_label = label
+    row.feedback_label = check_verdict(row, feedback_label)
     db.add(Reply(case_id=row.id, author_id=user.id, body=body))
     old = row.status
     row.status = "answered"
