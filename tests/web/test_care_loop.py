@@ -220,3 +220,31 @@ def test_error_page_keeps_the_session_header_and_the_input(client, make_account)
     assert r.status_code == 422
     assert "Log out" in r.text and "female" in r.text and "back" in r.text
     assert 'href="/screen/melanoma" id="error-back"' in r.text
+
+
+def test_another_test_on_the_same_photo_is_a_reason_for_review_not_a_second_verdict(client, make_account):
+    from medlens.db import Case
+
+    pat = make_account("patient")
+    cid = upload(client, pat, photo_bytes()).json()["id"]
+    pred = _set_prediction(
+        client, cid, prediction_set=["benign"], ood=False, target_probability=0.03, threshold=0.3
+    )
+    _set_prediction(client, cid, lesion={**pred["lesion"], "tds_band": "benign"})
+    with client.app.state.medlens.session_factory() as db:
+        row = db.get(Case, cid)
+        row.risk = "low"
+        twin = Case(
+            **{
+                c.name: getattr(row, c.name)
+                for c in Case.__table__.columns
+                if c.name not in ("id", "idempotency_key")
+            }
+        )
+        twin.task, twin.risk = "scalp", "high"
+        db.add(twin)
+        db.commit()
+    login(client, pat.email)
+    page = client.get(f"/cases/{cid}").text
+    assert "on this same photo" in page and "a clinician should decide which test fits it" in page
+    assert page.count('id="result-message"') == 1  # one message, the other test is a reason

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from medlens import DISCLAIMER_EN, DISCLAIMER_KO
@@ -85,8 +86,9 @@ def verdict_choices(spec: TaskSpec, predicted: str, lang: str) -> list[dict[str,
     ]
 
 
-def case_summary(row: Case, lang: str) -> dict[str, Any]:
-    """Everything about a case in ``lang``: probabilities (desc), risk label/advice, replies, status."""
+def case_summary(row: Case, lang: str, same_photo: Sequence[Case] = ()) -> dict[str, Any]:
+    """Everything about a case in ``lang``: probabilities (desc), the one result message (risk label,
+    advice, reasons for review; ``same_photo``: other tests' cases on this photo), replies, status."""
     spec = get_task(row.task)
     pred = row.prediction or {}
     probs = sorted((pred.get("probabilities") or {}).items(), key=lambda kv: -kv[1])
@@ -105,7 +107,8 @@ def case_summary(row: Case, lang: str) -> dict[str, Any]:
         }
     else:
         lesion = None
-    message = result_message(spec, pred, lesion, lang)
+    others = [(get_task(o.task), o.risk or None) for o in same_photo]
+    message = result_message(spec, pred, lesion, lang, others)
     waiting = waiting_summary(row)
     return {
         "id": row.id,

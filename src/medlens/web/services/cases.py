@@ -236,6 +236,22 @@ def view_case(db: Session, store: ImageStore, user: User, case_id: int) -> Case:
     return row
 
 
+def same_photo_cases(db: Session, row: Case, limit: int = 10) -> list[Case]:
+    """The owner's cases of *other* tests on the same stored photo (for the one-message rule)."""
+    q = (
+        select(Case)
+        .where(
+            Case.image_sha256 == row.image_sha256,
+            Case.owner_id == row.owner_id,
+            Case.task != row.task,
+            Case.id != row.id,
+        )
+        .order_by(Case.id.desc())
+        .limit(limit)
+    )
+    return list(db.scalars(q))
+
+
 def list_cases(db: Session, user: User, limit: int = 200) -> list[Case]:
     q = select(Case).order_by(Case.created_at.desc(), Case.id.desc()).limit(limit)
     if user.role == "patient":

@@ -13,6 +13,9 @@ The rule, in order:
    level (benign -> low, suspicious -> moderate, highly suspicious -> high). When it differs from the
    model's level, the *more cautious* of the two is shown and the disagreement is listed as a reason
    for clinician review; the ABCD box itself shows features, never a second verdict.
+5. **Another test on the same photo** (the owner screened the same stored image with another task):
+   when its risk level differs, that is a reason for clinician review, with the kind of photo this
+   test is made for; this result's own level is not changed by another model.
 
 A referral keeps the model's level when that is ``high`` (the queue still sorts it first) and is
 otherwise at least ``moderate``: "see a clinician" is never shown as low risk.
@@ -20,6 +23,7 @@ otherwise at least ``moderate``: "see a clinician" is never shown as low risk.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -71,9 +75,14 @@ def _band_texts(spec: TaskSpec, level: str | None, lang: str) -> tuple[str, str]
 
 
 def result_message(
-    spec: TaskSpec, pred: dict[str, Any], lesion: dict[str, Any] | None, lang: str
+    spec: TaskSpec,
+    pred: dict[str, Any],
+    lesion: dict[str, Any] | None,
+    lang: str,
+    same_photo: Sequence[tuple[TaskSpec, str | None]] = (),
 ) -> ResultMessage:
-    """Apply the rule above to one stored prediction (+ its ABCD features when present)."""
+    """Apply the rule above to one stored prediction (+ its ABCD features when present, + the
+    ``(task, risk level)`` of other tests run on the same photo)."""
     tp, thr = pred.get("target_probability"), pred.get("threshold")
     band = spec.risk_for(float(tp), float(thr)) if tp is not None and thr is not None else None
     model_level = band.level if band else None
@@ -101,6 +110,18 @@ def result_message(
             )
         )
         level = _higher(model_level, abcd)
+    for other, other_level in same_photo:
+        if other_level and model_level and other_level != model_level:
+            capture = spec.modality_info.capture
+            reasons.append(
+                translate(
+                    lang,
+                    "message.reason_other_test",
+                    task=other.title.get(lang),
+                    level=translate(lang, f"message.level.{other_level}"),
+                    fits=capture.get(lang) if capture else spec.modality_info.title.get(lang),
+                )
+            )
     if abstain:
         level = _higher(level, "moderate") if level is not None else None
         title, advice = translate(lang, "message.refer_title"), translate(lang, "message.refer_advice")

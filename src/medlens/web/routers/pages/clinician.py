@@ -29,7 +29,8 @@ def queue(request: Request, user: PageUser, db: SessionDep, answered: bool = Fal
 def review(case_id: CaseId, request: Request, user: PageUser, db: SessionDep, state: StateDep) -> Response:
     require_role(user, "clinician", "admin")
     row = cases.view_case(db, state.store, user, case_id)
-    return render(request, "review.html", user, case=case_summary(row, page_lang(request)))
+    summary = case_summary(row, page_lang(request), cases.same_photo_cases(db, row))
+    return render(request, "review.html", user, case=summary)
 
 
 # errors in what the clinician typed or chose: the review page comes back with the message and the input

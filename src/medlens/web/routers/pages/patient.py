@@ -99,7 +99,7 @@ def history(request: Request, user: PageUser, db: SessionDep) -> Response:
 def case_page(case_id: CaseId, request: Request, user: PageUser, db: SessionDep, state: StateDep) -> Response:
     lang = page_lang(request)
     row = cases.view_case(db, state.store, user, case_id)
-    summary = case_summary(row, lang)
+    summary = case_summary(row, lang, cases.same_photo_cases(db, row))
     dept = state.care.department_for(get_task(row.task).modality)
     own = group_stats.present(
         group_stats.group_statistics(db, row.task, row.sex, row.age_group),
