@@ -219,7 +219,10 @@ def test_error_page_keeps_the_session_header_and_the_input(client, make_account)
     )
     assert r.status_code == 422
     assert "Log out" in r.text and "female" in r.text and "back" in r.text
-    assert 'href="/screen/melanoma" id="error-back"' in r.text
+    link = re.search(r'href="([^"]+)" id="error-back"', r.text).group(1).replace("&amp;", "&")
+    assert link.startswith("/screen/melanoma?") and "sex=female" in link and "body_site=back" in link
+    form = client.get(link).text  # the form comes back with the choices made (a file cannot)
+    assert '<option value="female" selected>' in form and '<option value="back" selected>' in form
 
 
 def test_another_test_on_the_same_photo_is_a_reason_for_review_not_a_second_verdict(client, make_account):

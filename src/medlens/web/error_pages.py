@@ -4,7 +4,7 @@ were, and (after a form POST) the text they typed, in a form that sends it again
 from __future__ import annotations
 
 import logging
-from urllib.parse import urlsplit
+from urllib.parse import urlencode, urlsplit
 
 from fastapi import Request
 from fastapi.concurrency import run_in_threadpool
@@ -46,14 +46,21 @@ async def error_page(request: Request, status: int, message: str) -> Response:
     text the user typed, in a form that sends it again."""
     user = await run_in_threadpool(_session_user, request)
     posted = request.method == "POST"
+    form_input = getattr(request.state, "form_input", None) if posted else None
+    multipart = request.headers.get("content-type", "").startswith("multipart/form-data")
+    had_file = posted and (multipart or bool(getattr(request.state, "form_had_file", False)))
+    back = _back_url(request)
+    if form_input and urlsplit(back).path == request.url.path:
+        # the form's own page (a file cannot be given back): it comes back with the choices filled in
+        back = f"{request.url.path}?{urlencode(form_input)}"
     return render(
         request,
         "error.html",
         user,
         status_code=status,
         message=message,
-        back=_back_url(request),
-        form_input=getattr(request.state, "form_input", None) if posted else None,
-        form_had_file=bool(getattr(request.state, "form_had_file", False)) if posted else False,
+        back=back,
+        form_input=form_input,
+        form_had_file=had_file,
         form_action=request.url.path,
     )
