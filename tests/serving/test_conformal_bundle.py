@@ -73,3 +73,20 @@ def test_coverage_on_the_real_test_split(name: str, shared_data: Path) -> None:
     if "target_coverage" in block.test:
         assert block.test["target_coverage"]["ci_high"] >= 1 - block.target_alpha
     assert np.isclose(cov["value"], card.conformal.test["coverage"]["value"])
+
+
+def test_cli_writes_a_report_and_leaves_the_card_with_no_card(shared_data: Path, tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from medlens.cli.main import app
+
+    name = "scalp-conditions"
+    before = (MODELS / name / "card.json").read_bytes()
+    args = ["conformal", str(MODELS / name), "--alpha", "0.1", "--no-card", "--report-dir", str(tmp_path)]
+    result = CliRunner().invoke(app, args)
+    assert result.exit_code == 0, result.output
+    report = (tmp_path / f"{name}.md").read_text()
+    assert "Coverage:" in report and "Wilson" in report and "Mean set size" in report
+    assert (MODELS / name / "card.json").read_bytes() == before
+    bad = CliRunner().invoke(app, ["conformal", str(tmp_path / "nothing"), "--report-dir", str(tmp_path)])
+    assert bad.exit_code == 2
