@@ -79,6 +79,10 @@ def test_result_shows_set_abstains_and_never_100(client, make_account):
     # the served prediction carries the conformal set; both classes -> abstain and refer
     assert sorted(body["prediction_set"]) == ["benign", "malignant"]
     assert body["abstain"] is True and body["review_reasons"]
+    from medlens.db import Case
+
+    with client.app.state.medlens.session_factory() as db:  # queued as a referral, never as low risk
+        assert db.get(Case, cid).risk in ("moderate", "high")
     login(client, pat.email)
     page = client.get(f"/cases/{cid}").text
     assert "No verdict: a clinician should look at this photo" in page

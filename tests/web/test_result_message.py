@@ -81,3 +81,18 @@ def test_another_test_on_the_same_photo_is_a_reason_not_a_verdict() -> None:
     other = get_task("skin-lesion")
     m = result_message(SPEC, pred(0.1, ["benign"]), None, "en", [(other, "high")])
     assert m.level == "low" and not m.abstain and "same photo" in m.reasons[0]
+
+
+def test_a_referral_is_stored_and_queued_at_least_moderate() -> None:
+    from types import SimpleNamespace
+
+    from medlens.web.services.cases import stored_risk
+
+    def p(level: str, pset: list[str] | None, ood: bool = False) -> SimpleNamespace:
+        return SimpleNamespace(risk_level=level, prediction_set=pset, ood=ood)
+
+    assert stored_risk(p("low", ["benign"])) == "low"
+    assert stored_risk(p("low", ["benign", "malignant"])) == "moderate"
+    assert stored_risk(p("low", ["benign"], ood=True)) == "moderate"
+    assert stored_risk(p("high", ["malignant", "benign"])) == "high"
+    assert stored_risk(p("", None)) == ""  # tasks without risk bands stay without

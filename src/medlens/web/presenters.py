@@ -138,7 +138,6 @@ def case_summary(row: Case, lang: str, same_photo: Sequence[Case] = ()) -> dict[
         "risk": message.level or row.risk or None,
         "risk_label": message.title or (band.label.get(lang) if band else None),
         "advice": message.advice or (band.advice.get(lang) if band else None),
-        "model_risk": row.risk or None,
         "model": f"{row.model_name} v{row.model_version}",
         "model_name": row.model_name,
         "model_version": row.model_version,

@@ -81,6 +81,17 @@ def normalized_entropy(probs: dict[str, float]) -> float:
     return float(-sum(v * math.log(v) for v in p) / math.log(len(probs)))
 
 
+def stored_risk(pred: Any) -> str:
+    """The risk level a case is stored (and queued) with: the model's band, but a result that abstains
+    (a conformal set of several classes, or an out-of-distribution photo) is at least ``moderate``:
+    "see a clinician" is never queued as low risk (see :mod:`medlens.web.services.message`)."""
+    risk = pred.risk_level or ""
+    abstains = bool(pred.ood) or len(pred.prediction_set or []) > 1
+    if risk and abstains and RISK_RANK.get(risk, 0) < RISK_RANK["moderate"]:
+        return "moderate"
+    return risk
+
+
 @dataclass(frozen=True)
 class NewCase:
     """A committed case (a transient ``Case`` holding its stored values) and its heatmap overlay, which
@@ -167,7 +178,7 @@ def create_case(
             "predicted_label": pred.label,
             "model_name": card.name,
             "model_version": str(card.version),
-            "risk": pred.risk_level or "",
+            "risk": stored_risk(pred),
             "uncertainty": normalized_entropy(pred.probabilities),
             "status": "new",
             "submitted_at": None,
