@@ -28,6 +28,7 @@ from medlens.evaluation.metrics import balanced_accuracy
 from medlens.evaluation.per_class import per_class_recall_ci
 from medlens.export.merge_classes import merge_bundle
 from medlens.serving import Predictor
+from medlens.serving.conformal import fit_block
 
 log = logging.getLogger("build_skin_lesion_5")
 SEED000 = "accuracy ~0.95 on a 9:1 random image split (leaky: photos of one lesion on both sides); no balanced accuracy or per-class recall published"
@@ -106,6 +107,16 @@ def main() -> None:
         f"{args.data_root} --src {args.src} --out {args.out} --report {args.report}"
     )
     card["ood"] = {"method": "energy", "threshold": ood_threshold, "val_quantile": 0.99}
+    # conformal sets for the five classes, fitted on the same lesion-grouped val split, measured on test
+    card["conformal"] = fit_block(
+        _probs(pred, src["val"]),
+        y["val"],
+        list(HAM5_CLASSES),
+        "melanoma",
+        test=(p_test, y["test"]),
+        calibration="val split of ham10000 (grouped, seed 0; labels merged to 5 classes)",
+        command=card["export_command"],
+    ).model_dump(mode="json")
     card["data"] = {
         **card["data"],
         "dataset": "ham10000_lowres (ham10000-5: HAM10000 dx merged to 5 classes)",

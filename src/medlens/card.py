@@ -51,6 +51,28 @@ class OODGate(BaseModel):
     val_quantile: float = 0.99
 
 
+class ConformalBlock(BaseModel):
+    """Split-conformal thresholds calibrated on the validation split, and their coverage on test.
+
+    A class is in the prediction set when its ``method`` score is <= ``qhat``; the target class also
+    when its score is <= ``max(qhat, target_qhat)`` (class-conditional coverage). ``None`` thresholds
+    mean "infinite": too few calibration images for the level, every class stays in the set.
+    See :mod:`medlens.evaluation.conformal`.
+    """
+
+    method: str = "aps"  # "aps" | "lac"
+    alpha: float  # miscoverage aimed at: sets hold the true class >= 1 - alpha of the time
+    qhat: float | None
+    target_class: str | None = None
+    target_alpha: float | None = None
+    target_qhat: float | None = None
+    n_calibration: int = 0
+    n_calibration_target: int = 0
+    calibration: str = ""  # which images the thresholds were fitted on (split, verified or not)
+    test: dict[str, Any] = Field(default_factory=dict)  # coverage with CI, mean set size … on test
+    command: str = ""
+
+
 class DataInfo(BaseModel):
     dataset: str
     source: str = ""
@@ -153,6 +175,7 @@ class ModelCard(BaseCard):
     temperature: float = 1.0
     tta: list[str] = Field(default_factory=list)  # test-time flips averaged over ("hflip", "vflip")
     ood: OODGate | None = None
+    conformal: ConformalBlock | None = None  # prediction sets (abstain and refer when > 1 class)
     weights_file: str = "model.onnx"
     feature_output: str | None = "features"  # name of the ONNX output holding the last feature map
     cam_file: str | None = None  # npz with the head after global pooling (serving-time Grad-CAM)

@@ -28,7 +28,9 @@ def test_cards_only_rows_quote_each_image_models_card(tmp_path: Path) -> None:
     rows = leaderboard_rows(MODELS, data_root=None)
     ours = {r.who.split()[1]: r for r in rows if r.ours}
     image_models = {
-        p.parent.name for p in MODELS.glob("*/card.json") if json.loads(p.read_text()).get("kind") != "tabular"
+        p.parent.name
+        for p in MODELS.glob("*/card.json")
+        if json.loads(p.read_text()).get("kind") != "tabular"
     }
     assert {"chest-xray", "melanoma", "skin-lesion"} <= image_models
     assert set(ours) == image_models  # every image bundle, never the tabular model (no benchmark)

@@ -100,6 +100,10 @@ def test_export_run_fills_card_and_matches_torch(run_dir: Path, tmp_path: Path) 
         m = card.metrics["test"][key]
         assert m["ci_low"] <= m["value"] <= m["ci_high"]
     assert card.metrics["test"]["n_test"] == card.data.n_test
+    # every new bundle gets its conformal block from the same val/test logits (never stale)
+    assert card.conformal is not None and card.conformal.target_class == "malignant"
+    assert card.conformal.n_calibration == card.data.n_val
+    assert card.conformal.test["coverage"]["n"] == card.data.n_test
 
 
 @pytest.mark.slow

@@ -53,6 +53,7 @@ def test_merged_probabilities_are_sums_of_the_fine_ones(fine_bundle: Path, tmp_p
 
     card = merge_bundle(fine_bundle, tmp_path / "coarse", "melanoma", ("x", "y", "z"), MAPPING)
     assert card["temperature"] == 1.0
+    assert card["conformal"] is None  # fitted on the fine classes: the caller fits the merged model's
     assert card["thresholds"]["target_class"] == "y" and card["thresholds"]["threshold"] == 0.3
     ModelCard.load(tmp_path / "coarse")  # hashes match
     image = np.random.default_rng(0).integers(0, 255, (40, 40, 3), dtype=np.uint8)

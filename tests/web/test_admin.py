@@ -46,13 +46,16 @@ def test_export_confirmed_cases_as_imagefolder(client, make_account, tmp_path: P
     pat, doc, admin = make_account("patient"), make_account("clinician"), make_account("admin")
     labels = ["benign", "malignant", "benign"]
     for i, label in enumerate(labels):
-        cid = upload(client, pat, photo_bytes(size=(240 + 8 * i, 180))).json()["id"]
+        case = upload(client, pat, photo_bytes(size=(240 + 8 * i, 180))).json()
+        cid = case["id"]
         client.post(f"/api/v1/cases/{cid}/submit", headers=pat.auth)
-        client.post(
+        r = client.post(
             f"/api/v1/clinician/cases/{cid}/reply",
             headers=doc.auth,
-            json={"body": "ok", "feedback_label": label},
+            # the model's own label is confirmed with "agree", never "corrected" to itself
+            json={"body": "ok", "feedback_label": "agree" if label == case["label"] else label},
         )
+        assert r.status_code == 200, r.text
     upload(client, pat, photo_bytes(size=(200, 200)))  # unconfirmed: not exported
     r = client.get("/api/v1/admin/export?task=melanoma", headers=admin.auth)
     assert r.status_code == 200 and r.headers["content-type"] == "application/zip"

@@ -128,7 +128,11 @@ def test_audit_log_records_views_and_changes(client, make_account, two_patients_
     doc, admin = make_account("clinician"), make_account("admin")
     client.post(f"/api/v1/cases/{cid}/submit", headers=owner.auth)
     client.get(f"/api/v1/cases/{cid}", headers=doc.auth)
-    client.post(f"/api/v1/clinician/cases/{cid}/reply", headers=doc.auth, json={"body": "fine"})
+    client.post(
+        f"/api/v1/clinician/cases/{cid}/reply",
+        headers=doc.auth,
+        json={"body": "fine", "feedback_label": "agree"},
+    )
     rows = client.get(f"/api/v1/admin/audit?case_id={cid}", headers=admin.auth).json()
     seen = {(r["user_id"], r["action"]) for r in rows}
     assert {

@@ -108,14 +108,16 @@ def test_full_review_cycle(client, make_account):
     seen = client.get(f"/api/v1/cases/{cid}", headers=doc.auth).json()
     assert seen["status"] == "in_review"
     assert client.get(f"/api/v1/cases/{cid}", headers=pat.auth).json()["status"] == "in_review"
+    # "correct to" is offered for the other class only (the model's own label is "agree")
+    other = "malignant" if seen["label"] == "benign" else "benign"
     r = client.post(
         f"/api/v1/clinician/cases/{cid}/reply",
         headers=doc.auth,
-        json={"body": "Please see a dermatologist next week.", "feedback_label": "benign"},
+        json={"body": "Please see a dermatologist next week.", "feedback_label": other},
     )
     assert r.status_code == 200, r.text
     mine = client.get(f"/api/v1/cases/{cid}", headers=pat.auth).json()
-    assert mine["status"] == "answered" and mine["feedback_label"] == "benign"
+    assert mine["status"] == "answered" and mine["feedback_label"] == other
     assert mine["replies"][0]["body"] == "Please see a dermatologist next week."
     assert client.get("/api/v1/clinician/queue", headers=doc.auth).json() == []
     # agree = keep the predicted label

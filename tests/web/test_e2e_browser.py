@@ -271,7 +271,8 @@ def test_patient_clinician_round_trip(server, browser, shared_data: Path):
     d.find_element(By.ID, "body").send_keys(
         "The photo shows an irregular border. Please visit a dermatologist this week."
     )
-    Select(d.find_element(By.ID, "feedback_label")).select_by_value("malignant")
+    # nothing is preselected: the verdict must be chosen (the model's own label is "agree")
+    Select(d.find_element(By.ID, "feedback_label")).select_by_value("agree")
     _shot(d, "05-clinician-review-en")
     _click_and_wait(d, d.find_element(By.ID, "reply-submit"))
     assert "Answer sent" in d.page_source

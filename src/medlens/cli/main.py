@@ -32,6 +32,7 @@ COMMAND_MODULES = (
     "leaderboard",
     "sources",
     "robustness",
+    "conformal",
 )
 
 

@@ -65,26 +65,13 @@ def write_bundle(
     return ModelCard.load(out_dir)
 
 
-def _resolve_root(root: str) -> Path:
-    """A run's data root, as written (relative to the working directory) or under the shared data folder."""
-    p = Path(root)
-    if p.exists():
-        return p
-    from medlens.config import default_data_root
-
-    for parent in (default_data_root(), default_data_root().parent):
-        cand = parent / p.name if parent == default_data_root() else parent / p
-        if cand.exists():
-            return cand
-    return p
-
-
 def _split_images(config: dict, run_dir: Path) -> dict[str, tuple[list[np.ndarray], np.ndarray]] | None:
     """Decoded original images + labels of the run's val and test splits (None when the data is absent)."""
     from medlens.data import create_dataset
+    from medlens.data.rebuild import resolve_data_root
     from medlens.data.splits import SplitManifest
 
-    root = _resolve_root(config["data_root"])
+    root = resolve_data_root(config["data_root"])
     try:
         sample_set = create_dataset(config["dataset"], root)
     except (OSError, ValueError) as exc:  # data absent here: the card keeps the run's own numbers
@@ -152,9 +139,11 @@ def export_run(
 def _calibrate_and_test(
     card: ModelCard, data_split: dict, target: str | None, recall: float, n_boot: int
 ) -> dict:
-    """Fit temperature / threshold / OOD gate on the bundle's val logits, measure test; update ``card``."""
+    """Fit temperature / threshold / OOD gate / conformal sets on the bundle's val logits, measure test;
+    update ``card``."""
+    from medlens.serving.conformal import fit_block
     from medlens.serving.evaluate import calibrate, evaluate_test
-    from medlens.serving.predictor import Predictor
+    from medlens.serving.predictor import Predictor, softmax
 
     predictor = Predictor.from_card(card)
     (vl, vy), (tl, ty) = (
@@ -162,6 +151,15 @@ def _calibrate_and_test(
     )
     card.temperature, card.thresholds, card.ood = calibrate(vl, vy, card.classes, target, recall)
     test = evaluate_test(tl, ty, card.classes, card.temperature, card.thresholds, n_boot=n_boot)
+    card.conformal = fit_block(
+        softmax(vl, card.temperature),
+        vy,
+        card.classes,
+        target,
+        test=(softmax(tl, card.temperature), ty),
+        calibration="val split of the training run (its split.json)",
+        command=card.export_command,
+    )
     card.metrics = {
         "source": f"exported ONNX model on the test split (served TTA: {card.tta or 'none'}), calibrated on val",
         "test": test,

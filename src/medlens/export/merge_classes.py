@@ -71,7 +71,8 @@ def merge_bundle(
     """Write the merged bundle (model.onnx, cam_head.npz, card.json) at ``dst``; returns the new card dict.
 
     The card keeps the source's preprocessing, TTA, threshold (only when the target class is a one-member
-    group) and provenance; ``metrics`` and ``ood`` are cleared for the caller to fill in.
+    group) and provenance; ``metrics`` and ``conformal`` (fitted on the fine classes) are cleared for the
+    caller to fill in.
     """
     src, dst = Path(src), Path(dst)
     card = json.loads((src / "card.json").read_text())
@@ -102,6 +103,7 @@ def merge_bundle(
         weights_sha256=sha256_file(dst / "model.onnx"),
         weights_bytes=(dst / "model.onnx").stat().st_size,
         metrics={},
+        conformal=None,
         export_command=(
             f"medlens.export.merge_classes.merge_bundle({src}, {dst}, task={task!r}) from classes "
             f"{card['classes']} by {dict(mapping)}"

@@ -44,18 +44,10 @@ def load_test_sample(
     """The test split of ``dataset`` rebuilt as training made it (``split``, ``seed``, ``fractions``),
     checked against the card's split-manifest sha256, then a stratified random ``n`` of it."""
     from medlens.data import create_dataset
-    from medlens.data.dupgroups import group_duplicates
-    from medlens.data.splits import make_split, random_split
+    from medlens.data.rebuild import make_manifest
 
     sample_set = create_dataset(dataset, data_root)
-    if split == "grouped":
-        manifest = make_split(sample_set, fractions, seed=seed)
-    elif split == "grouped-dedup":
-        manifest = make_split(group_duplicates(sample_set), fractions, seed=seed)
-    elif split == "random":
-        manifest = random_split(sample_set, fractions, seed=seed)
-    else:
-        raise ValueError(f"unknown split {split!r}; valid: grouped, grouped-dedup, random")
+    manifest = make_manifest(sample_set, split, fractions, seed)
     verified = bool(expect_fingerprint) and manifest.fingerprint == expect_fingerprint
     if expect_fingerprint and not verified:
         msg = (

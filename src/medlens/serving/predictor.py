@@ -14,6 +14,7 @@ from medlens.card import CardError, ModelCard
 from medlens.evaluation.calibration import softmax as calibrated_softmax
 from medlens.quality.ood import energy_score, is_out_of_distribution
 from medlens.serving.cam import CamHead, grad_cam, heatmap_to_image, overlay_heatmap
+from medlens.serving.conformal import prediction_set
 from medlens.serving.preprocessing import check_image, normalize, resize_for_model
 from medlens.tasks import get_task
 from medlens.tasks.spec import RiskBand, TaskSpec
@@ -42,6 +43,8 @@ class Prediction:
     logits: list[float] = field(default_factory=list)
     energy: float | None = None
     ood: bool | None = None  # None when the card has no OOD gate
+    prediction_set: list[str] | None = None  # conformal set (card.conformal), most likely first
+    conformal_alpha: float | None = None  # the set holds the true class >= 1 - alpha of the time
     heatmap: np.ndarray | None = None  # H x W float 0..1, original image size
     heatmap_class: str | None = None
     overlay: np.ndarray | None = None  # H x W x 3 uint8
@@ -67,6 +70,8 @@ class Prediction:
             "logits": self.logits,
             "energy": self.energy,
             "ood": self.ood,
+            "prediction_set": self.prediction_set,
+            "conformal_alpha": self.conformal_alpha,
             "heatmap_class": self.heatmap_class,
             "model_ms": round(self.model_ms, 3),
         }
@@ -180,6 +185,9 @@ class Predictor:
         pred.energy = float(energy_score(logits[main_sl]))
         if card.ood is not None:  # one decision rule for serving and evaluation (raw logits, T = 1)
             pred.ood = is_out_of_distribution(logits[main_sl], card.ood)
+        if card.conformal is not None and schema.plain:
+            pred.prediction_set = prediction_set(probs, card.conformal)
+            pred.conformal_alpha = card.conformal.alpha
         target = card.thresholds.target_class or (self.task.target if self.task else None)
         if target in probs:
             thr = card.thresholds.threshold if card.thresholds.threshold is not None else 0.5

@@ -9,9 +9,9 @@ from pathlib import Path
 
 import numpy as np
 
-from medlens.data import SampleSet, create_dataset
-from medlens.data.dupgroups import group_duplicates
-from medlens.data.splits import SplitManifest, make_split, random_split
+from medlens.data import SampleSet, create_dataset, rebuild
+from medlens.data.rebuild import SPLITS  # noqa: F401  (re-exported: the CLI's choices)
+from medlens.data.splits import SplitManifest
 from medlens.tasks import get_task
 from medlens.training.config import TrainConfig
 from medlens.training.data import load_images, targets_for
@@ -37,19 +37,8 @@ def _check_classes(config: TrainConfig, sample_set: SampleSet) -> None:
         )
 
 
-SPLITS = ("grouped", "grouped-dedup", "random")
-
-
 def make_manifest(config: TrainConfig, sample_set: SampleSet) -> SplitManifest:
-    if config.split == "grouped":
-        return make_split(sample_set, config.fractions, seed=config.seed)
-    if config.split == "grouped-dedup":
-        # datasets without patient ids hold copies of the same photo: merge exact and near
-        # duplicates into one group first so that no copy straddles train and test
-        return make_split(group_duplicates(sample_set), config.fractions, seed=config.seed)
-    if config.split == "random":
-        return random_split(sample_set, config.fractions, seed=config.seed)
-    raise ValueError(f"unknown split {config.split!r}; valid: {', '.join(SPLITS)}")
+    return rebuild.make_manifest(sample_set, config.split, config.fractions, config.seed)
 
 
 def write_audit(sample_set: SampleSet, manifest: SplitManifest, path: Path) -> None:

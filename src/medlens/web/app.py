@@ -20,10 +20,11 @@ from medlens import __version__
 from medlens.config import Settings, get_settings
 from medlens.db import make_engine, make_session_factory
 from medlens.web.deps import LoginRequired
+from medlens.web.error_pages import error_page
 from medlens.web.errors import AppError, localize_params
 from medlens.web.i18n import negotiate, translate
 from medlens.web.middleware import PreferencesAndHeaders
-from medlens.web.rendering import render
+from medlens.web.rendering import remember_form
 from medlens.web.secret_key import resolve_secret_key
 from medlens.web.services.care import CareDirectory
 from medlens.web.services.decode_budget import DecodeBudget
@@ -102,7 +103,7 @@ def _install_handlers(app: FastAPI) -> None:
             if isinstance(exc.params.get("field"), str):
                 body["field"] = exc.params["field"]
             return JSONResponse(body, status_code=exc.status, headers=headers)
-        response = render(request, "error.html", None, status_code=exc.status, message=message)
+        response = await error_page(request, exc.status, message)
         response.headers.update(headers)
         return response
 
@@ -123,7 +124,9 @@ def _install_handlers(app: FastAPI) -> None:
             return JSONResponse(
                 {"detail": message, "code": "error.invalid_form", "errors": errors}, status_code=422
             )
-        return render(request, "error.html", None, status_code=422, message=message)
+        if exc.body is not None:
+            remember_form(request, exc.body)
+        return await error_page(request, 422, message)
 
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, exc: StarletteHTTPException) -> Response:
@@ -132,7 +135,7 @@ def _install_handlers(app: FastAPI) -> None:
         message = translate(lang, key) if key else str(exc.detail)
         if _wants_json(request):
             return JSONResponse({"detail": message}, status_code=exc.status_code, headers=exc.headers)
-        return render(request, "error.html", None, status_code=exc.status_code, message=message)
+        return await error_page(request, exc.status_code, message)
 
 
 def create_app(settings: Settings | None = None, freeze_gc: bool = False) -> FastAPI:

@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from html import escape
 
 from markupsafe import Markup
+
+
+def _formatter(value_fmt: str | Callable[[float], str]) -> Callable[[float], str]:
+    return value_fmt if callable(value_fmt) else value_fmt.format
 
 
 def _text_px(text: str) -> float:
@@ -15,12 +20,15 @@ def _text_px(text: str) -> float:
 def bar_chart(
     items: list[tuple[str, float]],
     title: str,
-    value_fmt: str = "{:.0%}",
+    value_fmt: str | Callable[[float], str] = "{:.0%}",
     max_value: float | None = None,
     highlight: str | None = None,
     width: int = 560,
 ) -> Markup:
-    """Horizontal bars: one row per (label, value). Accessible via <title>/<desc> and role=img."""
+    """Horizontal bars: one row per (label, value). Accessible via <title>/<desc> and role=img.
+
+    ``value_fmt``: a format string or a function (e.g. ``format_probability``, never "100 %")."""
+    fmt = _formatter(value_fmt)
     row_h, pad = 34, 8
     label_w = int(min(260, max(60, max((_text_px(label) for label, _ in items), default=60) + 16)))
     height = pad * 2 + row_h * max(1, len(items))
@@ -30,7 +38,7 @@ def bar_chart(
         f'<svg class="chart" role="img" aria-label="{escape(title)}" viewBox="0 0 {width} {height}" '
         f'width="100%" xmlns="http://www.w3.org/2000/svg"><title>{escape(title)}</title>'
     ]
-    desc = "; ".join(f"{label}: {value_fmt.format(v)}" for label, v in items)
+    desc = "; ".join(f"{label}: {fmt(v)}" for label, v in items)
     parts.append(f"<desc>{escape(desc)}</desc>")
     for i, (label, value) in enumerate(items):
         y = pad + i * row_h
@@ -39,7 +47,7 @@ def bar_chart(
         parts.append(
             f'<text x="{label_w - 8}" y="{y + 22}" text-anchor="end" class="lbl">{escape(label)}</text>'
             f'<rect x="{label_w}" y="{y + 5}" width="{w:.1f}" height="{row_h - 10}" rx="4" class="{cls}"/>'
-            f'<text x="{label_w + w + 6:.1f}" y="{y + 22}" class="val">{escape(value_fmt.format(value))}</text>'
+            f'<text x="{label_w + w + 6:.1f}" y="{y + 22}" class="val">{escape(fmt(value))}</text>'
         )
     parts.append("</svg>")
     return Markup("".join(parts))

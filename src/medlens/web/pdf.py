@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from medlens import __version__
+from medlens.web.formatting import format_probability
 from medlens.web.i18n import translate
 
 log = logging.getLogger(__name__)
@@ -65,7 +66,10 @@ def _prob_table(summary: dict[str, Any], font: str):  # type: ignore[no-untyped-
     from reportlab.lib import colors
     from reportlab.platypus import Table, TableStyle
 
-    rows = [[p["title"], f"{p['p']:.1%}", "█" * max(1, round(p["p"] * 30))] for p in summary["probabilities"]]
+    rows = [
+        [p["title"], format_probability(p["p"]), "█" * max(1, round(p["p"] * 30))]
+        for p in summary["probabilities"]
+    ]
     table = Table(rows, colWidths=[200, 60, 200])
     table.setStyle(
         TableStyle(
@@ -111,14 +115,21 @@ def render_case_pdf(summary: dict[str, Any], image_png: bytes, heatmap_png: byte
     story.append(Table([imgs]))
     story.append(para(t("case.images_caption"), body))
     story.append(para(t("case.result"), h2))
-    story.append(para(f"{t('case.top_label')}: {summary['label_title']}"))
+    message = summary.get("message")
     if summary.get("risk_label"):
-        story.append(para(f"{t('case.risk')}: {summary['risk_label']}"))
+        story.append(para(summary["risk_label"], h2 if message is not None and message.abstain else body))
         story.append(para(summary.get("advice") or ""))
+    for reason in summary.get("review_reasons") or []:
+        story.append(para(f"• {reason}"))
+    story.append(para(f"{t('case.top_label')}: {summary['label_title']}"))
+    if message is not None and message.set_titles:
+        story.append(para(f"{t('message.set')}: {', '.join(message.set_titles)}"))
+        if message.coverage:
+            story.append(para(t("message.set_note", coverage=format_probability(message.coverage))))
     story.append(para(t("case.probabilities"), h2))
     if summary.get("heads"):
         for head in summary["heads"]:
-            story.append(para(f"{head['title']}: {head['label_title']} ({head['p']:.0%})"))
+            story.append(para(f"{head['title']}: {head['label_title']} ({format_probability(head['p'])})"))
     else:
         story.append(_prob_table(summary, font))
     for d in summary.get("derived") or []:
@@ -134,9 +145,10 @@ def render_case_pdf(summary: dict[str, Any], image_png: bytes, heatmap_png: byte
         story.append(
             para(
                 f"A {lesion['asymmetry']}/2 · B {lesion['border']}/8 · C {len(lesion['colors'])} · "
-                f"D {lesion['diameter_score']}/5 · TDS {lesion['tds']:.1f} — {lesion['band_title']}"
+                f"D {lesion['diameter_score']}/5 · TDS {lesion['tds']:.1f}"
             )
         )
+        story.append(para(t("abcd.features_only")))
     story.append(para(t("case.clinician_reply"), h2))
     if summary["replies"]:
         for r in summary["replies"]:

@@ -2,15 +2,20 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from medlens import DISCLAIMER_EN, DISCLAIMER_KO
 from medlens.db import Case
 from medlens.tasks import TaskSpec, get_task
 from medlens.tasks.derived import derive
+from medlens.web.formatting import format_duration, format_probability
 from medlens.web.i18n import translate
 from medlens.web.services.enrich import heatmap_pending, needs_lesion
+from medlens.web.services.message import result_message
 from medlens.web.services.urgency import hours_left
+
+CANNOT_ASSESS = "cannot_assess"  # the clinician's verdict when the photo does not allow one
 
 
 def disclaimer(lang: str) -> str:
@@ -51,8 +56,39 @@ def urgency_summary(row: Case, spec: TaskSpec, lang: str) -> dict[str, Any]:
     }
 
 
-def case_summary(row: Case, lang: str) -> dict[str, Any]:
-    """Everything about a case in ``lang``: probabilities (desc), risk label/advice, replies, status."""
+def waiting_summary(row: Case) -> float | None:
+    """Hours a submitted case has waited for its answer (None when not submitted or answered)."""
+    from medlens.db.tables import utcnow
+
+    if row.submitted_at is None or row.status == "answered":
+        return None
+    return max(0.0, (utcnow() - row.submitted_at).total_seconds() / 3600)
+
+
+def feedback_title(spec: TaskSpec, label: str | None, lang: str) -> str | None:
+    if not label:
+        return None
+    return (
+        translate(lang, "verdict.cannot_assess") if label == CANNOT_ASSESS else spec.class_title(label, lang)
+    )
+
+
+def verdict_choices(spec: TaskSpec, predicted: str, lang: str) -> list[dict[str, str]]:
+    """The clinician's options: agree, correct to each *other* class, cannot assess (none preselected)."""
+    return [
+        {"value": "agree", "title": translate(lang, "review.agree", label=spec.label_title(predicted, lang))},
+        *(
+            {"value": c, "title": translate(lang, "review.correct_to", label=spec.class_title(c, lang))}
+            for c in spec.classes
+            if c != predicted
+        ),
+        {"value": CANNOT_ASSESS, "title": translate(lang, "review.cannot_assess")},
+    ]
+
+
+def case_summary(row: Case, lang: str, same_photo: Sequence[Case] = ()) -> dict[str, Any]:
+    """Everything about a case in ``lang``: probabilities (desc), the one result message (risk label,
+    advice, reasons for review; ``same_photo``: other tests' cases on this photo), replies, status."""
     spec = get_task(row.task)
     pred = row.prediction or {}
     probs = sorted((pred.get("probabilities") or {}).items(), key=lambda kv: -kv[1])
@@ -71,6 +107,9 @@ def case_summary(row: Case, lang: str) -> dict[str, Any]:
         }
     else:
         lesion = None
+    others = [(get_task(o.task), o.risk or None) for o in same_photo]
+    message = result_message(spec, pred, lesion, lang, others)
+    waiting = waiting_summary(row)
     return {
         "id": row.id,
         "quality": pred.get("quality"),
@@ -82,16 +121,25 @@ def case_summary(row: Case, lang: str) -> dict[str, Any]:
         "task_title": spec.title.get(lang),
         "label": row.predicted_label,
         "label_title": spec.label_title(row.predicted_label, lang),
-        "probabilities": [{"name": k, "title": spec.class_title(k, lang), "p": float(v)} for k, v in probs],
+        "probabilities": [
+            {"name": k, "title": spec.class_title(k, lang), "p": float(v), "text": format_probability(v)}
+            for k, v in probs
+        ],
+        "message": message,
+        "abstain": message.abstain,
+        "review_reasons": message.reasons,
+        "prediction_set": pred.get("prediction_set"),
+        "waiting_hours": waiting,
+        "waiting_text": None if waiting is None else format_duration(waiting, lang),
         "heads": heads,
         "derived": derive(spec.derived, {h["name"]: h["label"] for h in heads}, lang),
         "target_class": pred.get("target_class"),
         "target_probability": tp,
         "threshold": thr,
         "ood": bool(pred.get("ood")),
-        "risk": row.risk or None,
-        "risk_label": band.label.get(lang) if band else None,
-        "advice": band.advice.get(lang) if band else None,
+        "risk": message.level or row.risk or None,
+        "risk_label": message.title or (band.label.get(lang) if band else None),
+        "advice": message.advice or (band.advice.get(lang) if band else None),
         "model": f"{row.model_name} v{row.model_version}",
         "model_name": row.model_name,
         "model_version": row.model_version,
@@ -100,7 +148,7 @@ def case_summary(row: Case, lang: str) -> dict[str, Any]:
         "status_title": translate(lang, f"status.{row.status}"),
         "submitted": row.submitted_at is not None,
         "feedback_label": row.feedback_label,
-        "feedback_title": spec.class_title(row.feedback_label, lang) if row.feedback_label else None,
+        "feedback_title": feedback_title(spec, row.feedback_label, lang),
         "sex": row.sex,
         "age_group": row.age_group,
         "body_site": row.body_site,
@@ -118,4 +166,5 @@ def case_summary(row: Case, lang: str) -> dict[str, Any]:
         ],
         "disclaimer": disclaimer(lang),
         "classes": [{"name": c, "title": spec.class_title(c, lang)} for c in spec.classes],
+        "verdict_choices": verdict_choices(spec, row.predicted_label, lang),
     }

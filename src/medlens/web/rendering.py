@@ -13,6 +13,7 @@ from medlens import __version__
 from medlens.db import User
 from medlens.web.charts import bar_chart, diverging_bar_chart
 from medlens.web.errors import AppError
+from medlens.web.formatting import format_probability
 from medlens.web.i18n import LANGUAGES, negotiate, translate
 from medlens.web.security import csrf_matches, new_csrf_token
 
@@ -28,8 +29,26 @@ def csrf_token(request: Request) -> str:
     return token
 
 
+SECRET_FIELDS = ("password", "csrf", "token")  # never echoed back on an error page
+
+
+def remember_form(request: Request, form: Any = None) -> None:
+    """Keep the text fields of this request's form in ``request.state`` so an error page can give them
+    back (passwords, tokens and files are left out). ``form``: the parsed form, default the one
+    FastAPI parsed for this route (Starlette caches it on the request)."""
+    form = form if form is not None else getattr(request, "_form", None)
+    if form is None or not hasattr(form, "multi_items"):
+        return
+    items = form.multi_items()
+    request.state.form_input = [
+        (k, v) for k, v in items if isinstance(v, str) and not any(s in k.lower() for s in SECRET_FIELDS)
+    ]
+    request.state.form_had_file = any(not isinstance(v, str) for _, v in items)
+
+
 def check_csrf(request: Request, given: str | None) -> None:
-    """Every form POST must echo the session's CSRF token."""
+    """Every form POST must echo the session's CSRF token (its input is remembered for error pages)."""
+    remember_form(request)
     if not csrf_matches(request.session.get("csrf"), given):
         raise AppError(403, "error.csrf")
 
@@ -56,6 +75,7 @@ def render(
         "path": request.url.path,
         "bar_chart": bar_chart,
         "diverging_bar_chart": diverging_bar_chart,
+        "format_probability": format_probability,
         **ctx,
     }
     return TEMPLATES.TemplateResponse(request, template, context, status_code=status_code)

@@ -142,8 +142,12 @@ class CaseOut(BaseModel):
     threshold: float | None
     ood: bool
     risk: str | None
-    risk_label: str | None
+    risk_label: str | None  # the one message: model, conformal set, photo checks and ABCD combined
     advice: str | None
+    abstain: bool = False  # no verdict: the set holds several classes or the photo raises doubt -> refer
+    review_reasons: list[str] = Field(default_factory=list)  # why a clinician should look
+    prediction_set: list[str] | None = None  # conformal set: classes the model cannot rule out
+    waiting_hours: float | None = None  # submitted and not yet answered: hours waited so far
     model_name: str
     model_version: str
     model_ms: float | None = None
@@ -172,7 +176,11 @@ class CaseOut(BaseModel):
 
 class ReplyIn(BaseModel):
     body: str = Field(min_length=1, max_length=5000)
-    feedback_label: str | None = Field(default=None, description='"agree" or one of the task\'s classes')
+    feedback_label: str | None = Field(
+        default=None,
+        description='The verdict, required (422 without it): "agree", another of the task\'s classes (never '
+        'the model\'s own label: 400) or "cannot_assess"',
+    )
 
 
 class ClinicOut(BaseModel):

@@ -93,6 +93,17 @@ def normalized_entropy(probs: dict[str, float]) -> float:
     return float(-sum(v * math.log(v) for v in p) / math.log(len(probs)))
 
 
+def stored_risk(pred: Any) -> str:
+    """The risk level a case is stored (and queued) with: the model's band, but a result that abstains
+    (a conformal set of several classes, or an out-of-distribution photo) is at least ``moderate``:
+    "see a clinician" is never queued as low risk (see :mod:`medlens.web.services.message`)."""
+    risk = pred.risk_level or ""
+    abstains = bool(pred.ood) or len(pred.prediction_set or []) > 1
+    if risk and abstains and RISK_RANK.get(risk, 0) < RISK_RANK["moderate"]:
+        return "moderate"
+    return risk
+
+
 @dataclass(frozen=True)
 class NewCase:
     """A committed case (a transient ``Case`` holding its stored values) and its heatmap overlay, which
@@ -182,7 +193,7 @@ def create_case(
             "predicted_label": pred.label,
             "model_name": card.name,
             "model_version": str(card.version),
-            "risk": pred.risk_level or "",
+            "risk": stored_risk(pred),
             "uncertainty": normalized_entropy(pred.probabilities),
             "status": "new",
             "submitted_at": None,
@@ -265,6 +276,22 @@ def _audit_list(db: Session, user: User, action: str, rows: list[Case]) -> None:
     db.commit()
 
 
+def same_photo_cases(db: Session, row: Case, limit: int = 10) -> list[Case]:
+    """The owner's cases of *other* tests on the same stored photo (for the one-message rule)."""
+    q = (
+        select(Case)
+        .where(
+            Case.image_sha256 == row.image_sha256,
+            Case.owner_id == row.owner_id,
+            Case.task != row.task,
+            Case.id != row.id,
+        )
+        .order_by(Case.id.desc())
+        .limit(limit)
+    )
+    return list(db.scalars(q))
+
+
 def list_cases(db: Session, user: User, limit: int = 200) -> list[Case]:
     """Patients: their own cases; clinicians: submitted ones; admins: all (newest first). Audited."""
     q = select(Case).order_by(Case.created_at.desc(), Case.id.desc()).limit(limit)
@@ -307,8 +334,31 @@ def review_queue(db: Session, user: User, include_answered: bool = False) -> lis
     return rows
 
 
+VERDICTS = ("agree", "cannot_assess")  # besides correcting to another class
+
+
+def check_verdict(row: Case, feedback_label: str | None) -> str:
+    """The label a clinician's verdict records: ``agree`` -> the model's label, another class as given,
+    ``cannot_assess`` as is. A verdict is required (422), and "correct to" the model's own label is not
+    a correction (400)."""
+    verdict = (feedback_label or "").strip()
+    if not verdict:
+        raise AppError(422, "error.verdict_required")
+    if verdict == "agree":
+        return row.predicted_label
+    if verdict == "cannot_assess":
+        return verdict
+    spec = get_task(row.task)
+    if verdict not in spec.classes:
+        raise AppError(400, "error.bad_label", label=verdict)
+    if verdict == row.predicted_label:
+        raise AppError(400, "error.correct_to_own", label=spec.class_title(verdict, "en"))
+    return verdict
+
+
 def reply_case(db: Session, user: User, case_id: int, body: str, feedback_label: str | None) -> Case:
-    """Clinician answer: reply text + agreed/corrected label; status becomes answered."""
+    """Clinician answer: reply text + a required verdict (agree / correct to another class / cannot
+    assess); status becomes answered."""
     require_role(user, "clinician", "admin")
     row = visible_case(db, user, case_id)
     body = body.strip()
@@ -316,12 +366,7 @@ def reply_case(db: Session, user: User, case_id: int, body: str, feedback_label:
         raise AppError(400, "error.empty_reply")
     if len(body) > MAX_REPLY:
         raise AppError(400, "error.long_reply", n=MAX_REPLY)
-    if feedback_label:
-        label = row.predicted_label if feedback_label == "agree" else feedback_label
-        classes = get_task(row.task).classes
-        if label not in classes:
-            raise AppError(400, "error.bad_label", label=feedback_label)
-        row.feedback_label = label
+    row.feedback_label = check_verdict(row, feedback_label)
     db.add(Reply(case_id=row.id, author_id=user.id, body=body))
     old = row.status
     row.status = "answered"

@@ -8,6 +8,8 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse, Response
 
 from medlens.web.deps import CaseId, PageUser, SessionDep, StateDep
+from medlens.web.errors import AppError, localize_params
+from medlens.web.i18n import translate
 from medlens.web.presenters import case_summary
 from medlens.web.rendering import check_csrf, page_lang, render
 from medlens.web.services import cases
@@ -27,7 +29,20 @@ def queue(request: Request, user: PageUser, db: SessionDep, answered: bool = Fal
 def review(case_id: CaseId, request: Request, user: PageUser, db: SessionDep, state: StateDep) -> Response:
     require_role(user, "clinician", "admin")
     row = cases.view_case(db, state.store, user, case_id)
-    return render(request, "review.html", user, case=case_summary(row, page_lang(request)))
+    summary = case_summary(row, page_lang(request), cases.same_photo_cases(db, row))
+    return render(request, "review.html", user, case=summary)
+
+
+# errors in what the clinician typed or chose: the review page comes back with the message and the input
+FORM_ERRORS = frozenset(
+    {
+        "error.verdict_required",
+        "error.correct_to_own",
+        "error.bad_label",
+        "error.empty_reply",
+        "error.long_reply",
+    }
+)
 
 
 @router.post("/cases/{case_id}/reply")
@@ -36,10 +51,26 @@ def reply(
     request: Request,
     user: PageUser,
     db: SessionDep,
-    body: Annotated[str, Form()],
+    body: Annotated[str, Form()] = "",
     feedback_label: Annotated[str, Form()] = "",
     csrf_token: Annotated[str, Form()] = "",
 ) -> Response:
     check_csrf(request, csrf_token)
-    cases.reply_case(db, user, case_id, body, feedback_label or None)
+    try:
+        cases.reply_case(db, user, case_id, body, feedback_label or None)
+    except AppError as exc:
+        if exc.key not in FORM_ERRORS:
+            raise
+        db.rollback()
+        lang = page_lang(request)
+        return render(
+            request,
+            "review.html",
+            user,
+            status_code=exc.status,
+            case=case_summary(cases.visible_case(db, user, case_id), lang),
+            form_error=translate(lang, exc.key, **localize_params(exc.params, lang)),
+            form_body=body,
+            form_label=feedback_label,
+        )
     return RedirectResponse("/clinic?replied=1", status_code=303)

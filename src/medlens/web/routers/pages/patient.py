@@ -37,6 +37,22 @@ def choose(request: Request, user: PageUser, predictors: PredictorsDep) -> Respo
     )
 
 
+def _chosen(request: Request) -> dict[str, str]:
+    """Choices given back in the query (the error page's link back after a refused upload), if valid."""
+    allowed = {
+        "sex": cases.SEXES,
+        "age_group": cases.AGE_GROUPS,
+        "body_site": cases.BODY_SITES,
+        "symptom_onset": cases.ONSETS,
+    }
+    q = request.query_params
+    out = {k: q[k] for k, values in allowed.items() if q.get(k) in values}
+    hours = q.get("onset_hours", "")
+    if hours.isdigit() and len(hours) <= 5:
+        out["onset_hours"] = hours
+    return out
+
+
 @router.get("/screen/{task}")
 def screen_form(task: str, request: Request, user: PageUser, predictors: PredictorsDep) -> Response:
     if task not in predictors:
@@ -58,6 +74,7 @@ def screen_form(task: str, request: Request, user: PageUser, predictors: Predict
         onsets=cases.ONSETS,
         urgent_window=spec.urgent_window_hours,
         upload_token=secrets.token_urlsafe(24),
+        chosen=_chosen(request),
     )
 
 
@@ -99,7 +116,7 @@ def history(request: Request, user: PageUser, db: SessionDep) -> Response:
 def case_page(case_id: CaseId, request: Request, user: PageUser, db: SessionDep, state: StateDep) -> Response:
     lang = page_lang(request)
     row = cases.view_case(db, state.store, user, case_id)
-    summary = case_summary(row, lang)
+    summary = case_summary(row, lang, cases.same_photo_cases(db, row))
     dept = state.care.department_for(get_task(row.task).modality)
     own = group_stats.present(
         group_stats.group_statistics(db, row.task, row.sex, row.age_group),
