@@ -100,7 +100,9 @@ def _answered_case(client, make_account, patient):
     cid = upload(client, patient, photo_bytes()).json()["id"]
     client.post(f"/api/v1/cases/{cid}/submit", headers=patient.auth)
     r = client.post(
-        f"/api/v1/clinician/cases/{cid}/reply", headers=doc.auth, json={"body": "See a dermatologist."}
+        f"/api/v1/clinician/cases/{cid}/reply",
+        headers=doc.auth,
+        json={"body": "See a dermatologist.", "feedback_label": "agree"},
     )
     assert r.status_code == 200, r.text
     return cid
