@@ -3,6 +3,18 @@
 from __future__ import annotations
 
 DATA_SOURCES: dict[str, dict[str, str]] = {  # first matching key wins
+    "covid-xray-sources": {
+        "source": "ieee8023 COVID-19 image data collection (Cohen et al.; frontal X-rays, split by patient) + "
+        "COVID-19 Radiography Database (Qatar / Dhaka Universities; 900 COVID-19 + 900 normal), each split "
+        "70/15/15 by its own rule with duplicates joined",
+        "license": "ieee8023: per image (CC BY-NC-SA, CC BY, CC BY-NC-ND; 235 rows blank); Radiography "
+        "Database: research use, per-source licences",
+    },
+    "kermany": {
+        "source": "Kermany et al. 2018 pediatric chest X-rays (Guangzhou Women and Children's Medical "
+        "Center), official test split (624) as test, validation grouped by patient from the train folder",
+        "license": "CC BY 4.0 (Kermany et al., Mendeley Data 2018)",
+    },
     "melanoma-sources": {
         "source": "Kaggle 'Melanoma Skin Cancer Dataset of 10000 Images' train part (its own 8,492 photos; its "
         "1,113 copies of HAM10000 melanomas left to HAM10000) + HAM10000 low-res (mel vs nv/bkl/df/vasc), "

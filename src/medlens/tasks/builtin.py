@@ -325,7 +325,8 @@ register_task(
             "Its COVID-19 and normal films come mostly from the COVID-19 Radiography Database (itself pooled "
             "from several public collections), its other-pneumonia films only from the ieee8023 collection "
             "(about 80 images): a model can tell these collections apart from the image alone, so part of "
-            "what it learnt may be the collection, not the disease (see the shortcut audit).",
+            "what it learnt may be the collection, not the disease (see the shortcut audit). The "
+            "Radiography Database's normal films are largely RSNA's and include some pediatric ones.",
             "Adults, frontal (PA/AP) films only; children's films (Kermany) were never mixed in, so it has "
             "not seen them. Not a COVID-19 test: a PCR or antigen test decides.",
         ),
