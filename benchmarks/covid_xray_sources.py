@@ -13,6 +13,7 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -30,7 +31,7 @@ def _fmt(v: tuple[float, float, float]) -> str:
     return f"{v[0]:.3f} [{v[1]:.3f}, {v[2]:.3f}]"
 
 
-def _recall(k: int):  # noqa: ANN202 - a metric closure for bootstrap_ci
+def _recall(k: int) -> Callable[[np.ndarray, np.ndarray], float]:
     def fn(y: np.ndarray, yhat: np.ndarray) -> float:
         m = y == k
         return float(np.mean(yhat[m] == k)) if m.any() else float("nan")
