@@ -15,7 +15,7 @@ from medlens.card import ModelCard
 from medlens.serving.summary import card_details, models_table
 
 ROOT = Path(__file__).resolve().parents[1] / "models"
-ORDER = {"chest-xray": 0, "melanoma": 1, "skin-lesion": 2}
+ORDER = {"chest-xray": 0, "chest-xray-covid": 1, "melanoma": 2, "skin-lesion": 3}
 START = "<!-- MODELS TABLE -->"
 END = "## Checks that could not be run here"
 
