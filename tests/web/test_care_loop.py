@@ -13,8 +13,9 @@ from pathlib import Path
 
 import pytest
 
-from .conftest import PASSWORD, _wipe, photo_bytes, upload
+from .conftest import _wipe, photo_bytes, upload
 from .test_auth import csrf_of
+from .test_pages import login
 
 ALWAYS_BOTH = {"method": "aps", "alpha": 0.1, "qhat": None, "target_class": "malignant", "n_calibration": 10}
 
@@ -42,15 +43,6 @@ def client(settings, models_dir: Path, tmp_path: Path) -> Iterator:
     app = create_app(settings.model_copy(update={"models_dir": root}))
     with TestClient(app, headers={"Accept-Language": "en"}) as c:
         yield c
-
-
-def login(client, email: str) -> None:
-    client.cookies.clear()
-    token = csrf_of(client.get("/login").text)
-    r = client.post(
-        "/login", data={"email": email, "password": PASSWORD, "csrf_token": token}, follow_redirects=False
-    )
-    assert r.status_code == 303
 
 
 def _set_prediction(client, cid: int, **changes) -> dict:  # type: ignore[no-untyped-def]
