@@ -20,6 +20,9 @@ class Modality:
     ``"skin"`` (camera photo of skin: blur, exposure, skin fraction), ``"scalp"`` (as skin, mostly hair
     allowed), ``"camera"`` (blur, exposure and size only), ``"xray"`` (radiograph files: exposure, size
     down to the model input, grayscale; no camera rules or advice).
+
+    ``camera`` is False for images that come as files from a scanner (radiographs): the web pages then
+    speak of an image or film and its checks, never of a photo, focus or retaking it.
     """
 
     name: str
@@ -31,6 +34,7 @@ class Modality:
     asks_body_site: bool = False
     default_body_site: str = "unknown"
     capture: Text | None = None  # which device/test fits, told to the patient before they choose
+    camera: bool = True  # taken with a camera (photo wording and retake advice apply)
 
 
 DERMOSCOPE = Text(
@@ -96,6 +100,7 @@ register_modality(
         accepts_dicom=True,
         grayscale=True,
         quality_profile="xray",
+        camera=False,
         capture=T(
             "The X-ray file from the clinic (DICOM, PNG or JPEG).",
             "병원에서 받은 X선 파일(DICOM, PNG, JPEG).",

@@ -114,7 +114,7 @@ def case_summary(row: Case, lang: str, same_photo: Sequence[Case] = ()) -> dict[
         "id": row.id,
         "quality": pred.get("quality"),
         "study": pred.get("study"),
-        "modality": spec.modality,
+        "camera": spec.modality_info.camera,
         "lesion": lesion,
         "lesion_pending": needs_lesion(row),
         "task": row.task,

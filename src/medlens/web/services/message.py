@@ -91,11 +91,11 @@ def result_message(
     set_titles = [spec.class_title(c, lang) for c in pset]
     reasons: list[str] = []
     quality = pred.get("quality") or {}
-    xray = spec.modality == "chest-xray"  # films, not photos: no camera words
+    film = not spec.modality_info.camera  # a scanner's file (X-ray), not a photo: no camera words
     if pred.get("ood"):
-        reasons.append(translate(lang, "case.ood_xray" if xray else "message.reason_ood"))
+        reasons.append(translate(lang, "case.ood_xray" if film else "message.reason_ood"))
     if quality and (quality.get("ok") is False or quality.get("issues")):
-        reasons.append(translate(lang, "message.reason_quality_xray" if xray else "message.reason_quality"))
+        reasons.append(translate(lang, "message.reason_quality_xray" if film else "message.reason_quality"))
     if len(pset) > 1:
         reasons.append(translate(lang, "message.reason_set", classes=_join(set_titles, lang)))
     abstain = bool(reasons)
