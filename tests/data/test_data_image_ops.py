@@ -35,7 +35,7 @@ def test_circle_mask_blacks_out_the_corners_only() -> None:
 
 
 def test_unknown_op_is_a_clear_error() -> None:
-    with pytest.raises(ValueError, match=r"unknown image op 'blur'.*valid names: circle, sog"):
+    with pytest.raises(ValueError, match=r"unknown image op 'blur'.*valid names: circle, lungcrop, sog"):
         check_ops(["sog", "blur"])
     im = textured(1)
     assert apply_ops(im, []) is im
