@@ -16,12 +16,8 @@ from typing import Any
 import numpy as np
 
 from medlens.audit.probes import FILE_PROBES, PROBES
-from medlens.evaluation.bootstrap import bootstrap_ci
+from medlens.evaluation.bootstrap import bootstrap_ci, ci_dict
 from medlens.evaluation.metrics import roc_auc
-
-
-def _ci(v: tuple[float, float, float]) -> dict[str, float]:
-    return {"value": v[0], "ci_low": v[1], "ci_high": v[2]}
 
 
 def probe_label_auroc(
@@ -41,7 +37,7 @@ def probe_label_auroc(
             continue
         auc = bootstrap_ci(roc_auc, y_bin[ok], v[ok], n_boot=n_boot, seed=seed)
         out[name] = {
-            "auroc": _ci(auc),
+            "auroc": ci_dict(auc),
             "strength": 2 * abs(auc[0] - 0.5),
             "n": int(ok.sum()),
             "mean_target": float(np.mean(v[ok & (y_bin == 1)])),
@@ -105,7 +101,7 @@ def source_predictability(
         "sources": names,
         "n": len(y),
         "features": used,
-        "auroc": _ci(auc),
+        "auroc": ci_dict(auc),
         "accuracy": acc,
         "top_features": [{"probe": p, "abs_coef": c} for p, c in top],
     }

@@ -33,7 +33,7 @@ import numpy as np
 from medlens.data.lungs import crop_to_lungs, lung_mask
 from medlens.data.sample import SampleSet
 from medlens.data.sources import dataset_of, sources_of
-from medlens.evaluation.bootstrap import bootstrap_ci
+from medlens.evaluation.bootstrap import bootstrap_ci, ci_dict
 from medlens.evaluation.metrics import roc_auc
 from medlens.serving.predictor import Predictor
 from medlens.serving.preprocessing import normalize, resize_for_model
@@ -41,10 +41,6 @@ from medlens.serving.source_check import split_indices
 
 log = logging.getLogger(__name__)
 SIDE = 224
-
-
-def _ci(v: tuple[float, float, float]) -> dict[str, float]:
-    return {"value": float(v[0]), "ci_low": float(v[1]), "ci_high": float(v[2])}
 
 
 def load_square(sample_set: SampleSet, indices: Sequence[int], side: int = SIDE) -> list[np.ndarray]:
@@ -117,7 +113,7 @@ def source_prediction(
         "sources": names,
         "n": len(y),
         "n_per_source": {s: int((sources == s).sum()) for s in names},
-        "auroc": _ci(auc),
+        "auroc": ci_dict(auc),
         "accuracy": float(np.mean((proba >= 0.5) == y)),
     }
 
@@ -167,7 +163,7 @@ def linear_probe_transfer(
         entry: dict[str, Any] = {"source": train_source if key == "in_source_test" else test_source}
         entry["n_target"], entry["n_other"] = int(y.sum()), int((1 - y).sum())
         if y.sum() and (1 - y).sum():
-            entry["auroc"] = _ci(bootstrap_ci(roc_auc, y, p, n_boot=n_boot, seed=seed))
+            entry["auroc"] = ci_dict(bootstrap_ci(roc_auc, y, p, n_boot=n_boot, seed=seed))
         if y.sum():
             entry["recall"] = float(np.mean(p[y == 1] >= 0.5))
         if (1 - y).sum():

@@ -79,6 +79,12 @@ def _check_args(n_boot: int, alpha: float) -> None:
         raise ValueError(f"alpha must be in (0, 1), got {alpha}")
 
 
+def ci_dict(point_lo_hi: tuple[float, float, float]) -> dict[str, float]:
+    """``(value, ci_low, ci_high)`` from :func:`bootstrap_ci` as the JSON dict reports and cards use."""
+    v, lo, hi = point_lo_hi
+    return {"value": float(v), "ci_low": float(lo), "ci_high": float(hi)}
+
+
 def bootstrap_ci(
     metric_fn: Callable[..., float],
     *arrays: object,

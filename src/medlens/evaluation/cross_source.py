@@ -14,7 +14,7 @@ from typing import Any
 
 import numpy as np
 
-from medlens.evaluation.bootstrap import bootstrap_ci, summary_with_ci
+from medlens.evaluation.bootstrap import bootstrap_ci, ci_dict, summary_with_ci
 from medlens.evaluation.metrics import average_precision, roc_auc
 from medlens.evaluation.operating import metrics_at_threshold, threshold_for_recall
 from medlens.evaluation.report import format_value_ci
@@ -31,11 +31,6 @@ __all__ = [
 
 # metrics shown in the side-by-side tables (keys of ``summary_with_ci``)
 HEADLINE = ("accuracy", "target_auroc", "target_sensitivity", "target_specificity", "balanced_accuracy")
-
-
-def _ci(point_lo_hi: tuple[float, float, float]) -> dict[str, float]:
-    v, lo, hi = point_lo_hi
-    return {"value": float(v), "ci_low": float(lo), "ci_high": float(hi)}
 
 
 def flag_rate(flags: np.ndarray) -> float:
@@ -101,10 +96,10 @@ def per_class_rates(
     for name in sorted(set(orig.tolist())):
         mask = orig == name
         row: dict[str, Any] = {"n": int(mask.sum()), "target": bool(pos[mask].all())}
-        row["called_target"] = _ci(bootstrap_ci(flag_rate, flags[mask], n_boot=n_boot, seed=seed))
+        row["called_target"] = ci_dict(bootstrap_ci(flag_rate, flags[mask], n_boot=n_boot, seed=seed))
         if not row["target"] and pos.any():
             sub = mask | pos
-            row["auroc_vs_target"] = _ci(
+            row["auroc_vs_target"] = ci_dict(
                 bootstrap_ci(roc_auc, y_bin[sub], score[sub], n_boot=n_boot, seed=seed)
             )
         out[str(name)] = row
@@ -146,7 +141,7 @@ def paired_difference(
         return float(fn(y, a) - fn(y, b))
 
     diff.__name__ = f"delta_{metric if isinstance(metric, str) else getattr(metric, '__name__', 'metric')}"
-    return _ci(
+    return ci_dict(
         bootstrap_ci(
             diff, np.asarray(y_bin), np.asarray(score_a), np.asarray(score_b), n_boot=n_boot, seed=seed
         )
