@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from medlens.data.dicom import is_lateral, read_dicom_header, study_info
+from medlens.data.dicom import is_lateral, read_dicom, study_info
 
 from .conftest import stored_files, upload
 from .test_pages import login
@@ -61,7 +61,7 @@ def _post(client, pat, data: bytes, name: str = "study.dcm"):
 
 def test_study_info_keeps_coded_facts_only(tmp_path: Path) -> None:
     gray = np.tile(np.arange(64, dtype=np.uint8) * 4, (64, 1))
-    info = study_info(read_dicom_header(_dicom(gray, tmp_path / "a.dcm")))
+    info = study_info(read_dicom(_dicom(gray, tmp_path / "a.dcm")))
     assert info == {
         "study_date": "2020-03-15",
         "view": "PA",

@@ -43,19 +43,24 @@ def _minmax(values: np.ndarray) -> np.ndarray:
     return (values - lo) / (hi - lo)
 
 
-def _read(source: str | Path | bytes, name: str, header_only: bool = False) -> Any:
+def _read(source: str | Path | bytes, name: str) -> Any:
     import pydicom
     from pydicom.errors import InvalidDicomError
 
     try:
         fp = io.BytesIO(source) if isinstance(source, (bytes, bytearray)) else source
-        return pydicom.dcmread(fp, stop_before_pixels=header_only)
+        return pydicom.dcmread(fp)
     except (InvalidDicomError, OSError, EOFError, ValueError, TypeError, AttributeError, KeyError) as exc:
         raise DatasetFormatError(name, f"not a readable DICOM file ({exc})") from exc
 
 
 def _label(source: str | Path | bytes, name: str | None) -> str:
     return name or (str(source) if not isinstance(source, (bytes, bytearray)) else "<uploaded DICOM>")
+
+
+def read_dicom(source: str | Path | bytes, name: str | None = None) -> Any:
+    """The parsed DICOM dataset (pixel data read, not decoded); DatasetFormatError on a malformed file."""
+    return _read(source, _label(source, name))
 
 
 def read_dicom_rgb(source: str | Path | bytes, name: str | None = None) -> np.ndarray:
@@ -65,7 +70,11 @@ def read_dicom_rgb(source: str | Path | bytes, name: str | None = None) -> np.nd
     file on malformed input or missing / undecodable pixel data.
     """
     label = _label(source, name)
-    ds = _read(source, label)
+    return dataset_rgb(_read(source, label), label)
+
+
+def dataset_rgb(ds: Any, label: str = "<DICOM>") -> np.ndarray:
+    """The pixels of a parsed DICOM dataset (:func:`read_dicom`) as RGB uint8 (see :func:`read_dicom_rgb`)."""
     if "PixelData" not in ds:
         raise DatasetFormatError(label, "DICOM has no pixel data")
     try:
@@ -147,11 +156,6 @@ def study_info(ds: Any) -> dict[str, str]:
 def is_lateral(info: dict[str, str]) -> bool:
     """True when the header names a lateral view (the X-ray models see frontal PA/AP films only)."""
     return info.get("view", "").upper() in LATERAL_VIEWS
-
-
-def read_dicom_header(source: str | Path | bytes, name: str | None = None) -> Any:
-    """The header only (no pixel data decoded); DatasetFormatError on a malformed file."""
-    return _read(source, _label(source, name), header_only=True)
 
 
 class DicomImage:

@@ -141,27 +141,27 @@ def clean_copy(data: bytes, kind: str, rgb: np.ndarray, rotated: bool) -> bytes:
 
 
 def _decode_dicom(data: bytes, max_pixels: int) -> tuple[np.ndarray, dict[str, str]]:
-    """Pixel count from the header first (a bomb is refused before decoding), then
-    :func:`medlens.data.dicom.read_dicom_rgb` (rescale, VOI window, MONOCHROME1 inversion).
-    Returns the pixels and the header's non-identifying study facts (:func:`~medlens.data.dicom.study_info`)."""
-    from medlens.data.dicom import read_dicom_header, read_dicom_rgb, study_info
+    """Parse once; the pixel count from the header first (a bomb is refused before decoding), then
+    :func:`medlens.data.dicom.dataset_rgb` (rescale, VOI window, MONOCHROME1 inversion). Returns the
+    pixels and the header's non-identifying study facts (:func:`~medlens.data.dicom.study_info`)."""
+    from medlens.data.dicom import dataset_rgb, read_dicom, study_info
 
     try:
-        header = read_dicom_header(data)
-        rows, cols = int(header.Rows), int(header.Columns)
+        ds = read_dicom(data)
+        rows, cols = int(ds.Rows), int(ds.Columns)
     except Exception as exc:  # pydicom raises many types for malformed files
         log.info("dicom header unreadable: %s", exc)
         raise AppError(400, "error.bad_dicom") from exc
     if rows * cols > max_pixels:
         raise AppError(413, "error.too_many_pixels", width=cols, height=rows)
     try:
-        rgb = read_dicom_rgb(data)
+        rgb = dataset_rgb(ds, "<uploaded DICOM>")
     except Exception as exc:  # DatasetFormatError names the problem; pydicom may raise other types
         log.info("dicom decode failed: %s", exc)
         raise AppError(400, "error.bad_dicom") from exc
     if rgb.ndim != 3 or rgb.shape[2] != 3 or min(rgb.shape[:2]) < 16:
         raise AppError(400, "error.bad_dicom")
-    return rgb, study_info(header)
+    return rgb, study_info(ds)
 
 
 def decode_upload(
