@@ -28,7 +28,7 @@ from pathlib import Path
 from medlens.data.adapters._common import require_dir
 from medlens.data.adapters.covid_chestxray import load_covid_chestxray
 from medlens.data.adapters.imagefolder import load_imagefolder
-from medlens.data.dupgroups import group_duplicates
+from medlens.data.rebuild import make_manifest
 from medlens.data.registry import DATASETS
 from medlens.data.sample import DatasetFormatError, SampleSet
 from medlens.data.sources import combine_sources, relabel
@@ -82,7 +82,7 @@ def load_kermany224(root: Path, seed: int = 0, name: str = "kermany") -> SampleS
 
 
 def _grouped_split(sample_set: SampleSet, seed: int) -> Part:
-    manifest = make_split(group_duplicates(sample_set), FRACTIONS, seed=seed, use_predefined=False)
+    manifest = make_manifest(sample_set, "grouped-dedup", FRACTIONS, seed)
     return sample_set, {k: list(manifest.splits[k]) for k in SPLIT_NAMES}
 
 
