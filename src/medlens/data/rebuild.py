@@ -134,10 +134,13 @@ class RebuiltSplit:
         )
 
 
-def rebuild_split(facts: SplitFacts, expect_fingerprint: str = "", strict: bool = True) -> RebuiltSplit:
+def rebuild_split(
+    facts: SplitFacts, expect_fingerprint: str = "", strict: bool = True, hint: str = ""
+) -> RebuiltSplit:
     """Make the split again and check it against ``expect_fingerprint`` (the card's manifest sha256).
 
-    ``strict``: a mismatch raises ``ValueError``; otherwise it is logged and ``verified`` is False.
+    ``strict``: a mismatch raises ``ValueError`` (its message ending in ``hint``, e.g. which options to
+    pass); otherwise it is logged and ``verified`` is False.
     Raises ``OSError``/``DatasetFormatError`` when the data is absent or unreadable.
     """
     from medlens.data.registry import create_dataset
@@ -151,7 +154,7 @@ def rebuild_split(facts: SplitFacts, expect_fingerprint: str = "", strict: bool 
             f"{manifest.fingerprint[:12]}…, the card's is {expect_fingerprint[:12]}…: not the model's split"
         )
         if strict:
-            raise ValueError(msg)
+            raise ValueError(f"{msg} {hint}".rstrip())
         log.warning(msg)
     if facts.label_dataset:
         labelled = create_dataset(facts.label_dataset, facts.data_root)

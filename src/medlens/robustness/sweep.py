@@ -43,20 +43,12 @@ def load_test_sample(
 ) -> TestSample:
     """The test split of ``dataset`` rebuilt as training made it (``split``, ``seed``, ``fractions``),
     checked against the card's split-manifest sha256, then a stratified random ``n`` of it."""
-    from medlens.data import create_dataset
-    from medlens.data.rebuild import make_manifest
+    from medlens.data.rebuild import SplitFacts, rebuild_split
 
-    sample_set = create_dataset(dataset, data_root)
-    manifest = make_manifest(sample_set, split, fractions, seed)
-    verified = bool(expect_fingerprint) and manifest.fingerprint == expect_fingerprint
-    if expect_fingerprint and not verified:
-        msg = (
-            f"the rebuilt {split} split (seed {seed}) has manifest sha256 {manifest.fingerprint[:12]}…, "
-            f"the card's is {expect_fingerprint[:12]}…: not the model's test split"
-        )
-        if strict:
-            raise ValueError(msg + " (pass the training run's --split/--seed, or --any-split)")
-        log.warning(msg)
+    facts = SplitFacts(dataset, Path(data_root), split, seed, (fractions[0], fractions[1], fractions[2]))
+    hint = "(pass the training run's --split/--seed, or --any-split)"
+    rebuilt = rebuild_split(facts, expect_fingerprint, strict=strict, hint=hint)
+    sample_set, manifest, verified = rebuilt.sample_set, rebuilt.manifest, rebuilt.verified
     test = np.asarray(manifest.test)
     if n is not None and n < len(test):
         rng = np.random.default_rng(sample_seed)
