@@ -19,33 +19,16 @@ from pathlib import Path
 import numpy as np
 
 from medlens.config import default_data_root
-from medlens.data import create_dataset
-from medlens.data.dupgroups import duplicate_pairs
-from medlens.data.sample import SampleSet
+from medlens.data.adapters.pneumonia_sources import unseen_adult_films
 from medlens.data.sources import dataset_of, sources_of
 from medlens.evaluation.bootstrap import bootstrap_ci
 from medlens.evaluation.metrics import roc_auc
+from medlens.evaluation.source_card import card_test_row, source_row, write_source_block
 from medlens.serving import Predictor
 from medlens.serving.predictor import softmax
 
 log = logging.getLogger("cross_source_pneumonia")
 ROOT = Path(__file__).resolve().parents[1]
-
-
-def _unseen_adult_films(data_root: Path) -> SampleSet:
-    """The adult collections without the films that copy a Kermany training or validation film (the
-    Radiography Database's Normal class holds part of Kermany; exact and near duplicates found by
-    :func:`medlens.data.dupgroups.duplicate_pairs`)."""
-    kermany = create_dataset("kermany224", data_root / "chest_xray_kermany224")
-    splits = kermany.predefined_splits or {}
-    seen = kermany.subset(list(splits.get("train", [])) + list(splits.get("val", [])))
-    adult = create_dataset("covid-xray-sources", data_root)
-    both = SampleSet(name="seen+adult", classes=["x"], samples=seen.samples + adult.samples)
-    n = len(seen)
-    copies = {max(i, j) - n for i, j in duplicate_pairs(both) if (i < n) != (j < n)}
-    log.info("%d adult films copy a Kermany training/validation film: left out", len(copies))
-    kept = [i for i in range(len(adult)) if i not in copies]
-    return adult.subset(kept, name=f"{len(copies)} copies left out")
 
 
 def _rate(y: np.ndarray, hit: np.ndarray) -> float:
@@ -62,13 +45,16 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--data-root", type=Path, default=default_data_root())
     ap.add_argument("--n-boot", type=int, default=1000)
     ap.add_argument("--out", type=Path, default=None)
+    ap.add_argument(
+        "--card", action="store_true", help="Write the rows into the card (metrics.cross_source)."
+    )
     args = ap.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(message)s")
     predictor = Predictor.from_card(args.model)
     card = predictor.card
     t = card.classes.index("pneumonia")
     thr = float(card.thresholds.threshold if card.thresholds.threshold is not None else 0.5)
-    adult = _unseen_adult_films(args.data_root)
+    adult = unseen_adult_films(args.data_root)
     src = np.array([dataset_of(s) for s in sources_of(adult).tolist()])
     y = (adult.labels() != adult.classes.index("normal")).astype(np.int64)  # pneumonia or COVID-19
     log.info("running %s on %d adult films", card.name, len(adult))
@@ -95,6 +81,7 @@ def main(argv: list[str] | None = None) -> int:
         f"| Kermany official test (in-source, card) | {int(card.data.n_test or 0)} | {v('target_specificity')} | "
         f"{v('target_sensitivity')} | {v('auroc_macro')} |",
     ]
+    rows = [card_test_row(card, f"Kermany official test ({card.data.n_test})")]
     for name in [*sorted(set(src.tolist())), "both adult collections"]:
         m = src == name if name in set(src.tolist()) else np.ones(len(y), bool)
         yy, pp, hh = y[m], p[m], pos[m]
@@ -106,10 +93,17 @@ def main(argv: list[str] | None = None) -> int:
             f"| {name} (cross-source) | {int((yy == 0).sum())} / {int(yy.sum())} | {spec_s} | "
             f"{_fmt(sens) if sens else '-'} | {_fmt(auc) if auc else '-'} |"
         )
+        rows.append(
+            source_row(f"{name} adult films", "cross-source", len(yy), int(yy.sum()), auc, sens, spec)
+        )
     md = "\n".join(lines) + "\n"
     print(md)
     if args.out:
         args.out.write_text(md)
+    if args.card:
+        cmd = f"python benchmarks/cross_source_pneumonia.py --out {args.out} --card"
+        note = "pneumonia (other pneumonia or COVID-19 on adult films) vs normal at the card threshold"
+        write_source_block(args.model, rows, str(args.out or ""), cmd, note)
     return 0
 
 

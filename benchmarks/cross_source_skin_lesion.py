@@ -21,6 +21,7 @@ from medlens.data import create_dataset
 from medlens.evaluation.bootstrap import bootstrap_ci
 from medlens.evaluation.cross_source import flag_rate
 from medlens.evaluation.metrics import roc_auc
+from medlens.evaluation.source_card import source_row, write_source_block
 from medlens.serving import Predictor
 from medlens.serving.predictor import softmax
 from medlens.serving.source_check import bundle_logits, split_indices
@@ -35,10 +36,14 @@ def main(argv: list[str] | None = None) -> dict:
     ap.add_argument("--threads", type=int, default=1)
     ap.add_argument("--n-boot", type=int, default=1000)
     ap.add_argument("--json", type=Path, default=None)
+    ap.add_argument(
+        "--card", action="store_true", help="Write the rows into the card (metrics.cross_source)."
+    )
+    ap.add_argument("--report", default="", help="Where the rows are reported (named in the card).")
     args = ap.parse_args(argv)
     predictor = Predictor.from_card(args.model, threads=args.threads)
     card = predictor.card
-    t = card.classes.index("mel")
+    t = card.classes.index(card.thresholds.target_class or "mel")
     thr = float(card.thresholds.threshold if card.thresholds.threshold is not None else 0.5)
     out: dict = {"model": str(args.model), "threshold": thr, "rows": {}}
     for name, dataset, split, role in (
@@ -72,6 +77,21 @@ def main(argv: list[str] | None = None) -> dict:
         )
     if args.json:
         args.json.write_text(json.dumps(out, indent=1))
+    if args.card:
+        rows = [
+            source_row(
+                name, r["role"], r["n"], r["n_malignant"], r["auroc"], r["recall@thr"], r["specificity@thr"]
+            )
+            for name, r in out["rows"].items()
+        ]
+        cmd = f"python benchmarks/cross_source_skin_lesion.py --model {args.model} --card"
+        write_source_block(
+            args.model,
+            rows,
+            args.report,
+            cmd,
+            "melanoma vs benign (nv, bkl, df, vasc; bcc and akiec left out), P(melanoma) at the card threshold",
+        )
     return out
 
 

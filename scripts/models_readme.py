@@ -12,6 +12,7 @@ import logging
 from pathlib import Path
 
 from medlens.card import ModelCard
+from medlens.evaluation.source_card import source_table
 from medlens.serving.summary import card_details, models_table
 
 ROOT = Path(__file__).resolve().parents[1] / "models"
@@ -33,6 +34,12 @@ def main() -> None:
     table = (
         "## Models\n\nTest metrics of the served ONNX bundle, calibrated probabilities, 95% bootstrap CIs in "
         "brackets; target = the screening class (pneumonia, malignant, mel).\n\n" + models_table(cards)
+    )
+    table += (
+        "\n\n## In-source and cross-source\n\nEach model on its own test images (in-source) and on images of a "
+        "source it never trained on (cross-source), target class vs the rest at the card's threshold, 95% "
+        "bootstrap CIs; `card.json` → `metrics.cross_source` holds the rows, the command and the report.\n\n"
+        + source_table(cards)
     )
     details = "## Details per model\n\n" + "\n".join(card_details(c) for c in cards)
     (ROOT / "README.md").write_text(f"{head}{START}\n{table}\n\n<!-- MODEL DETAILS -->\n{details}\n{tail}")

@@ -81,3 +81,24 @@ def test_unknown_source_is_refused(shared_data: Path) -> None:
 
     with pytest.raises(ValueError, match="unknown COVID X-ray source"):
         load_covid_sources(shared_data, ("nope",))
+
+
+def test_pneumonia_xray_sources_puts_kermany_test_beside_unseen_adult_films(shared_data: Path) -> None:
+    """Issue 12's X-ray pair as one normal / pneumonia dataset: Kermany's official test films and the adult
+    films (COVID-19 counted as pneumonia) that do not copy a Kermany training film, all in ``test``."""
+    from medlens.data.sources import original_classes
+
+    ds = create_dataset("pneumonia-xray-sources", shared_data)
+    assert ds.classes == ["normal", "pneumonia"]
+    splits = ds.predefined_splits or {}
+    assert sorted(splits["test"]) == list(range(len(ds))) and not splits["train"] and not splits["val"]
+    datasets = np.array([dataset_of(s) for s in sources_of(ds).tolist()])
+    assert set(datasets.tolist()) == {"kermany", "ieee8023", "radiography"}
+    assert int((datasets == "kermany").sum()) == 624  # the official test split
+    original = original_classes(ds)
+    labels = ds.labels()
+    assert set(labels[original == "covid19"].tolist()) == {1}  # COVID-19 is a viral pneumonia
+    assert set(labels[original == "normal"].tolist()) == {0}
+    adult = create_dataset("covid-xray-sources", shared_data)
+    left_out = len(adult) - int((datasets != "kermany").sum())
+    assert 0 < left_out < 300  # the Radiography normals that copy Kermany training films

@@ -3,7 +3,8 @@
 Draws up to ``n_per_source`` images of a split per source (half per class where possible, seeded),
 measures the artifact probes, how well each predicts the label within its source, how well the
 probes predict the source, and how much the served model's P(target) moves under acquisition-only
-edits. Writes ``shortcuts.json``, ``report.md``, ``probes.png`` and ``examples.png`` to ``out_dir``.
+edits. A model of more than two classes is audited as its target class against the rest. Writes
+``shortcuts.json``, ``report.md``, ``probes.png`` and ``examples.png`` to ``out_dir``.
 """
 
 from __future__ import annotations
@@ -72,8 +73,8 @@ def audit_shortcuts(
     t0 = time.perf_counter()
     card = predictor.card
     target = card.thresholds.target_class
-    if target is None or len(card.classes) != 2:
-        raise ValueError(f"model {card.name!r}: the shortcut audit needs a binary model with a target class")
+    if target is None:
+        raise ValueError(f"model {card.name!r}: the shortcut audit needs a model with a target class")
     if list(sample_set.classes) != list(card.classes):
         raise ValueError(f"dataset classes {sample_set.classes} do not match model classes {card.classes}")
     t = card.classes.index(target)

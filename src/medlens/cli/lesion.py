@@ -69,13 +69,32 @@ def register(app: typer.Typer) -> None:
         ),
         as_json: bool = typer.Option(False, "--json", help="Print one JSON object per image."),
         lang: str = typer.Option("en", "--lang", help="Language of texts: en or ko."),
+        model: Path | None = typer.Option(
+            None,
+            "--model",
+            help="A bundle: use its modality and the blur/contrast/brightness limits its robustness curves set.",
+        ),
     ) -> None:
         """Capture-quality verdict (blur, exposure, size, shows skin) with retake advice. Exit 1 if any fails."""
         from medlens.quality import assess_quality
+        from medlens.quality.model_gate import ModelGate
 
+        gate = None
+        if model is not None:
+            from medlens.card import CardError, ModelCard
+            from medlens.tasks import TASKS, get_task
+
+            try:
+                card = ModelCard.load(model)
+            except (CardError, OSError, ValueError) as exc:
+                typer.echo(f"error: {exc}", err=True)
+                raise typer.Exit(2) from exc
+            gate = ModelGate.from_card(card)
+            if card.task in TASKS:
+                modality = get_task(card.task).modality
         failed = False
         for path in images:
-            rep = assess_quality(_read(path), modality=modality)
+            rep = assess_quality(_read(path), modality=modality, model_gate=gate)
             failed |= not rep.ok
             if as_json:
                 typer.echo(json.dumps({"file": str(path), **rep.to_dict()}, ensure_ascii=False))

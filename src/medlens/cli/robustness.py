@@ -20,6 +20,16 @@ def register(app: typer.Typer) -> None:
         ),
         split: str = typer.Option("grouped", "--split", help="Split method of the training run."),
         seed: int = typer.Option(0, "--seed", help="Seed of the training run's split (and the corruptions)."),
+        label_dataset: str | None = typer.Option(
+            None,
+            "--label-dataset",
+            help="Adapter whose labels the model predicts, when the split was made on --dataset.",
+        ),
+        fractions: list[float] = typer.Option(
+            [],
+            "--fractions",
+            help="Train/val/test fractions of the training run's split (default 0.7 0.15 0.15).",
+        ),
         n: int = typer.Option(200, "--n", min=0, help="Stratified random test images (0 = the whole split)."),
         corruption: list[str] = typer.Option([], "--corruption", help="Only these (repeatable)."),
         out: Path | None = typer.Option(
@@ -83,6 +93,8 @@ def register(app: typer.Typer) -> None:
                 seed=seed,
                 n=n or None,
                 corruptions=corruption or None,
+                fractions=tuple(fractions) or (0.7, 0.15, 0.15),
+                label_dataset=label_dataset,
                 strict_split=not any_split,
                 write_card=not no_card,
                 command=command,

@@ -89,6 +89,7 @@ def audit_shortcuts(
     n_boot: int = typer.Option(1000, min=100),
     seed: int = typer.Option(0),
     threads: int | None = typer.Option(None, help="ONNX Runtime threads (default: all cores)."),
+    card: bool = typer.Option(False, "--card", help="Put the verdict into the card's limitations."),
 ) -> None:
     """Shortcut audit of a bundle: source prediction, artifact probes vs label, counterfactual
     sensitivity (lens border, zoom, colour cast); for chest X-rays source prediction, CAM on the lung
@@ -108,6 +109,8 @@ def audit_shortcuts(
         sample_set = create_dataset(dataset, data_root)
     except (DatasetFormatError, ValueError) as exc:
         _fail(str(exc))
+    if split != "all" and split not in (sample_set.predefined_splits or {}):
+        sample_set = _with_card_split(predictor.card, sample_set, data_root)
     if _is_xray(predictor.card.task):
         _audit_xray(predictor, sample_set, out, split, n_boot, seed)
         return
@@ -128,7 +131,29 @@ def audit_shortcuts(
         _fail(str(exc))
     for line in verdict(result):
         typer.echo(f"- {line}")
+    if card:
+        from medlens.audit.card_limits import add_audit_limit
+
+        typer.echo(f"card: {add_audit_limit(predictor.card.directory, result, str(out))}")
     typer.echo(f"wrote {out}/report.md, shortcuts.json, probes.png, examples.png")
+
+
+def _with_card_split(card: Any, sample_set: Any, data_root: Path) -> Any:
+    """A one-source dataset without predefined splits gets the model's own split, rebuilt from its card
+    (so the audit's "test" images are the model's test images)."""
+    from medlens.data.rebuild import facts_from_card, rebuild_split
+
+    try:
+        facts = facts_from_card(card, data_root)
+        if sample_set.name not in (facts.dataset, facts.label_dataset):
+            _fail(
+                f"dataset {sample_set.name!r} has no predefined splits and is not the model's ({facts.dataset!r}); use --split all"
+            )
+        rebuilt = rebuild_split(facts, card.data.fingerprint, strict=False)
+    except (OSError, ValueError) as exc:
+        _fail(str(exc))
+    rebuilt.sample_set.predefined_splits = {k: list(v) for k, v in rebuilt.manifest.splits.items()}
+    return rebuilt.sample_set
 
 
 def _is_xray(task: str) -> bool:

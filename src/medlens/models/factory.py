@@ -38,8 +38,20 @@ def _load_pretrained(backbone: str, pretrained: str | Path) -> nn.Module:
 
     state = read_state_dict(path)
     model = timm.create_model(backbone, pretrained=False)
+    own = model.state_dict()
+    # a checkpoint of another task (e.g. a run's best.pt) has a classifier of another shape: start that
+    # layer fresh (create_classifier resets it anyway) and take everything else
+    reshaped = [k for k, v in state.items() if k in own and own[k].shape != v.shape]
+    state = {k: v for k, v in state.items() if k not in reshaped}
     missing, unexpected = model.load_state_dict(state, strict=False)
-    log.info("loaded %s (missing %d, unexpected %d keys)", path, len(missing), len(unexpected))
+    log.info(
+        "loaded %s (missing %d, unexpected %d keys; %d of another shape left fresh: %s)",
+        path,
+        len(missing),
+        len(unexpected),
+        len(reshaped),
+        ", ".join(reshaped),
+    )
     return model
 
 

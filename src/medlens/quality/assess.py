@@ -19,6 +19,7 @@ from medlens.quality.measures import (
     normalized_gray,
     skin_fraction,
 )
+from medlens.quality.model_gate import ModelGate
 
 #: Quality profiles whose photos must mostly show skin (``scalp``: a smaller share, hair allowed).
 SKIN_PROFILES = frozenset({"skin", "scalp"})
@@ -102,6 +103,7 @@ def assess_quality(
     thresholds: QualityThresholds | None = None,
     min_side: int | None = None,
     lateral: bool = False,
+    model_gate: ModelGate | None = None,
 ) -> QualityReport:
     """Check blur, exposure, size and (for skin modalities) that the photo shows skin.
 
@@ -112,6 +114,9 @@ def assess_quality(
     ``min_side`` lowers the size limit, e.g. to the input size of a model trained on small images.
     ``lateral`` (X-ray profile: the DICOM header names a lateral view) refuses the film, since the X-ray
     models were trained on frontal PA/AP views only.
+    ``model_gate`` (:class:`medlens.quality.model_gate.ModelGate`, read from the model's card) replaces
+    the fixed blur, contrast and brightness (10th percentile) limits by the ones derived from that model's
+    robustness curves, measured on the image as the model sees it. The X-ray profile keeps no blur rule.
     """
     _check_image(image_rgb)
     t = thresholds or QualityThresholds()
@@ -125,15 +130,24 @@ def assess_quality(
     limit_side = t.min_side if min_side is None else min(t.min_side, min_side)
     if min(h, w) < limit_side:
         codes.append("xray_too_small" if xray else "too_small")
+    own = model_gate.fields if model_gate is not None else frozenset()
+    model_codes: list[str] = []
+    if model_gate is not None:
+        model_codes, model_values = model_gate.check(image_rgb)
+        expo.update(model_values)
+    bright = expo["bright_fraction"] > t.max_bright_fraction or (
+        "max_p10" not in own and expo["p10"] > t.max_p10
+    )
     if expo["p90"] < t.min_p90:
         codes.append("too_dark")
-    elif expo["p10"] > t.max_p10 or expo["bright_fraction"] > t.max_bright_fraction:
+    elif bright or "too_bright" in model_codes:
         codes.append("too_bright")
-    elif expo["contrast"] < t.min_contrast:
+    elif ("min_contrast" not in own and expo["contrast"] < t.min_contrast) or "low_contrast" in model_codes:
         codes.append("low_contrast")
     exposure = {"too_dark", "too_bright", "low_contrast"}
     # A dark or flat image has no edges: only call it blurry when exposure itself is acceptable.
-    if not xray and blur < t.min_blur and not exposure & set(codes):
+    blurry = ("min_blur" not in own and blur < t.min_blur) or "blurry" in model_codes
+    if not xray and blurry and not exposure & set(codes):
         codes.append("blurry")
     skin: float | None = None
     if profile in SKIN_PROFILES:

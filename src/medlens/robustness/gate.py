@@ -5,7 +5,10 @@ the model's accuracy falls more than ``max_drop`` below its clean accuracy; the 
 of that gate measure over the test sample corrupted at that severity (measured as the gate measures an
 upload: gray, long side resized to 256 px). A photo worse than the threshold is expected to cost more
 than ``max_drop`` accuracy. No severity over the limit -> no threshold from the curves (the fixed
-constant stays). Gate measure <-> corruption:
+constant stays). The threshold is capped so that at most ``max_clean_refusals`` (1 %) of the clean test
+images would be refused: with a 40-60 image sample the first "bad" severity rests on a few images, and
+a gate that refused good photos of the model's own kind would be worse than none. The upload gate
+(:class:`medlens.quality.model_gate.ModelGate`) reads these thresholds from the card. Gate measure <-> corruption:
 
 * ``min_blur`` (variance of the Laplacian, refuse below) <-> ``defocus_blur``;
 * ``min_contrast`` (gray standard deviation, refuse below) <-> ``contrast``;
@@ -21,7 +24,7 @@ from typing import Any
 import numpy as np
 
 from medlens.data.corruptions import create_corruption
-from medlens.quality.measures import exposure_stats, laplacian_variance, normalized_gray
+from medlens.quality.model_gate import gate_measure
 
 GATE_MEASURES: dict[str, tuple[str, str, str]] = {  # gate field -> (corruption, measure, refuse when)
     "min_blur": ("defocus_blur", "laplacian_variance", "below"),
@@ -29,11 +32,6 @@ GATE_MEASURES: dict[str, tuple[str, str, str]] = {  # gate field -> (corruption,
     "max_p10": ("brightness", "p10", "above"),
     "noise": ("gaussian_noise", "", ""),
 }
-
-
-def _measure(image: np.ndarray, name: str) -> float:
-    gray = normalized_gray(image)
-    return laplacian_variance(gray) if name == "laplacian_variance" else exposure_stats(gray)[name]
 
 
 def first_bad_severity(clean_acc: float, accs: Sequence[float], max_drop: float) -> int | None:
@@ -50,9 +48,10 @@ def derive_gate(
     images: Sequence[np.ndarray],
     max_drop: float = 0.05,
     seed: int = 0,
+    max_clean_refusals: float = 0.01,
 ) -> dict[str, Any]:
     """Thresholds per gate measure from accuracy-vs-severity curves and the (model-size) test images."""
-    out: dict[str, Any] = {"max_drop": max_drop}
+    out: dict[str, Any] = {"max_drop": max_drop, "max_clean_refusals": max_clean_refusals}
     for field, (corruption, measure, refuse) in GATE_MEASURES.items():
         if corruption not in accuracy:
             continue
@@ -65,8 +64,20 @@ def derive_gate(
         if s is not None and measure:
             fn = create_corruption(corruption, s)
             values = [
-                _measure(fn(im, np.random.default_rng([seed, i])), measure) for i, im in enumerate(images)
+                gate_measure(fn(im, np.random.default_rng([seed, i])), measure) for i, im in enumerate(images)
             ]
-            row.update(measure=measure, refuse=refuse, threshold=round(float(np.median(values)), 2))
+            clean = np.asarray([gate_measure(im, measure) for im in images])
+            curve = float(np.median(values))
+            q = max_clean_refusals if refuse == "below" else 1 - max_clean_refusals
+            cap = float(np.quantile(clean, q))
+            threshold = min(curve, cap) if refuse == "below" else max(curve, cap)
+            refused = clean < threshold if refuse == "below" else clean > threshold
+            row.update(
+                measure=measure,
+                refuse=refuse,
+                threshold=round(threshold, 2),
+                from_curve=round(curve, 2),
+                clean_refused=round(float(refused.mean()), 4),
+            )
         out[field] = row
     return out

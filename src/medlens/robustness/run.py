@@ -26,6 +26,8 @@ def run_robustness(
     seed: int = 0,
     n: int | None = 200,
     corruptions: Sequence[str] | None = None,
+    fractions: Sequence[float] = (0.7, 0.15, 0.15),
+    label_dataset: str | None = None,
     strict_split: bool = True,
     write_card: bool = True,
     command: str = "",
@@ -47,9 +49,11 @@ def run_robustness(
         data_root,
         split=split,
         seed=seed,
+        fractions=fractions,
         n=n,
         expect_fingerprint=card.data.fingerprint,
         strict=strict_split,
+        label_dataset=label_dataset,
     )
     res = sweep(predictors, sample, corruptions, corrupt_size=card.preprocessing.input_size, seed=seed)
     mine = res[card.name]

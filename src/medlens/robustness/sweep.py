@@ -14,10 +14,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-import cv2
 import numpy as np
 
 from medlens.data.corruptions import SEVERITIES, create_corruption, list_corruptions
+from medlens.quality.model_gate import model_view
 from medlens.serving.predictor import Predictor
 
 log = logging.getLogger(__name__)
@@ -40,12 +40,17 @@ def load_test_sample(
     sample_seed: int = 0,
     expect_fingerprint: str = "",
     strict: bool = True,
+    label_dataset: str | None = None,
 ) -> TestSample:
     """The test split of ``dataset`` rebuilt as training made it (``split``, ``seed``, ``fractions``),
-    checked against the card's split-manifest sha256, then a stratified random ``n`` of it."""
+    checked against the card's split-manifest sha256, then a stratified random ``n`` of it.
+    ``label_dataset``: the adapter whose labels the model predicts when the split was made on ``dataset``
+    (a derived bundle such as skin-lesion-5: split on HAM10000's seven classes, scored on five)."""
     from medlens.data.rebuild import SplitFacts, rebuild_split
 
-    facts = SplitFacts(dataset, Path(data_root), split, seed, (fractions[0], fractions[1], fractions[2]))
+    facts = SplitFacts(
+        dataset, Path(data_root), split, seed, (fractions[0], fractions[1], fractions[2]), label_dataset
+    )
     hint = "(pass the training run's --split/--seed, or --any-split)"
     rebuilt = rebuild_split(facts, expect_fingerprint, strict=strict, hint=hint)
     sample_set, manifest, verified = rebuilt.sample_set, rebuilt.manifest, rebuilt.verified
@@ -80,12 +85,7 @@ def load_test_sample(
 
 
 def _prep(images: Sequence[np.ndarray], size: int) -> list[np.ndarray]:
-    out = []
-    for im in images:
-        im = im if im.ndim == 3 else np.repeat(im[..., None], 3, axis=2)
-        interp = cv2.INTER_AREA if size < min(im.shape[:2]) else cv2.INTER_LINEAR
-        out.append(cv2.resize(np.ascontiguousarray(im[..., :3]), (size, size), interpolation=interp))
-    return out
+    return [model_view(im, size) for im in images]
 
 
 def _correct(predictor: Predictor, images: list[np.ndarray], labels: np.ndarray) -> np.ndarray:

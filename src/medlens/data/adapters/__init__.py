@@ -13,6 +13,7 @@ from medlens.data.adapters import (
     medmnist,
     melanoma_sources,
     merged_classes,
+    pneumonia_sources,
     sd198,
 )
 
@@ -29,5 +30,6 @@ __all__ = [
     "medmnist",
     "melanoma_sources",
     "merged_classes",
+    "pneumonia_sources",
     "sd198",
 ]

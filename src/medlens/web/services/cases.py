@@ -17,6 +17,7 @@ from medlens.data.dicom import is_lateral
 from medlens.db import Case, Reply, User
 from medlens.db.tables import utcnow
 from medlens.quality import assess_quality
+from medlens.quality.model_gate import ModelGate
 from medlens.tasks import Text, get_task
 from medlens.web.errors import AppError, not_found
 from medlens.web.services import audit
@@ -63,14 +64,25 @@ class CaseInput:
 
 
 def check_quality(
-    rgb: Any, modality: str, model_input: int | None = None, study: dict[str, str] | None = None
+    rgb: Any,
+    modality: str,
+    model_input: int | None = None,
+    study: dict[str, str] | None = None,
+    card: Any = None,
 ) -> dict[str, Any] | None:
     """Capture-quality gate (``medlens.quality``): a bad photo is refused with retake advice (422).
 
     ``model_input`` (the model's input side) lowers the size limit for models trained on small images;
-    ``study`` (a DICOM upload's study facts) refuses a film whose header names a lateral view.
+    ``study`` (a DICOM upload's study facts) refuses a film whose header names a lateral view; ``card``
+    (the model's card) supplies the blur / contrast / brightness limits derived from its robustness curves.
     """
-    report = assess_quality(rgb, modality, min_side=model_input, lateral=is_lateral(study or {}))
+    report = assess_quality(
+        rgb,
+        modality,
+        min_side=model_input,
+        lateral=is_lateral(study or {}),
+        model_gate=ModelGate.from_card(card),
+    )
     if not report.ok:
         issues = Text(
             en=" ".join(f"{i.message.en} {i.retake_advice.en}" for i in report.issues),
@@ -152,7 +164,7 @@ def create_case(
         upload = decode_upload(data, filename, content_type, spec.modality_info.accepts_dicom, max_pixels)
         rgb = upload.rgb
         clock.lap("decode")
-        quality = check_quality(rgb, spec.modality, _input_size(predictor), upload.study)
+        quality = check_quality(rgb, spec.modality, _input_size(predictor), upload.study, predictor.card)
         study = upload.study
         clock.lap("quality")
         try:
