@@ -97,7 +97,7 @@ def sserver(scalp_models: Path, tmp_path_factory: pytest.TempPathFactory) -> Ite
     )
     base = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.time() + 120
+        deadline = time.time() + 300
         while time.time() < deadline:
             try:
                 if httpx.get(f"{base}/api/v1/tasks", timeout=2).status_code == 200:
@@ -107,7 +107,7 @@ def sserver(scalp_models: Path, tmp_path_factory: pytest.TempPathFactory) -> Ite
             if proc.poll() is not None:
                 pytest.fail("server exited")
         else:
-            pytest.fail("server did not start in 120 s")
+            pytest.fail("server did not start in 300 s")
         for email, role in (("scalp@example.org", "patient"), ("admin@example.org", "admin")):
             r = subprocess.run(
                 [*cli, "admin", "create-user", "--email", email, "--password", PASSWORD, "--role", role],
