@@ -52,7 +52,7 @@
 
     if (el && window.L) {
       L.Icon.Default.imagePath = "/static/vendor/leaflet/images/";
-      map = L.map(el, { scrollWheelZoom: false });
+      map = L.map(el, { scrollWheelZoom: false, minZoom: 3, maxZoom: 18 }); // markercluster needs a maxZoom (no tile layer gives one)
       if (el.dataset.tileUrl) {
         L.tileLayer(el.dataset.tileUrl, { maxZoom: 19, attribution: el.dataset.tileAttribution || "" }).addTo(map);
       }
