@@ -35,6 +35,10 @@ class Settings(BaseSettings):
     retention_days: int = Field(default=0, ge=0)
     clinics_csv: Path | None = None
     catalog_json: Path | None = None
+    # the clinic map's tile server, e.g. https://tile.openstreetmap.org/{z}/{x}/{y}.png (mind its usage
+    # policy); empty: no tiles, the markers and the list still work offline
+    map_tile_url: str = ""
+    map_tile_attribution: str = ""  # shown on the map, e.g. "© OpenStreetMap contributors"
 
 
 @lru_cache(maxsize=1)

@@ -82,3 +82,15 @@ def test_derived_result_for_the_page() -> None:
     assert derive(("scalp-type",), grades, "ko")[0].headline == "탈모성 두피, 중증"
     assert scalp_type_result({"hair_loss": "3"}, "en") is None  # a head missing: nothing derived
     assert derive((), grades, "en") == []
+
+
+def test_result_carries_the_matching_types_as_product_tags_headline_first() -> None:
+    from medlens.tasks.derived import catalogue_tags
+
+    grades = {k: str(v) for k, v in g(hair_loss=1, dandruff=3, excess_sebum=1).items()}
+    result = scalp_type_result(grades, "en")
+    assert result is not None
+    assert result.tags == ("dandruff", "hair_loss", "oily")  # headline (severity 3) first, then rule order
+    tags = catalogue_tags()
+    assert list(tags) == list(TYPES)  # the eight AI-Hub types are what care products are tagged with
+    assert tags["hair_loss"].ko == "탈모성 두피"

@@ -86,3 +86,19 @@ def test_consent_columns_come_and_go_with_revision_0006(tmp_path: Path):
     assert "email" in user_columns()  # the table itself survives the downgrade
     upgrade_to_head(url)
     assert {"consent_at", "consent_version"} <= user_columns()
+
+
+def test_products_and_clinics_tables_come_and_go_with_revision_0007(tmp_path: Path):
+    url = f"sqlite:///{tmp_path}/p.db"
+    new = {"care_products", "clinics"}
+    upgrade_to_head(url)
+    assert new <= _tables(url)
+    engine = make_engine(url)
+    cols = {c["name"] for c in inspect(engine).get_columns("care_products")}
+    engine.dispose()
+    assert {"name", "brand", "tags", "url"} <= cols
+    downgrade(url, "0006")
+    assert not new & _tables(url)
+    assert "users" in _tables(url)  # the older tables survive
+    upgrade_to_head(url)
+    assert new <= _tables(url)

@@ -23,6 +23,9 @@ PAGE_ID_ROUTES = [
     ("GET", "/clinic/cases/{case_id}"),
     ("POST", "/clinic/cases/{case_id}/reply"),
     ("POST", "/admin/users/{user_id}/active"),
+    ("GET", "/admin/products/{product_id}"),
+    ("POST", "/admin/products/{product_id}"),
+    ("POST", "/admin/products/{product_id}/delete"),
 ]
 
 
@@ -49,7 +52,7 @@ def test_out_of_range_ids_are_404_on_every_page_route(client, make_account, bad_
     admin = make_account("admin")
     login(client, admin.email)
     for method, path in PAGE_ID_ROUTES:
-        url = re.sub(r"\{(case|user)_id\}", bad_id, path)
+        url = re.sub(r"\{(case|user|product)_id\}", bad_id, path)
         r = client.request(method, url, follow_redirects=False)
         assert r.status_code == 404, (method, url, r.status_code)
         assert "text/html" in r.headers["content-type"]

@@ -193,7 +193,9 @@ def test_care_page(client):
     check_page(page.text)
     assert "SAMPLE DATA" in page.text and "춘천" in page.text
     near = client.get("/care?lat=37.56&lon=126.97")
-    first = re.search(r"<li><strong>([^<]+)</strong> — ([0-9.]+) km", near.text)
+    first = re.search(
+        r'<li class="clinic"[^>]*><strong>([^<]+)</strong><span class="distance"> — ([0-9.]+) km', near.text
+    )
     assert first and "서울 중앙" in first.group(1) and float(first.group(2)) < 5
     assert client.get("/care?lat=abc&lon=1").status_code == 400
 

@@ -2,7 +2,19 @@
 
 from medlens.db.migrate import downgrade, upgrade_to_head
 from medlens.db.session import make_engine, make_session_factory
-from medlens.db.tables import ROLES, STATUSES, AuditLog, AuthSession, Base, Case, LoginThrottle, Reply, User
+from medlens.db.tables import (
+    ROLES,
+    STATUSES,
+    AuditLog,
+    AuthSession,
+    Base,
+    CareProduct,
+    Case,
+    ClinicEntry,
+    LoginThrottle,
+    Reply,
+    User,
+)
 
 __all__ = [
     "ROLES",
@@ -10,7 +22,9 @@ __all__ = [
     "AuditLog",
     "AuthSession",
     "Base",
+    "CareProduct",
     "Case",
+    "ClinicEntry",
     "LoginThrottle",
     "Reply",
     "User",

@@ -1,4 +1,5 @@
-"""SQLAlchemy 2 tables: users, cases, replies, audit_log, auth_sessions, login_throttle."""
+"""SQLAlchemy 2 tables: users, cases, replies, audit_log, auth_sessions, login_throttle, care_products,
+clinics."""
 
 from __future__ import annotations
 
@@ -121,3 +122,35 @@ class LoginThrottle(Base):
     failures: Mapped[int] = mapped_column(Integer, default=0)
     locked_until: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
     updated_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+
+class CareProduct(Base):
+    """A care product in the admin-edited catalogue, shown as a link on results whose derived type it is
+    tagged with (``tags``: names from ``medlens.tasks.derived.catalogue_tags``). Never a treatment."""
+
+    __tablename__ = "care_products"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    brand: Mapped[str] = mapped_column(String(120))
+    tags: Mapped[list[str]] = mapped_column(JSON, default=list)
+    url: Mapped[str] = mapped_column(String(1000))
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, onupdate=utcnow)
+
+
+class ClinicEntry(Base):
+    """A clinic of the directory an admin imported from CSV (replaced as a whole, in one transaction).
+    No rows: the app shows the bundled SAMPLE list or the operator's ``MEDLENS_CLINICS_CSV``."""
+
+    __tablename__ = "clinics"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    region: Mapped[str] = mapped_column(String(120), default="")
+    address: Mapped[str] = mapped_column(String(300))
+    phone: Mapped[str] = mapped_column(String(40), default="")
+    lat: Mapped[float] = mapped_column(Float)
+    lon: Mapped[float] = mapped_column(Float)
+    departments: Mapped[str] = mapped_column(String(200), default="")  # ";"-joined department keys
+    imported_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)

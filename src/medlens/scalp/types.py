@@ -27,7 +27,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from medlens.tasks.derived import DERIVERS, DerivedResult
+from medlens.tasks.derived import DERIVERS, TAG_SETS, DerivedResult
 from medlens.tasks.text import Text
 
 T = Text
@@ -143,6 +143,8 @@ TYPES: dict[str, ScalpType] = {
     )
 }
 ORDER = tuple(TYPES)  # precedence for ties
+# care products are tagged with these type names (the headline type first on a result)
+TAG_SETS.register("scalp-type", {name: t.title for name, t in TYPES.items()})
 
 
 def _g(grades: Mapping[str, int], name: str) -> int:
@@ -192,9 +194,11 @@ def scalp_type_result(grades: Mapping[str, str], lang: str) -> DerivedResult | N
         (T("Features", "특징").get(lang), t.features.get(lang)),
         (T("Care", "관리").get(lang), t.care.get(lang)),
     ]
-    others = [type_title(n, s, lang) for n, s in matching_types(values) if n != name]
-    if others:
-        items.append((T("Also matches", "함께 해당").get(lang), ", ".join(others)))
+    matched = [(n, s) for n, s in matching_types(values) if n != name]
+    if matched:
+        items.append(
+            (T("Also matches", "함께 해당").get(lang), ", ".join(type_title(n, s, lang) for n, s in matched))
+        )
     return DerivedResult(
         key="scalp-type",
         title=T("Scalp type", "두피 유형").get(lang),
@@ -204,4 +208,5 @@ def scalp_type_result(grades: Mapping[str, str], lang: str) -> DerivedResult | N
             "Derived from the six grades by a fixed rule table; general care advice, not treatment.",
             "6개 증상 등급에서 정해진 규칙표로 구한 유형입니다. 일반적인 관리 안내이며 치료가 아닙니다.",
         ).get(lang),
+        tags=(name, *(n for n, _ in matched)),
     )

@@ -23,6 +23,7 @@ from medlens.web.deps import LoginRequired
 from medlens.web.error_pages import error_page
 from medlens.web.errors import AppError, localize_params
 from medlens.web.i18n import negotiate, translate
+from medlens.web.map_tiles import tile_origin
 from medlens.web.middleware import PreferencesAndHeaders
 from medlens.web.rendering import remember_form
 from medlens.web.secret_key import resolve_secret_key
@@ -191,6 +192,7 @@ def create_app(settings: Settings | None = None, freeze_gc: bool = False) -> Fas
         max_upload_bytes=settings.max_upload_bytes,
         default_language=settings.default_language,
         api_prefix=API_PREFIX,
+        img_origin=tile_origin(settings.map_tile_url),
     )
 
     _install_handlers(app)

@@ -21,7 +21,7 @@ SECURITY_HEADERS = {
     "referrer-policy": "same-origin",
 }
 CSP = (
-    "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
+    "default-src 'self'; img-src 'self' data:{img}; style-src 'self'; script-src 'self'; "
     "frame-ancestors 'none'; form-action 'self'"
 )
 
@@ -33,9 +33,16 @@ class PreferencesAndHeaders:
     413 included."""
 
     def __init__(
-        self, app: ASGIApp, max_upload_bytes: int, default_language: str, api_prefix: str = "/api/v1"
+        self,
+        app: ASGIApp,
+        max_upload_bytes: int,
+        default_language: str,
+        api_prefix: str = "/api/v1",
+        img_origin: str = "",
     ) -> None:
+        """``img_origin``: one more origin pages may load images from (the map's tile server)."""
         self.app = app
+        self.csp = CSP.format(img=f" {img_origin}" if img_origin else "")
         self.max_body = max_upload_bytes + REQUEST_OVERHEAD
         self.max_mb = max_upload_bytes // (1024 * 1024)
         self.default_language = default_language
@@ -68,7 +75,7 @@ class PreferencesAndHeaders:
                 for key, value in SECURITY_HEADERS.items():
                     headers.setdefault(key, value)
                 if csp:
-                    headers.setdefault("content-security-policy", CSP)
+                    headers.setdefault("content-security-policy", self.csp)
                 if no_store:
                     headers["cache-control"] = "no-store"
             await send(message)

@@ -8,7 +8,7 @@ from typing import Any
 from medlens import DISCLAIMER_EN, DISCLAIMER_KO
 from medlens.db import Case
 from medlens.tasks import TaskSpec, get_task
-from medlens.tasks.derived import derive
+from medlens.tasks.derived import DerivedResult, derive
 from medlens.web.formatting import format_duration, format_probability
 from medlens.web.i18n import translate
 from medlens.web.services.enrich import heatmap_pending, needs_lesion
@@ -41,6 +41,13 @@ def _heads(spec: TaskSpec, pred: dict[str, Any], lang: str) -> list[dict[str, An
             }
         )
     return out
+
+
+def derived_results(row: Case, lang: str) -> list[DerivedResult]:
+    """The task's derived results (e.g. a type from several graded heads) for a stored case."""
+    spec = get_task(row.task)
+    heads = _heads(spec, row.prediction or {}, lang)
+    return derive(spec.derived, {h["name"]: h["label"] for h in heads}, lang)
 
 
 def urgency_summary(row: Case, spec: TaskSpec, lang: str) -> dict[str, Any]:

@@ -199,10 +199,21 @@ class ClinicsOut(BaseModel):
     clinics: list[ClinicOut]
 
 
+class ProductOut(BaseModel):
+    """A care product matched to the result's derived type: a link, never a treatment."""
+
+    id: int
+    name: str
+    brand: str
+    url: str
+    tags: list[str] = Field(description="Titles of the result's types the product is tagged with")
+
+
 class CareOut(BaseModel):
     sample_data: bool
     suggestions: list[dict[str, Any]]
     clinics: list[ClinicOut]
+    products: list[ProductOut] = []
 
 
 class AuditOut(BaseModel):

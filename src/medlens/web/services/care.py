@@ -6,7 +6,8 @@ import csv
 import io
 import json
 import math
-from dataclasses import asdict, dataclass
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -63,8 +64,34 @@ def load_clinics(path: Path) -> list[Clinic]:
     return clinics
 
 
+def search_clinics(
+    clinics: Sequence[Clinic],
+    region: str | None = None,
+    lat: float | None = None,
+    lon: float | None = None,
+    department: str | None = None,
+    limit: int | None = 10,
+) -> list[Clinic]:
+    """Clinics of ``department`` whose region, address or name contains ``region`` (case-insensitive),
+    nearest first when ``lat``/``lon`` are given; at most ``limit`` (1-50; None: all)."""
+    found = list(clinics)
+    if department:
+        found = [c for c in found if department in c.departments]
+    if region:
+        q = region.strip().lower()
+        found = [c for c in found if q in c.region.lower() or q in c.address.lower() or q in c.name.lower()]
+    if lat is not None and lon is not None:
+        found = sorted(
+            (replace(c, distance_km=round(haversine_km(lat, lon, c.lat, c.lon), 1)) for c in found),
+            key=lambda c: c.distance_km or 0.0,
+        )
+    return found if limit is None else found[: max(1, min(limit, 50))]
+
+
 class CareDirectory:
-    """Clinic search (region text or nearest by coordinates) and care suggestions per task/risk."""
+    """The file clinic directory (bundled SAMPLE list or ``MEDLENS_CLINICS_CSV``) and care suggestions
+    per task/risk. An admin's imported list, when there is one, replaces the file list
+    (:mod:`medlens.web.services.clinics`)."""
 
     def __init__(self, clinics_csv: Path | None = None, catalog_json: Path | None = None) -> None:
         self.clinics_path = Path(clinics_csv) if clinics_csv else SAMPLE_CLINICS_CSV
@@ -81,23 +108,7 @@ class CareDirectory:
         department: str | None = None,
         limit: int = 10,
     ) -> list[Clinic]:
-        found = self.clinics
-        if department:
-            found = [c for c in found if department in c.departments]
-        if region:
-            q = region.strip().lower()
-            found = [
-                c for c in found if q in c.region.lower() or q in c.address.lower() or q in c.name.lower()
-            ]
-        if lat is not None and lon is not None:
-            found = sorted(
-                (
-                    Clinic(**{**asdict(c), "distance_km": round(haversine_km(lat, lon, c.lat, c.lon), 1)})
-                    for c in found
-                ),
-                key=lambda c: c.distance_km or 0.0,
-            )
-        return found[: max(1, min(limit, 50))]
+        return search_clinics(self.clinics, region, lat, lon, department, limit)
 
     def department_for(self, modality: str) -> str | None:
         return self.catalog.get("department", {}).get(modality)

@@ -1,4 +1,5 @@
-"""API: nearby clinics (offline SAMPLE directory) and care suggestions for a case."""
+"""API: nearby clinics (an admin's imported list, else the offline file list, SAMPLE by default), care
+suggestions and the care products matched to a case's derived type."""
 
 from __future__ import annotations
 
@@ -7,9 +8,12 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 
 from medlens.tasks import get_task
-from medlens.web.deps import CaseId, CurrentUser, SessionDep, StateDep
-from medlens.web.schemas import CareOut, ClinicOut, ClinicsOut
-from medlens.web.services import cases
+from medlens.web.deps import CaseId, CurrentUser, LangDep, SessionDep, StateDep
+from medlens.web.presenters import derived_results
+from medlens.web.schemas import CareOut, ClinicOut, ClinicsOut, ProductOut
+from medlens.web.services import cases, products
+from medlens.web.services import clinics as clinic_list
+from medlens.web.services.care import search_clinics
 
 router = APIRouter(tags=["care"])
 
@@ -17,6 +21,7 @@ router = APIRouter(tags=["care"])
 @router.get("/care/clinics", response_model=ClinicsOut)
 def clinics(
     state: StateDep,
+    db: SessionDep,
     region: Annotated[str | None, Query(max_length=100)] = None,
     lat: Annotated[float | None, Query(ge=-90, le=90)] = None,
     lon: Annotated[float | None, Query(ge=-180, le=180)] = None,
@@ -24,8 +29,9 @@ def clinics(
     limit: Annotated[int, Query(ge=1, le=50)] = 10,
 ) -> ClinicsOut:
     """Search by region text, or nearest first by coordinates (haversine)."""
-    found = state.care.search(region, lat, lon, department, limit)
-    return ClinicsOut(sample_data=state.care.is_sample, clinics=[ClinicOut(**c.to_dict()) for c in found])
+    directory = clinic_list.current(db, state.care)
+    found = search_clinics(directory.clinics, region, lat, lon, department, limit)
+    return ClinicsOut(sample_data=directory.sample, clinics=[ClinicOut(**c.to_dict()) for c in found])
 
 
 @router.get("/cases/{case_id}/care", response_model=CareOut)
@@ -34,16 +40,21 @@ def case_care(
     user: CurrentUser,
     db: SessionDep,
     state: StateDep,
+    lang: LangDep,
     lat: Annotated[float | None, Query(ge=-90, le=90)] = None,
     lon: Annotated[float | None, Query(ge=-180, le=180)] = None,
     region: Annotated[str | None, Query(max_length=100)] = None,
 ) -> CareOut:
-    """Care suggestions for the case's result and clinics of the right department."""
+    """Care suggestions for the case's result, care products matched to its derived type (never
+    treatment) and clinics of the right department."""
     row = cases.read_case(db, user, case_id, "care")
     dept = state.care.department_for(get_task(row.task).modality)
-    found = state.care.search(region, lat, lon, dept, 5)
+    directory = clinic_list.current(db, state.care)
+    found = search_clinics(directory.clinics, region, lat, lon, dept, 5)
+    derived = derived_results(row, lang)
     return CareOut(
-        sample_data=state.care.is_sample,
+        sample_data=directory.sample,
         suggestions=state.care.suggestions(row.task, row.risk or None),
         clinics=[ClinicOut(**c.to_dict()) for c in found],
+        products=[ProductOut(**p) for p in products.matched(db, products.result_tags(derived), lang)],
     )

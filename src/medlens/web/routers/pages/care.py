@@ -1,15 +1,24 @@
-"""Page: nearby care (offline clinic directory, SAMPLE data unless the operator replaced it)."""
+"""Page: nearby care: the clinic directory on a map (vendored Leaflet) and as a list.
+
+The list is the page's content (works without JavaScript or map tiles); the map script plots its items,
+filters them as the visitor types, and sorts them by distance from the browser's own location, which
+stays in the browser (never sent to the server). The directory is an admin's imported list, else the
+file list (SAMPLE data unless the operator replaced it).
+"""
 
 from __future__ import annotations
 
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
-from medlens.web.deps import OptionalPageUser, StateDep
+from medlens.web.deps import OptionalPageUser, SessionDep, StateDep
 from medlens.web.errors import AppError
 from medlens.web.rendering import render
+from medlens.web.services import clinics as clinic_list
+from medlens.web.services.care import search_clinics
 
 router = APIRouter()
+MAP_LIMIT = 3000  # clinics on one map page
 
 
 def _coord(value: str | None, lo: float, hi: float) -> float | None:
@@ -28,6 +37,7 @@ def _coord(value: str | None, lo: float, hi: float) -> float | None:
 def care(
     request: Request,
     user: OptionalPageUser,
+    db: SessionDep,
     state: StateDep,
     region: str = "",
     lat: str | None = None,
@@ -35,17 +45,24 @@ def care(
     department: str = "",
 ) -> Response:
     la, lo = _coord(lat, -90, 90), _coord(lon, -180, 180)
-    searched = bool(region or (la is not None and lo is not None))
-    clinics = state.care.search(region[:100] or None, la, lo, department or None, 10) if searched else []
+    if la is None or lo is None:
+        la = lo = None
+    department = department if department in clinic_list.DEPARTMENTS else ""
+    directory = clinic_list.current(db, state.care)
+    found = search_clinics(directory.clinics, region[:100] or None, la, lo, department or None, None)
+    settings = state.settings
     return render(
         request,
         "care.html",
         user,
-        clinics=clinics,
-        region=region,
+        clinics=found[:MAP_LIMIT],
+        more=max(0, len(found) - MAP_LIMIT),
+        region=region[:100],
         lat=lat or "",
         lon=lon or "",
         department=department,
-        searched=searched,
-        sample_data=state.care.is_sample,
+        departments=clinic_list.DEPARTMENTS,
+        sample_data=directory.sample,
+        tile_url=settings.map_tile_url,
+        tile_attribution=settings.map_tile_attribution,
     )

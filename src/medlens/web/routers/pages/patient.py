@@ -15,7 +15,8 @@ from medlens.web.errors import AppError
 from medlens.web.i18n import translate
 from medlens.web.presenters import case_summary
 from medlens.web.rendering import check_csrf, page_lang, render
-from medlens.web.services import cases, group_stats, media, uploads, urgency
+from medlens.web.services import cases, clinics, group_stats, media, products, uploads, urgency
+from medlens.web.services.care import search_clinics
 
 router = APIRouter()
 
@@ -118,6 +119,7 @@ def case_page(case_id: CaseId, request: Request, user: PageUser, db: SessionDep,
     row = cases.view_case(db, state.store, user, case_id)
     summary = case_summary(row, lang, cases.same_photo_cases(db, row))
     dept = state.care.department_for(get_task(row.task).modality)
+    directory = clinics.current(db, state.care)
     own = group_stats.present(
         group_stats.group_statistics(db, row.task, row.sex, row.age_group),
         lang,
@@ -132,8 +134,10 @@ def case_page(case_id: CaseId, request: Request, user: PageUser, db: SessionDep,
         own_group=own,
         owner=row.owner_id == user.id,
         suggestions=state.care.suggestions(row.task, row.risk or None),
-        clinics=state.care.search(department=dept, limit=3),
-        sample_data=state.care.is_sample,
+        products=products.matched(db, products.result_tags(summary["derived"]), lang),
+        clinics=search_clinics(directory.clinics, department=dept, limit=3),
+        department=dept or "",
+        sample_data=directory.sample,
     )
 
 
