@@ -231,7 +231,7 @@ def _check_map(d, lang: str) -> None:  # type: ignore[no-untyped-def]
     wait.until(lambda drv: drv.find_elements(By.CSS_SELECTOR, "#clinic-map .leaflet-marker-icon"))
     assert not d.find_elements(By.CSS_SELECTOR, ".leaflet-tile")  # no tiles, no tile requests
     assert d.find_element(By.ID, "no-tiles").is_displayed()
-    assert "SAMPLE" in d.find_element(By.ID, "clinics-sample").text
+    assert ("샘플" if lang == "ko" else "SAMPLE") in d.find_element(By.ID, "clinics-sample").text.upper()
     everything = _visible_clinics(d)
     assert len(everything) >= 3 and all("(SAMPLE)" in n for n in everything)
 

@@ -107,6 +107,17 @@ def card_details(card: ModelCard) -> str:
         out.append(
             f"- ONNX Runtime latency at export: {card.latency_ms:.1f} ms (batch 1, {card.latency_hardware})."
         )
+    rob = card.metrics.get("robustness")
+    if rob:
+        mce = (
+            f", mCE {rob['mce']:.3f} (CE normalised by {rob['reference']})"
+            if rob.get("mce") is not None
+            else f", un-normalised mCE {1 - rob['mean_corruption_accuracy']:.3f} (no reference model with these classes)"
+        )
+        out.append(
+            f"- Corruption robustness ({rob['sample']}): clean accuracy {rob['clean_accuracy']:.3f}, mean over the "
+            f"75 ImageNet-C conditions {rob['mean_corruption_accuracy']:.3f}{mce}; `{rob.get('command', '')}`."
+        )
     out.append(f"- Intended use: {card.intended_use}")
     out.append("- Limits: " + (" ".join(card.limitations) or "none recorded"))
     out += ["- Reproduce:", "  ```", f"  {card.training_command}", f"  {card.export_command}", "  ```", ""]
