@@ -111,11 +111,11 @@ def risk_client(settings: Settings, models_dir: Path, tmp_path: Path) -> Iterato
 def _wipe(db_url: str) -> None:
     from sqlalchemy import delete
 
-    from medlens.db import AuditLog, AuthSession, Case, LoginThrottle, Reply, User, make_engine
+    from medlens.db import AuditLog, AuthSession, Case, LoginThrottle, Notice, Reply, User, make_engine
 
     engine = make_engine(db_url)
     with engine.begin() as conn:
-        for table in (LoginThrottle, AuthSession, AuditLog, Reply, Case, User):
+        for table in (LoginThrottle, AuthSession, AuditLog, Notice, Reply, Case, User):
             conn.execute(delete(table))
     engine.dispose()
 

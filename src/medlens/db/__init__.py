@@ -2,7 +2,18 @@
 
 from medlens.db.migrate import downgrade, upgrade_to_head
 from medlens.db.session import make_engine, make_session_factory
-from medlens.db.tables import ROLES, STATUSES, AuditLog, AuthSession, Base, Case, LoginThrottle, Reply, User
+from medlens.db.tables import (
+    ROLES,
+    STATUSES,
+    AuditLog,
+    AuthSession,
+    Base,
+    Case,
+    LoginThrottle,
+    Notice,
+    Reply,
+    User,
+)
 
 __all__ = [
     "ROLES",
@@ -12,6 +23,7 @@ __all__ = [
     "Base",
     "Case",
     "LoginThrottle",
+    "Notice",
     "Reply",
     "User",
     "downgrade",
