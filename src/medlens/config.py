@@ -5,7 +5,7 @@ from __future__ import annotations
 from functools import lru_cache
 from pathlib import Path
 
-from pydantic import Field
+from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
@@ -34,6 +34,19 @@ class Settings(BaseSettings):
     # ones (run it daily). 0 keeps cases until the patient deletes them or their account.
     retention_days: int = Field(default=0, ge=0)
     clinics_csv: Path | None = None
+    # a submitted case unanswered for longer than this is "overdue": `medlens notify overdue` (run it
+    # hourly, e.g. from cron) tells every clinician once per case, in the app and by e-mail
+    review_wait_hours: float = Field(default=48.0, gt=0)
+    # e-mail notices (a clinician replied; a case waits too long): off while smtp_host is empty. The
+    # messages say only that there is something new and where to log in, never a health detail.
+    smtp_host: str = ""
+    smtp_port: int = Field(default=587, ge=1, le=65535)
+    smtp_from: str = "medlens <no-reply@localhost>"
+    smtp_starttls: bool = True  # upgrade the connection with STARTTLS before logging in (port 587)
+    smtp_user: str = ""
+    smtp_password: SecretStr = SecretStr("")
+    smtp_timeout: float = Field(default=10.0, gt=0)
+    public_url: str = ""  # the site's address for links in e-mails, e.g. https://medlens.example.org
     catalog_json: Path | None = None
     # the clinic map's tile server, e.g. https://tile.openstreetmap.org/{z}/{x}/{y}.png (mind its usage
     # policy); empty: no tiles, the markers and the list still work offline

@@ -118,6 +118,7 @@ def _wipe(db_url: str) -> None:
         Case,
         ClinicEntry,
         LoginThrottle,
+        Notice,
         Reply,
         User,
         make_engine,
@@ -125,7 +126,17 @@ def _wipe(db_url: str) -> None:
 
     engine = make_engine(db_url)
     with engine.begin() as conn:
-        for table in (LoginThrottle, AuthSession, AuditLog, Reply, Case, User, CareProduct, ClinicEntry):
+        for table in (
+            LoginThrottle,
+            AuthSession,
+            AuditLog,
+            Notice,
+            Reply,
+            Case,
+            User,
+            CareProduct,
+            ClinicEntry,
+        ):
             conn.execute(delete(table))
     engine.dispose()
 

@@ -12,6 +12,7 @@ from medlens.db.tables import (
     Case,
     ClinicEntry,
     LoginThrottle,
+    Notice,
     Reply,
     User,
 )
@@ -26,6 +27,7 @@ __all__ = [
     "Case",
     "ClinicEntry",
     "LoginThrottle",
+    "Notice",
     "Reply",
     "User",
     "downgrade",

@@ -1,5 +1,5 @@
-"""SQLAlchemy 2 tables: users, cases, replies, audit_log, auth_sessions, login_throttle, care_products,
-clinics."""
+"""SQLAlchemy 2 tables: users, cases, replies, notices, audit_log, auth_sessions, login_throttle,
+care_products, clinics."""
 
 from __future__ import annotations
 
@@ -65,6 +65,8 @@ class Case(Base):
     updated_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, onupdate=utcnow)
     # the client's Idempotency-Key (API) or the upload form's own token: a retry returns this case
     idempotency_key: Mapped[str | None] = mapped_column(String(160), nullable=True)
+    # what the patient wrote for the clinician when sending the case (escaped wherever it is shown)
+    patient_note: Mapped[str | None] = mapped_column(Text, nullable=True)
 
     __table_args__ = (Index("ux_cases_owner_idempotency", "owner_id", "idempotency_key", unique=True),)
 
@@ -83,6 +85,26 @@ class Reply(Base):
 
     case: Mapped[Case] = relationship(back_populates="replies")
     author: Mapped[User] = relationship()
+
+
+class Notice(Base):
+    """An in-app notice for one user (only ever shown to them): ``kind`` names the event (``reply``: a
+    clinician answered the user's case; ``overdue``: a submitted case waited longer than the review-wait
+    setting), ``params`` its numbers; the text is written in the reader's language when shown."""
+
+    __tablename__ = "notices"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    case_id: Mapped[int | None] = mapped_column(
+        ForeignKey("cases.id", ondelete="CASCADE"), nullable=True, index=True
+    )
+    kind: Mapped[str] = mapped_column(String(32))
+    params: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    read_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
+
+    __table_args__ = (Index("ix_notices_user_read", "user_id", "read_at"),)
 
 
 class AuditLog(Base):

@@ -29,6 +29,7 @@ from medlens.web.rendering import remember_form
 from medlens.web.secret_key import resolve_secret_key
 from medlens.web.services.care import CareDirectory
 from medlens.web.services.decode_budget import DecodeBudget
+from medlens.web.services.mailer import Mailer
 from medlens.web.services.risk import load_risk_model
 from medlens.web.services.storage import ImageStore
 from medlens.web.services.work_queue import EnrichQueue
@@ -74,6 +75,7 @@ def build_state(settings: Settings) -> AppState:
         predictors=load_predictors(settings.models_dir),
         risk_model=load_risk_model(settings.models_dir),
         decode_budget=DecodeBudget.from_setting(settings.decode_budget_mb),
+        mailer=Mailer.from_settings(settings),
     )
 
 

@@ -25,6 +25,7 @@ from medlens.web.state import AppState, PredictorLike
 MAX_ID = 2**31 - 1
 CaseId = Annotated[int, Path(ge=1, le=MAX_ID, description="Case id")]
 UserId = Annotated[int, Path(ge=1, le=MAX_ID, description="User id")]
+NoticeId = Annotated[int, Path(ge=1, le=MAX_ID, description="Notice id")]
 
 
 class LoginRequired(Exception):

@@ -137,6 +137,7 @@ def case_summary(row: Case, lang: str, same_photo: Sequence[Case] = ()) -> dict[
         "review_reasons": message.reasons,
         "prediction_set": pred.get("prediction_set"),
         "waiting_hours": waiting,
+        "patient_note": getattr(row, "patient_note", None),
         "waiting_text": None if waiting is None else format_duration(waiting, lang),
         "heads": heads,
         "derived": derive(spec.derived, {h["name"]: h["label"] for h in heads}, lang),
@@ -174,4 +175,20 @@ def case_summary(row: Case, lang: str, same_photo: Sequence[Case] = ()) -> dict[
         "disclaimer": disclaimer(lang),
         "classes": [{"name": c, "title": spec.class_title(c, lang)} for c in spec.classes],
         "verdict_choices": verdict_choices(spec, row.predicted_label, lang),
+    }
+
+
+def earlier_summary(row: Case, lang: str) -> dict[str, Any]:
+    """One of the patient's earlier cases, as the clinician's review page lists it: date, screening,
+    result, risk, status and the clinician's verdict."""
+    spec = get_task(row.task)
+    return {
+        "id": row.id,
+        "created_at": row.created_at.strftime("%Y-%m-%d"),
+        "task_title": spec.title.get(lang),
+        "label_title": spec.label_title(row.predicted_label, lang),
+        "risk": row.risk or None,
+        "risk_title": translate(lang, f"admin.risk.{row.risk}") if row.risk else None,
+        "status_title": translate(lang, f"status.{row.status}"),
+        "feedback_title": feedback_title(spec, row.feedback_label, lang),
     }

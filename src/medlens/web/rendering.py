@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 from typing import Any
 
 from fastapi import Request
 from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
+from sqlalchemy.exc import SQLAlchemyError
 
 from medlens import __version__
 from medlens.db import User
@@ -16,7 +18,9 @@ from medlens.web.errors import AppError
 from medlens.web.formatting import format_probability
 from medlens.web.i18n import LANGUAGES, negotiate, translate
 from medlens.web.security import csrf_matches, new_csrf_token
+from medlens.web.services.notices import unread_count
 
+log = logging.getLogger(__name__)
 TEMPLATES = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))
 LARGE_COOKIE = "medlens_large"
 
@@ -57,6 +61,18 @@ def page_lang(request: Request) -> str:
     return negotiate(request, request.app.state.medlens.settings.default_language)
 
 
+def unread_notices(request: Request, user: User | None) -> int:
+    """How many unread notices the header's badge shows (0 when signed out or the database fails)."""
+    if user is None:
+        return 0
+    try:
+        with request.app.state.medlens.session_factory() as db:
+            return unread_count(db, user.id)
+    except SQLAlchemyError:  # a page (an error page above all) must render without its badge
+        log.exception("cannot count the unread notices of user #%s", user.id)
+        return 0
+
+
 def render(
     request: Request, template: str, user: User | None = None, status_code: int = 200, **ctx: Any
 ) -> HTMLResponse:
@@ -69,6 +85,7 @@ def render(
         "languages": LANGUAGES,
         "t": lambda key, **kw: translate(lang, key, **kw),
         "user": user,
+        "unread_notices": unread_notices(request, user),
         "csrf": csrf_token(request),
         "large": large,
         "version": __version__,

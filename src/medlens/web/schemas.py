@@ -148,6 +148,7 @@ class CaseOut(BaseModel):
     review_reasons: list[str] = Field(default_factory=list)  # why a clinician should look
     prediction_set: list[str] | None = None  # conformal set: classes the model cannot rule out
     waiting_hours: float | None = None  # submitted and not yet answered: hours waited so far
+    patient_note: str | None = None  # what the patient wrote for the clinician when sending the case
     model_name: str
     model_version: str
     model_ms: float | None = None
@@ -172,6 +173,28 @@ class CaseOut(BaseModel):
     image_url: str
     heatmap_url: str | None
     report_url: str
+
+
+class SubmitIn(BaseModel):
+    note: str | None = Field(
+        default=None,
+        max_length=1000,
+        description="An optional note for the clinician (at most 1000 characters)",
+    )
+
+
+class NoticeOut(BaseModel):
+    id: int
+    kind: str  # "reply": a clinician answered your case; "overdue": a case waits longer than the setting
+    case_id: int | None
+    text: str
+    created_at: UtcDatetime
+    read: bool
+
+
+class NoticesOut(BaseModel):
+    unread: int
+    notices: list[NoticeOut]
 
 
 class ReplyIn(BaseModel):

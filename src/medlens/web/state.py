@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from medlens.config import Settings
 from medlens.web.services.care import CareDirectory
 from medlens.web.services.decode_budget import DecodeBudget
+from medlens.web.services.mailer import Mailer
 from medlens.web.services.storage import ImageStore
 
 
@@ -32,4 +33,5 @@ class AppState:
     predictors: dict[str, PredictorLike] = field(default_factory=dict)  # task name -> predictor
     risk_model: Any | None = None  # medlens.tabular.RiskModel (COVID-19 death risk) when installed
     decode_budget: DecodeBudget | None = None  # bounds the memory of concurrent decodes
+    mailer: Mailer | None = None  # e-mail notices (disabled without MEDLENS_SMTP_HOST)
     enrich_queue: Any | None = None  # medlens.web.services.work_queue.EnrichQueue (after-upload work)

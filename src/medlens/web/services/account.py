@@ -15,7 +15,7 @@ from fastapi.responses import StreamingResponse
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import Session, selectinload
 
-from medlens.db import AuditLog, AuthSession, Case, LoginThrottle, Reply, User
+from medlens.db import AuditLog, AuthSession, Case, LoginThrottle, Notice, Reply, User
 from medlens.web.errors import AppError, forbidden
 from medlens.web.security import verify_password
 from medlens.web.services import audit, throttle
@@ -57,6 +57,7 @@ def _case_record(row: Case, files: dict[str, str]) -> dict[str, Any]:
         "model": f"{row.model_name} v{row.model_version}",
         "status": row.status,
         "submitted_at": _utc(row.submitted_at),
+        "patient_note": row.patient_note,
         "feedback_label": row.feedback_label,
         "image_file": files.get("image"),
         "heatmap_file": files.get("heatmap"),
@@ -139,6 +140,7 @@ def delete_account(db: Session, store: ImageStore, user: User, password: str, co
     orphans = erase_cases(db, case_ids)
     db.execute(delete(Reply).where(Reply.author_id == uid))
     db.execute(delete(AuthSession).where(AuthSession.user_id == uid))
+    db.execute(delete(Notice).where(Notice.user_id == uid))
     db.execute(delete(LoginThrottle).where(LoginThrottle.key == throttle.keys(email, None)[0]))
     db.execute(
         update(AuditLog)

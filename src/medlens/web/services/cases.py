@@ -8,7 +8,6 @@ from contextlib import nullcontext
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import case as sql_case
 from sqlalchemy import insert, select
 from sqlalchemy.orm import Session, selectinload
 from sqlalchemy.orm.attributes import set_committed_value
@@ -20,7 +19,7 @@ from medlens.quality import assess_quality
 from medlens.quality.model_gate import ModelGate
 from medlens.tasks import Text, get_task
 from medlens.web.errors import AppError, not_found
-from medlens.web.services import audit
+from medlens.web.services import audit, notices
 from medlens.web.services.decode_budget import DecodeBudget, estimated_cost
 from medlens.web.services.enrich import HEATMAP_KEY, HEATMAP_PENDING, ensure_lesion, still_referenced
 from medlens.web.services.images import decode_upload
@@ -38,6 +37,7 @@ ONSETS = ("days", "weeks", "months", "years", "unknown")
 BODY_SITES = ("face", "scalp", "neck", "trunk", "back", "arm", "hand", "leg", "foot", "other", "unknown")
 RISK_RANK = {"high": 3, "moderate": 2, "low": 1}
 MAX_REPLY = 5000
+MAX_NOTE = 1000  # the patient's note to the clinician
 _INSERT_CASE = insert(Case).returning(Case.id)
 
 
@@ -316,34 +316,29 @@ def list_cases(db: Session, user: User, limit: int = 200) -> list[Case]:
     return rows
 
 
-def submit_case(db: Session, user: User, case_id: int) -> Case:
-    """Owner sends the case to clinicians (idempotent)."""
+def clean_note(note: str | None) -> str | None:
+    """The patient's note: trimmed, control characters (but line breaks) dropped, None when empty; longer
+    than :data:`MAX_NOTE` -> 400."""
+    text = "".join(ch for ch in (note or "") if ch in "\n\t" or ch.isprintable()).strip()
+    if len(text) > MAX_NOTE:
+        raise AppError(400, "error.long_note", n=MAX_NOTE, field="note")
+    return text or None
+
+
+def submit_case(db: Session, user: User, case_id: int, note: str | None = None) -> Case:
+    """Owner sends the case to clinicians, with an optional note for them (idempotent: a second send
+    changes nothing, the first note stays)."""
     row = visible_case(db, user, case_id)
     if row.owner_id != user.id:
         raise not_found()
+    text = clean_note(note)
     if row.submitted_at is None:
         row.submitted_at = utcnow()
         row.status = "new"
+        row.patient_note = text
         audit.record(db, user, "submit", row.id)
         db.commit()
     return row
-
-
-def review_queue(db: Session, user: User, include_answered: bool = False) -> list[Case]:
-    """Submitted cases: urgent ones whose window is still open first (fewest hours left first), then
-    highest risk, then most uncertain, then oldest."""
-    require_role(user, "clinician", "admin")
-    now = utcnow()
-    rank = sql_case(*[(Case.risk == k, v) for k, v in RISK_RANK.items()], else_=0)
-    urgent = sql_case((Case.urgent_until > now, 1), else_=0)
-    closes = sql_case((Case.urgent_until > now, Case.urgent_until), else_=None)
-    q = select(Case).where(Case.submitted_at.is_not(None))
-    if not include_answered:
-        q = q.where(Case.status != "answered")
-    q = q.order_by(urgent.desc(), closes.asc(), rank.desc(), Case.uncertainty.desc(), Case.submitted_at.asc())
-    rows = list(db.scalars(q))
-    _audit_list(db, user, "queue", rows)
-    return rows
 
 
 VERDICTS = ("agree", "cannot_assess")  # besides correcting to another class
@@ -383,6 +378,7 @@ def reply_case(db: Session, user: User, case_id: int, body: str, feedback_label:
     old = row.status
     row.status = "answered"
     row.updated_at = utcnow()
+    notices.add_reply_notice(db, row)  # committed with the reply: never one without the other
     audit.record(db, user, "reply", row.id, f"{old}->answered label={row.feedback_label}")
     db.commit()
     db.refresh(row)

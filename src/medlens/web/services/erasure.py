@@ -1,4 +1,4 @@
-"""Erase cases for good: their rows, their replies and the stored image/heatmap files no other case uses.
+"""Erase cases for good: their rows, their replies, their notices and the stored image/heatmap files no other case uses.
 
 Rows go first (in the caller's transaction); files only after the commit (:func:`remove_files`), so a
 crash in between leaves an unreferenced file, never a case pointing at a missing one."""
@@ -11,7 +11,7 @@ from collections.abc import Iterable
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
-from medlens.db import Case, Reply
+from medlens.db import Case, Notice, Reply
 from medlens.web.services.enrich import still_referenced
 from medlens.web.services.storage import ImageStore
 
@@ -19,7 +19,7 @@ log = logging.getLogger(__name__)
 
 
 def erase_cases(db: Session, case_ids: Iterable[int]) -> list[str]:
-    """Delete these cases and their replies (not committed); the digests of the stored files that no
+    """Delete these cases, their replies and notices (not committed); the digests of the stored files that no
     remaining case references, to pass to :func:`remove_files` once the caller has committed."""
     ids = sorted(set(case_ids))
     if not ids:
@@ -28,6 +28,7 @@ def erase_cases(db: Session, case_ids: Iterable[int]) -> list[str]:
     for image, heatmap in db.execute(select(Case.image_sha256, Case.heatmap_sha256).where(Case.id.in_(ids))):
         digests.update(d for d in (image, heatmap) if d)
     db.execute(delete(Reply).where(Reply.case_id.in_(ids)))
+    db.execute(delete(Notice).where(Notice.case_id.in_(ids)))
     db.execute(delete(Case).where(Case.id.in_(ids)))
     return sorted(d for d in digests if not still_referenced(db, d))
 

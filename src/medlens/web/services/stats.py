@@ -1,14 +1,20 @@
-"""Admin statistics: case counts by task, result, sex, age group, risk, status and day."""
+"""Admin statistics: case counts by task, result, sex, age group, risk, status and day; clinicians'
+agreement with each model version."""
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session
 
 from medlens.db import Case, User
 from medlens.web.services.users import require_role
+
+CANNOT_ASSESS = (
+    "cannot_assess"  # the verdict stored when a photo does not allow one (presenters.CANNOT_ASSESS)
+)
 
 
 def _count_by(db: Session, column: Any) -> dict[str, int]:
@@ -28,3 +34,48 @@ def case_statistics(db: Session, admin: User) -> dict[str, dict[str, int]]:
         "day": _count_by(db, func.date(Case.created_at)),
         "role": _count_by(db, User.role),
     }
+
+
+def wilson_interval(k: int, n: int, z: float = 1.959964) -> tuple[float, float] | None:
+    """The Wilson score interval of a proportion ``k / n`` (95 % by default); None when ``n`` is 0."""
+    if n <= 0:
+        return None
+    p = k / n
+    centre = (p + z * z / (2 * n)) / (1 + z * z / n)
+    half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / (1 + z * z / n)
+    return max(0.0, centre - half), min(1.0, centre + half)
+
+
+def agreement_by_model(db: Session, admin: User) -> list[dict[str, Any]]:
+    """How clinicians judged each model version's results, per (model name, version): ``agree`` (the
+    verdict kept the model's label), ``corrected`` (another class), ``cannot_assess``, their total ``n``
+    and ``rate`` = agree / (agree + corrected): the share of the judgeable cases on which clinicians
+    agreed (None when there is none; "cannot assess" says nothing about the model), with its 95 % Wilson
+    interval ``ci``."""
+    require_role(admin, "admin")
+    verdict = case(
+        (Case.feedback_label == CANNOT_ASSESS, "cannot_assess"),
+        (Case.feedback_label == Case.predicted_label, "agree"),
+        else_="corrected",
+    )
+    q = (
+        select(Case.model_name, Case.model_version, verdict, func.count())
+        .where(Case.feedback_label.is_not(None))
+        .group_by(Case.model_name, Case.model_version, verdict)
+    )
+    table: dict[tuple[str, str], dict[str, Any]] = {}
+    for name, version, kind, n in db.execute(q).all():
+        entry = table.setdefault(
+            (name, version),
+            {"model_name": name, "model_version": version, "agree": 0, "corrected": 0, "cannot_assess": 0},
+        )
+        entry[kind] += int(n)
+    out = []
+    for key in sorted(table):
+        entry = table[key]
+        judged = entry["agree"] + entry["corrected"]
+        entry["n"] = judged + entry["cannot_assess"]
+        entry["rate"] = entry["agree"] / judged if judged else None
+        entry["ci"] = wilson_interval(entry["agree"], judged)
+        out.append(entry)
+    return out

@@ -11,7 +11,7 @@ from fastapi.responses import Response
 from medlens.tasks import get_task
 from medlens.web.deps import BearerToken, CaseId, CurrentUser, LangDep, PredictorsDep, SessionDep, StateDep
 from medlens.web.presenters import case_summary
-from medlens.web.schemas import CaseOut, TaskOut
+from medlens.web.schemas import CaseOut, SubmitIn, TaskOut
 from medlens.web.services import cases, media, uploads, urgency
 from medlens.web.timing import Timings
 
@@ -119,9 +119,11 @@ def get_case(case_id: CaseId, user: CurrentUser, db: SessionDep, state: StateDep
 
 
 @router.post("/cases/{case_id}/submit", response_model=CaseOut)
-def submit_case(case_id: CaseId, user: CurrentUser, db: SessionDep, lang: LangDep) -> CaseOut:
-    """Send the case to a clinician."""
-    return case_out(cases.submit_case(db, user, case_id), lang)
+def submit_case(
+    case_id: CaseId, user: CurrentUser, db: SessionDep, lang: LangDep, body: SubmitIn | None = None
+) -> CaseOut:
+    """Send the case to a clinician, optionally with a note for them (JSON ``{"note": "..."}``)."""
+    return case_out(cases.submit_case(db, user, case_id, body.note if body else None), lang)
 
 
 @router.get("/cases/{case_id}/image", response_class=Response)

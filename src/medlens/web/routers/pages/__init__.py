@@ -2,8 +2,18 @@
 
 from fastapi import APIRouter
 
-from medlens.web.routers.pages import account, admin, admin_catalog, auth, care, clinician, patient, risk
+from medlens.web.routers.pages import (
+    account,
+    admin,
+    admin_catalog,
+    auth,
+    care,
+    clinician,
+    notices,
+    patient,
+    risk,
+)
 
 router = APIRouter(include_in_schema=False)
-for _module in (auth, account, patient, clinician, admin, admin_catalog, care, risk):
+for _module in (auth, account, patient, clinician, notices, admin, admin_catalog, care, risk):
     router.include_router(_module.router)

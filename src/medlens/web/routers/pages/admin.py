@@ -53,7 +53,13 @@ def dashboard(request: Request, user: PageUser, db: SessionDep) -> Response:
     charts += _own_group_charts(db, list(data["task"]), lang)
     tasks = [(name, admin_view.task_title(name, lang)) for name in list_tasks()]
     return render(
-        request, "admin_stats.html", user, charts=charts, tasks=tasks, total=sum(data["task"].values())
+        request,
+        "admin_stats.html",
+        user,
+        charts=charts,
+        tasks=tasks,
+        total=sum(data["task"].values()),
+        agreement=stats.agreement_by_model(db, user),
     )
 
 

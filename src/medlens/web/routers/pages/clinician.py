@@ -2,17 +2,20 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Form, Request
+from fastapi import APIRouter, BackgroundTasks, Form, Request
 from fastapi.responses import RedirectResponse, Response
+from sqlalchemy.orm import Session
 
+from medlens.db import Case, User
+from medlens.db.tables import utcnow
 from medlens.web.deps import CaseId, PageUser, SessionDep, StateDep
 from medlens.web.errors import AppError, localize_params
 from medlens.web.i18n import translate
-from medlens.web.presenters import case_summary
+from medlens.web.presenters import case_summary, earlier_summary
 from medlens.web.rendering import check_csrf, page_lang, render
-from medlens.web.services import cases
+from medlens.web.services import cases, mailer, notices, review
 from medlens.web.services.users import require_role
 
 router = APIRouter(prefix="/clinic")
@@ -20,17 +23,31 @@ router = APIRouter(prefix="/clinic")
 
 @router.get("")
 def queue(request: Request, user: PageUser, db: SessionDep, answered: bool = False) -> Response:
-    lang = page_lang(request)
-    rows = [case_summary(r, lang) for r in cases.review_queue(db, user, include_answered=answered)]
+    lang, now = page_lang(request), utcnow()
+    rows = [
+        {**case_summary(r, lang), "priority": review.case_priority(r, now)}
+        for r in review.review_queue(db, user, include_answered=answered)
+    ]
     return render(request, "queue.html", user, cases=rows, answered=answered)
 
 
+def _review_context(db: Session, user: User, row: Case, lang: str) -> dict[str, Any]:
+    """What the review page shows beside the case: the patient's earlier cases and the reply templates."""
+    return {
+        "case": case_summary(row, lang, cases.same_photo_cases(db, row)),
+        "earlier": [earlier_summary(r, lang) for r in review.earlier_cases(db, user, row)],
+        "templates": review.reply_templates(row.task, lang),
+    }
+
+
 @router.get("/cases/{case_id}")
-def review(case_id: CaseId, request: Request, user: PageUser, db: SessionDep, state: StateDep) -> Response:
+def review_page(
+    case_id: CaseId, request: Request, user: PageUser, db: SessionDep, state: StateDep
+) -> Response:
     require_role(user, "clinician", "admin")
     row = cases.view_case(db, state.store, user, case_id)
-    summary = case_summary(row, page_lang(request), cases.same_photo_cases(db, row))
-    return render(request, "review.html", user, case=summary)
+    notices.mark_all_read(db, user, case_id)  # an "overdue" notice of this case is dealt with by opening it
+    return render(request, "review.html", user, **_review_context(db, user, row, page_lang(request)))
 
 
 # errors in what the clinician typed or chose: the review page comes back with the message and the input
@@ -51,13 +68,15 @@ def reply(
     request: Request,
     user: PageUser,
     db: SessionDep,
+    state: StateDep,
+    background: BackgroundTasks,
     body: Annotated[str, Form()] = "",
     feedback_label: Annotated[str, Form()] = "",
     csrf_token: Annotated[str, Form()] = "",
 ) -> Response:
     check_csrf(request, csrf_token)
     try:
-        cases.reply_case(db, user, case_id, body, feedback_label or None)
+        row = cases.reply_case(db, user, case_id, body, feedback_label or None)
     except AppError as exc:
         if exc.key not in FORM_ERRORS:
             raise
@@ -68,9 +87,10 @@ def reply(
             "review.html",
             user,
             status_code=exc.status,
-            case=case_summary(cases.visible_case(db, user, case_id), lang),
+            **_review_context(db, user, cases.visible_case(db, user, case_id), lang),
             form_error=translate(lang, exc.key, **localize_params(exc.params, lang)),
             form_body=body,
             form_label=feedback_label,
         )
+    mailer.send_later(background, state.mailer, notices.reply_mails(db, row, state.settings))
     return RedirectResponse("/clinic?replied=1", status_code=303)

@@ -15,7 +15,7 @@ from medlens.web.errors import AppError
 from medlens.web.i18n import translate
 from medlens.web.presenters import case_summary
 from medlens.web.rendering import check_csrf, page_lang, render
-from medlens.web.services import cases, clinics, group_stats, media, products, uploads, urgency
+from medlens.web.services import cases, clinics, group_stats, media, notices, products, uploads, urgency
 from medlens.web.services.care import search_clinics
 
 router = APIRouter()
@@ -117,6 +117,8 @@ def history(request: Request, user: PageUser, db: SessionDep) -> Response:
 def case_page(case_id: CaseId, request: Request, user: PageUser, db: SessionDep, state: StateDep) -> Response:
     lang = page_lang(request)
     row = cases.view_case(db, state.store, user, case_id)
+    if row.owner_id == user.id:
+        notices.mark_all_read(db, user, case_id)  # the reply the notice announced is on this page
     summary = case_summary(row, lang, cases.same_photo_cases(db, row))
     dept = state.care.department_for(get_task(row.task).modality)
     directory = clinics.current(db, state.care)
@@ -143,10 +145,15 @@ def case_page(case_id: CaseId, request: Request, user: PageUser, db: SessionDep,
 
 @router.post("/cases/{case_id}/submit")
 def submit(
-    case_id: CaseId, request: Request, user: PageUser, db: SessionDep, csrf_token: Annotated[str, Form()] = ""
+    case_id: CaseId,
+    request: Request,
+    user: PageUser,
+    db: SessionDep,
+    csrf_token: Annotated[str, Form()] = "",
+    note: Annotated[str, Form(description="An optional note for the clinician")] = "",
 ) -> Response:
     check_csrf(request, csrf_token)
-    cases.submit_case(db, user, case_id)
+    cases.submit_case(db, user, case_id, note)
     return RedirectResponse(f"/cases/{case_id}?sent=1", status_code=303)
 
 

@@ -1,0 +1,47 @@
+"""medlens CLI: ``notify overdue`` (tell clinicians about cases waiting longer than the setting)."""
+
+from __future__ import annotations
+
+import typer
+
+notify_app = typer.Typer(help="Notices to users (in the app and by e-mail).", no_args_is_help=True)
+
+
+@notify_app.command("overdue")
+def notify_overdue(
+    hours: float | None = typer.Option(
+        None, min=0.01, help="Wait after which a case is overdue (default: MEDLENS_REVIEW_WAIT_HOURS)."
+    ),
+) -> None:
+    """Give every active clinician a notice for each case sent to clinicians and unanswered for longer
+    than the review-wait setting (once per case), and an e-mail when MEDLENS_SMTP_HOST is set. Run it
+    hourly, e.g. from cron."""
+    from medlens.config import get_settings
+    from medlens.db import make_engine, make_session_factory, upgrade_to_head
+    from medlens.web.services.mailer import Mailer
+    from medlens.web.services.notices import notify_overdue as run
+
+    settings = get_settings()
+    if hours is not None:
+        settings = settings.model_copy(update={"review_wait_hours": hours})
+    upgrade_to_head(settings.database_url)
+    engine = make_engine(settings.database_url)
+    try:
+        with make_session_factory(engine)() as db:
+            done = run(db, settings)
+    finally:
+        engine.dispose()
+    mailer = Mailer.from_settings(settings)
+    sent = mailer.send_all(done.mails) if mailer.enabled else 0
+    typer.echo(
+        f"{done.cases} case(s) waited over {settings.review_wait_hours:g} h: {done.notices} notice(s), "
+        + (
+            f"{sent} of {len(done.mails)} e-mail(s) sent"
+            if mailer.enabled
+            else "e-mail off (no MEDLENS_SMTP_HOST)"
+        )
+    )
+
+
+def register(app: typer.Typer) -> None:
+    app.add_typer(notify_app, name="notify")
