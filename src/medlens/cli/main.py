@@ -33,6 +33,7 @@ COMMAND_MODULES = (
     "sources",
     "robustness",
     "conformal",
+    "ood",
 )
 
 
