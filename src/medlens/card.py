@@ -51,6 +51,30 @@ class OODGate(BaseModel):
     val_quantile: float = 0.99
 
 
+class SourceGate(BaseModel):
+    """Feature-space OOD gate that knows the training sources (:mod:`medlens.quality.source_gate`).
+
+    An image is flagged ("far from every training source: refer") when the cosine distance of its
+    pooled feature embedding to its ``k``-th nearest reference in ``file`` exceeds ``threshold``, or
+    (when set) its squared norm outside the training PCA subspace exceeds ``residual_threshold``.
+    """
+
+    method: str = "knn-cosine"
+    k: int = 5
+    threshold: float
+    residual_threshold: float | None = None
+    val_quantile: float = 0.99
+    dims: int = 64  # PCA dimensions of the reference bank
+    sources: dict[str, int] = Field(default_factory=dict)  # references kept per training source
+    file: str = "ood_bank.npz"
+    sha256: str = ""
+    fitted_on: str = ""  # which images the bank and threshold come from
+    test_false_flag_rate: float | None = None  # share of the in-source test split flagged
+    n_test: int = 0
+    held_out: dict[str, Any] = Field(default_factory=dict)  # measured hit rates on named other sets
+    command: str = ""
+
+
 class ConformalBlock(BaseModel):
     """Split-conformal thresholds calibrated on the validation split, and their coverage on test.
 
@@ -175,6 +199,7 @@ class ModelCard(BaseCard):
     temperature: float = 1.0
     tta: list[str] = Field(default_factory=list)  # test-time flips averaged over ("hflip", "vflip")
     ood: OODGate | None = None
+    source_gate: SourceGate | None = None  # feature-space gate: far from every training source -> refer
     conformal: ConformalBlock | None = None  # prediction sets (abstain and refer when > 1 class)
     weights_file: str = "model.onnx"
     feature_output: str | None = "features"  # name of the ONNX output holding the last feature map
@@ -198,6 +223,8 @@ class ModelCard(BaseCard):
         super().verify()
         if self.cam_file:
             _check_file(self.directory / self.cam_file, self.cam_sha256, "CAM head file")
+        if self.source_gate is not None:
+            _check_file(self.directory / self.source_gate.file, self.source_gate.sha256, "OOD reference bank")
 
 
 def load_card(path: Path, verify: bool = True) -> BaseCard:

@@ -104,6 +104,14 @@ def test_export_run_fills_card_and_matches_torch(run_dir: Path, tmp_path: Path) 
     assert card.conformal is not None and card.conformal.target_class == "malignant"
     assert card.conformal.n_calibration == card.data.n_val
     assert card.conformal.test["coverage"]["n"] == card.data.n_test
+    # and its source gate, fitted on the run's train split (images far from every training source)
+    gate = card.source_gate
+    assert (
+        gate is not None
+        and list(gate.sources.values()) == [card.data.n_train]
+        and gate.n_test == card.data.n_test
+    )
+    assert (out / gate.file).exists() and 0.0 <= (gate.test_false_flag_rate or 0.0) <= 1.0
 
 
 @pytest.mark.slow

@@ -27,6 +27,8 @@ CSV_FIELDS = (
     "screen_positive",
     "risk",
     "ood",
+    "source_ood",
+    "nearest_source",
     "error",
 )
 

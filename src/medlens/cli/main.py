@@ -34,6 +34,7 @@ COMMAND_MODULES = (
     "robustness",
     "conformal",
     "notify",
+    "ood",
 )
 
 

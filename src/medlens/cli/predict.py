@@ -81,6 +81,8 @@ def predict(
     for r in results:
         risk = f"  risk={r['risk']}" if r["risk"] else ""
         ood = "  OUT-OF-DISTRIBUTION?" if r["ood"] else ""
+        if r.get("source_ood"):
+            ood += f"  FAR FROM EVERY TRAINING SOURCE (nearest {r['nearest_source']}): refer"
         probs = ", ".join(f"{k}={v:.3f}" for k, v in r["probabilities"].items())
         typer.echo(
             f"{r['file']}: {r['label']}{risk}{ood}  [{probs}]" + (f"  cam={r['cam']}" if "cam" in r else "")

@@ -15,6 +15,8 @@ import numpy as np
 from torch import nn
 
 from medlens.card import ModelCard, sha256_file
+from medlens.data.sample import SampleSet
+from medlens.data.splits import SplitManifest
 from medlens.export.cam import extract_cam_head
 from medlens.export.card_builder import card_from_run
 from medlens.export.onnx import export_onnx
@@ -65,11 +67,10 @@ def write_bundle(
     return ModelCard.load(out_dir)
 
 
-def _split_images(config: dict, run_dir: Path) -> dict[str, tuple[list[np.ndarray], np.ndarray]] | None:
-    """Decoded original images + labels of the run's val and test splits (None when the data is absent)."""
+def _run_split(config: dict, run_dir: Path) -> tuple[SampleSet, SplitManifest] | None:
+    """The run's dataset and its checked split.json (None when the data is absent here)."""
     from medlens.data import create_dataset
     from medlens.data.rebuild import resolve_data_root
-    from medlens.data.splits import SplitManifest
 
     root = resolve_data_root(config["data_root"])
     try:
@@ -81,11 +82,16 @@ def _split_images(config: dict, run_dir: Path) -> dict[str, tuple[list[np.ndarra
         return None
     manifest = SplitManifest.load(run_dir / "split.json")
     manifest.check(sample_set)
-    splits = manifest.splits
+    return sample_set, manifest
+
+
+def _split_images(split: tuple[SampleSet, SplitManifest]) -> dict[str, tuple[list[np.ndarray], np.ndarray]]:
+    """Decoded original images + labels of the run's val and test splits."""
+    sample_set, manifest = split
     return {
         name: (
-            [sample_set.samples[i].load_image() for i in splits[name]],
-            np.array([sample_set.samples[i].label for i in splits[name]]),
+            [sample_set.samples[i].load_image() for i in manifest.splits[name]],
+            np.array([sample_set.samples[i].label for i in manifest.splits[name]]),
         )
         for name in ("val", "test")
     }
@@ -120,7 +126,9 @@ def export_run(
     card = card_from_run(spec, config, run_metrics, name or out_dir.name, command)
     card._dir = out_dir
     _write_model_files(model, out_dir, card, opset, latency_runs)
-    if spec.schema.plain and (data_split := _split_images(config, run_dir)) is not None:
+    split = _run_split(config, run_dir)
+    if spec.schema.plain and split is not None:
+        data_split = _split_images(split)
         recall = float(config.get("target_recall") or spec.target_recall)
         fp32_test = _calibrate_and_test(card, data_split, spec.target, recall, n_boot)
         if int8:
@@ -128,6 +136,11 @@ def export_run(
             _calibrate_and_test(card, data_split, spec.target, recall, n_boot)
             card.metrics["fp32_test"] = fp32_test
             card.metrics["source"] += "; weights int8 (fp32_test: the same model before quantization)"
+    if split is not None and card.feature_output:  # images far from every training source -> refer
+        from medlens.serving.source_gate_bundle import fit_source_gate
+
+        fit_source_gate(card, split[0], split[1].splits, f"the training run's split ({run_dir}/split.json)",
+                        command=command)  # fmt: skip
     card.metrics["training_run"] = {
         k: run_metrics.get(k)
         for k in ("test", "operating_point", "temperature", "ece_before", "ece_after", "tta")

@@ -13,6 +13,7 @@ import numpy as np
 from medlens.card import CardError, ModelCard
 from medlens.evaluation.calibration import softmax as calibrated_softmax
 from medlens.quality.ood import energy_score, is_out_of_distribution
+from medlens.quality.source_gate import SourceBank, embed, is_far
 from medlens.serving.cam import CamHead, grad_cam, heatmap_to_image, overlay_heatmap
 from medlens.serving.conformal import prediction_set
 from medlens.serving.preprocessing import check_image, normalize, resize_for_model
@@ -43,6 +44,12 @@ class Prediction:
     logits: list[float] = field(default_factory=list)
     energy: float | None = None
     ood: bool | None = None  # None when the card has no OOD gate
+    source_ood: bool | None = None  # far from every training source (card.source_gate); None: no gate
+    source_distance: float | None = None  # cosine distance to the k-th nearest training reference
+    nearest_source: str | None = None  # training source of the nearest reference
+    source_threshold: float | None = None
+    source_residual: float | None = None  # squared norm outside the training PCA subspace
+    source_residual_threshold: float | None = None
     prediction_set: list[str] | None = None  # conformal set (card.conformal), most likely first
     conformal_alpha: float | None = None  # the set holds the true class >= 1 - alpha of the time
     heatmap: np.ndarray | None = None  # H x W float 0..1, original image size
@@ -70,6 +77,12 @@ class Prediction:
             "logits": self.logits,
             "energy": self.energy,
             "ood": self.ood,
+            "source_ood": self.source_ood,
+            "source_distance": self.source_distance,
+            "nearest_source": self.nearest_source,
+            "source_threshold": self.source_threshold,
+            "source_residual": self.source_residual,
+            "source_residual_threshold": self.source_residual_threshold,
             "prediction_set": self.prediction_set,
             "conformal_alpha": self.conformal_alpha,
             "heatmap_class": self.heatmap_class,
@@ -80,10 +93,13 @@ class Prediction:
 class Predictor:
     """Runs one ONNX model with its card's preprocessing, calibration, thresholds and OOD gate."""
 
-    def __init__(self, card: ModelCard, session: Any, cam_head: CamHead | None = None) -> None:
+    def __init__(
+        self, card: ModelCard, session: Any, cam_head: CamHead | None = None, bank: SourceBank | None = None
+    ) -> None:
         self.card = card
         self.session = session
         self.cam_head = cam_head
+        self.bank = bank  # the source gate's reference bank (card.source_gate)
         self.task: TaskSpec | None = _task_or_none(card.task)
         self.input_name = session.get_inputs()[0].name
         outputs = [o.name for o in session.get_outputs()]
@@ -117,7 +133,10 @@ class Predictor:
         except Exception as exc:
             raise CardError(f"{card.weights_path}: ONNX Runtime cannot load the model ({exc})") from exc
         cam_head = CamHead.load(card.directory / card.cam_file) if card.cam_file else None
-        predictor = cls(card, session, cam_head)
+        bank = _load_bank(card)
+        predictor = cls(card, session, cam_head, bank)
+        if bank is not None and predictor.features_name is None:
+            raise CardError(f"{card.weights_path}: the source gate needs the {card.feature_output!r} output")
         predictor.tta = list(card.tta) if tta else []
         return predictor
 
@@ -137,10 +156,12 @@ class Predictor:
             prepared = [resize_for_model(im, pp) for im in chunk]
             batch = np.stack([normalize(r, pp) for r, _ in prepared])
             t0 = time.perf_counter()
-            logits, feats = self.forward(batch, features=cam)
+            logits, feats = self.forward(batch, features=cam or self.bank is not None)
             ms = (time.perf_counter() - t0) * 1000 / len(chunk)
             for i, im in enumerate(chunk):
                 pred = self._decode(logits[i], ms)
+                if self.bank is not None and feats is not None:
+                    self._gate_sources(pred, feats[i : i + 1])
                 if cam:
                     self._add_cam(pred, im, None if feats is None else feats[i], prepared[i][1], cam_class)
                 results.append(pred)
@@ -156,6 +177,17 @@ class Predictor:
             for chunk in (images[i : i + batch_size] for i in range(0, len(images), batch_size))
         ]
         return np.concatenate(out) if out else np.zeros((0, self.schema.n_logits), np.float32)
+
+    def embeddings_batch(self, images: list[np.ndarray], batch_size: int = 32) -> np.ndarray:
+        """L2-normalised pooled feature embeddings (N, C) of the plain view, as the source gate sees them."""
+        if self.features_name is None:
+            raise CardError(f"{self.card.name}: the model has no {self.card.feature_output!r} output")
+        pp, out = self.card.preprocessing, []
+        for start in range(0, len(images), batch_size):
+            chunk = images[start : start + batch_size]
+            x = np.stack([normalize(resize_for_model(check_image(im), pp)[0], pp) for im in chunk])
+            out.append(embed(self.session.run([self.features_name], {self.input_name: x})[0]))
+        return np.concatenate(out) if out else np.zeros((0, 0), np.float64)
 
     def forward(self, batch: np.ndarray, features: bool = False) -> tuple[np.ndarray, np.ndarray | None]:
         """Network on a preprocessed batch: logits averaged over the TTA views, features of the plain view."""
@@ -197,6 +229,15 @@ class Predictor:
                 pred.risk = self.task.risk_for(probs[target], thr)
         return pred
 
+    def _gate_sources(self, pred: Prediction, features: np.ndarray) -> None:
+        gate, bank = self.card.source_gate, self.bank
+        assert gate is not None and bank is not None
+        scores = bank.score(embed(features), gate.k)
+        pred.source_distance, pred.nearest_source = float(scores.distance[0]), scores.nearest[0]
+        pred.source_residual = float(scores.residual[0])
+        pred.source_threshold, pred.source_residual_threshold = gate.threshold, gate.residual_threshold
+        pred.source_ood = bool(is_far(scores, gate.threshold, gate.residual_threshold)[0])
+
     def _add_cam(
         self,
         pred: Prediction,
@@ -220,6 +261,15 @@ class Predictor:
         pred.heatmap = heatmap_to_image(cam, h, w, crop_box)
         pred.heatmap_class = cls_name
         pred.overlay = overlay_heatmap(image, pred.heatmap)
+
+
+def _load_bank(card: ModelCard) -> SourceBank | None:
+    if card.source_gate is None:
+        return None
+    try:
+        return SourceBank.load(card.directory / card.source_gate.file)
+    except ValueError as exc:
+        raise CardError(str(exc)) from exc
 
 
 def _task_or_none(name: str) -> TaskSpec | None:

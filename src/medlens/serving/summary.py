@@ -96,6 +96,17 @@ def card_details(card: ModelCard) -> str:
         out.append(
             f"- OOD gate: {card.ood.method} score > {card.ood.threshold:.3f} (val {card.ood.val_quantile:.0%} quantile)."
         )
+    if card.source_gate:
+        g = card.source_gate
+        rate = "n/a" if g.test_false_flag_rate is None else f"{g.test_false_flag_rate:.1%}"
+        hits = "; ".join(f"{k} {v['source']:.0%}" for k, v in g.held_out.items() if "source" in v)
+        out.append(
+            f"- Source gate ({len(g.sources)} training source(s)): refer when the cosine distance to the "
+            f"{g.k}-th nearest training reference > {g.threshold:.3f}"
+            + (f" or the off-subspace residual > {g.residual_threshold:.3f}" if g.residual_threshold else "")
+            + f"; in-source test images flagged {rate} (n = {g.n_test})"
+            + (f"; flagged on other sets: {hits}." if hits else ".")
+        )
     if "fp32_test" in card.metrics:
         fp, q = card.metrics["fp32_test"], card.metrics["test"]
         out.append(

@@ -144,7 +144,7 @@ def case_summary(row: Case, lang: str, same_photo: Sequence[Case] = ()) -> dict[
         "target_class": pred.get("target_class"),
         "target_probability": tp,
         "threshold": thr,
-        "ood": bool(pred.get("ood")),
+        "ood": bool(pred.get("ood")) or bool(pred.get("source_ood")),
         "risk": message.level or row.risk or None,
         "risk_label": message.title or (band.label.get(lang) if band else None),
         "advice": message.advice or (band.advice.get(lang) if band else None),

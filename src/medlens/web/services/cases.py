@@ -107,10 +107,11 @@ def normalized_entropy(probs: dict[str, float]) -> float:
 
 def stored_risk(pred: Any) -> str:
     """The risk level a case is stored (and queued) with: the model's band, but a result that abstains
-    (a conformal set of several classes, or an out-of-distribution photo) is at least ``moderate``:
+    (a conformal set of several classes, or an out-of-distribution or far-from-every-source photo) is at
+    least ``moderate``:
     "see a clinician" is never queued as low risk (see :mod:`medlens.web.services.message`)."""
     risk = pred.risk_level or ""
-    abstains = bool(pred.ood) or len(pred.prediction_set or []) > 1
+    abstains = bool(pred.ood) or bool(getattr(pred, "source_ood", None)) or len(pred.prediction_set or []) > 1
     if risk and abstains and RISK_RANK.get(risk, 0) < RISK_RANK["moderate"]:
         return "moderate"
     return risk

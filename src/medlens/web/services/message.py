@@ -3,8 +3,9 @@ single risk and advice, by one documented rule. Disagreements become reasons for
 
 The rule, in order:
 
-1. **Doubt about the input** (the OOD gate fired, or the quality report has issues): *abstain and
-   refer*: no verdict, a clinician should look at the photo.
+1. **Doubt about the input** (the energy OOD gate fired, the source gate found the image far from
+   every training source, or the quality report has issues): *abstain and refer*: no verdict, a
+   clinician should look at the photo.
 2. **The conformal set holds more than one class** (the model cannot tell them apart at the card's
    coverage level): *abstain and refer*, naming the classes.
 3. Otherwise the model's risk band (target probability against the card's operating threshold) is
@@ -74,6 +75,21 @@ def _band_texts(spec: TaskSpec, level: str | None, lang: str) -> tuple[str, str]
     return "", ""
 
 
+def far_reason(pred: dict[str, Any], lang: str) -> str:
+    """Why the source gate referred the image: the nearest training source and the distance that
+    crossed its threshold (or the part outside every training direction that did)."""
+    dist, thr = pred.get("source_distance"), pred.get("source_threshold")
+    res, rthr = pred.get("source_residual"), pred.get("source_residual_threshold")
+    nearest = str(pred.get("nearest_source") or "?")
+    if dist is not None and thr is not None and float(dist) > float(thr):
+        return translate(lang, "message.reason_far", nearest=nearest, distance=f"{float(dist):.3f}",
+                         threshold=f"{float(thr):.3f}")  # fmt: skip
+    if res is not None and rthr is not None:
+        return translate(lang, "message.reason_far_residual", nearest=nearest, residual=f"{float(res):.3f}",
+                         threshold=f"{float(rthr):.3f}")  # fmt: skip
+    return translate(lang, "message.reason_far", nearest=nearest, distance="?", threshold="?")
+
+
 def result_message(
     spec: TaskSpec,
     pred: dict[str, Any],
@@ -94,6 +110,8 @@ def result_message(
     film = not spec.modality_info.camera  # a scanner's file (X-ray), not a photo: no camera words
     if pred.get("ood"):
         reasons.append(translate(lang, "case.ood_xray" if film else "message.reason_ood"))
+    if pred.get("source_ood"):
+        reasons.append(far_reason(pred, lang))
     if quality and (quality.get("ok") is False or quality.get("issues")):
         reasons.append(translate(lang, "message.reason_quality_xray" if film else "message.reason_quality"))
     if len(pset) > 1:
