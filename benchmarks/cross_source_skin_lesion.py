@@ -67,14 +67,22 @@ def main(argv: list[str] | None = None) -> dict:
     def f(v: tuple[float, float, float]) -> str:
         return f"{v[0]:.3f} [{v[1]:.3f}, {v[2]:.3f}]"
 
-    print(f"{card.name}: P(mel) as melanoma-vs-benign score, threshold {thr:.3f} (card)")
-    print("| test set | role | n (malignant) | AUROC | melanoma recall @thr | specificity @thr |")
-    print("|---|---|---:|---:|---:|---:|")
+    lines = [
+        f"{card.name}: P({card.classes[t]}) as melanoma-vs-benign score, threshold {thr:.3f} (card)",
+        "",
+        "| test set | role | n (malignant) | AUROC | melanoma recall @thr | specificity @thr |",
+        "|---|---|---:|---:|---:|---:|",
+    ]
     for name, r in out["rows"].items():
-        print(
+        lines.append(
             f"| {name} | {r['role']} | {r['n']} ({r['n_malignant']}) | {f(r['auroc'])} | "
             f"{f(r['recall@thr'])} | {f(r['specificity@thr'])} |"
         )
+    text = "\n".join(lines)
+    print(text)
+    if args.report:
+        cmd = f"python benchmarks/cross_source_skin_lesion.py --model {args.model} --card --report {args.report}"
+        Path(args.report).write_text(f"{text}\n\nCommand: `{cmd}`\n")
     if args.json:
         args.json.write_text(json.dumps(out, indent=1))
     if args.card:
