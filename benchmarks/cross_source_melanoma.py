@@ -86,6 +86,22 @@ def clean(args: argparse.Namespace) -> dict:
     }
     if args.json:
         args.json.write_text(json.dumps(result, indent=1))
+    if args.card:
+        from medlens.evaluation.source_card import card_test_row, source_row, write_source_block
+
+        own = card_test_row(card, f"Kaggle melanoma 10000 test split ({card.data.n_test})")
+        other = source_row(
+            "unseen HAM10000 photos (melanomas whose Kaggle copies are in its test split + benign test lesions)",
+            "cross-source",
+            len(idx),
+            len(mel),
+            rows["auroc_mel_vs_benign"],
+            rows["mel_recall_at_threshold"],
+            rows["benign_specificity_at_threshold"],
+        )
+        cmd = f"python benchmarks/cross_source_melanoma.py --clean --model {args.model} --card"
+        note = f"at its threshold {100 * rows['nv_benign_at_threshold'][0]:.0f} % of those HAM10000 nevi are called benign"
+        write_source_block(args.model, [own, other], "reports/generalisation-melanoma/report.md", cmd, note)
     return result
 
 
@@ -98,6 +114,7 @@ def main(argv: list[str] | None = None) -> dict:
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--threads", type=int, default=1)
     ap.add_argument("--json", type=Path, default=None)
+    ap.add_argument("--card", action="store_true", help="With --clean: write the rows into the card.")
     ap.add_argument(
         "--clean",
         action="store_true",

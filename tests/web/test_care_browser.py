@@ -8,21 +8,16 @@ MEDLENS_UPDATE_SCREENSHOTS=1)."""
 from __future__ import annotations
 
 import json
-import os
-import secrets
 import shutil
-import subprocess
-import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
-import httpx
 import pytest
 
 from .conftest import PASSWORD, photo_bytes
+from .live_server import live_server, require_chromium
 from .test_care_loop import ALWAYS_BOTH
-from .test_e2e_browser import CHROMEDRIVER, CHROMIUM, _click_and_wait, _free_port, _shot, browser  # noqa: F401
+from .test_e2e_browser import _click_and_wait, _shot, browser  # noqa: F401
 
 pytestmark = pytest.mark.browser
 NOTE = "5월부터 있던 점이 커졌어요 <b>가려움</b>"
@@ -30,8 +25,7 @@ NOTE = "5월부터 있던 점이 커졌어요 <b>가려움</b>"
 
 @pytest.fixture(scope="module")
 def care_server(models_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    if not (Path(CHROMIUM).exists() and Path(CHROMEDRIVER).exists()):
-        pytest.skip("headless Chromium not installed (apt-get install -y chromium chromium-driver)")
+    require_chromium()
     tmp = tmp_path_factory.mktemp("care-e2e")
     models = tmp / "models"
     shutil.copytree(models_dir / "melanoma", models / "melanoma")
@@ -39,52 +33,9 @@ def care_server(models_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> I
     card = json.loads(card_path.read_text())
     card["conformal"] = ALWAYS_BOTH  # every set keeps both classes: the model abstains and refers
     card_path.write_text(json.dumps(card))
-    env = {
-        **os.environ,
-        "MEDLENS_DATABASE_URL": f"sqlite:///{tmp}/e2e.db",
-        "MEDLENS_DATA_DIR": str(tmp / "var"),
-        "MEDLENS_SECRET_KEY": secrets.token_urlsafe(48),
-        "MEDLENS_DEFAULT_LANGUAGE": "ko",
-    }
-    env.pop("MEDLENS_SMTP_HOST", None)
-    cli = [str(Path(sys.executable).with_name("medlens"))]
-    port = _free_port()
-    proc = subprocess.Popen(
-        [*cli, "serve", "--host", "127.0.0.1", "--port", str(port), "--models-dir", str(models)],
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-    )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.time() + 240  # a loaded machine (2 shared cores) can take minutes
-        while time.time() < deadline:
-            try:
-                if httpx.get(f"{base}/api/v1/tasks", timeout=2).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                time.sleep(0.5)
-            if proc.poll() is not None:
-                pytest.fail(f"server exited: {proc.stdout.read().decode()[-2000:]}")  # type: ignore[union-attr]
-        else:
-            proc.terminate()
-            out = proc.communicate(timeout=10)[0].decode(errors="replace")  # type: ignore[union-attr]
-            pytest.fail(f"server did not start in 240 s: {out[-3000:]}")
-        for email, role in (("patient@example.org", "patient"), ("doctor@example.org", "clinician")):
-            r = subprocess.run(
-                [*cli, "admin", "create-user", "--email", email, "--password", PASSWORD, "--role", role],
-                env=env,
-                capture_output=True,
-                text=True,
-            )
-            assert r.returncode == 0, r.stdout + r.stderr
-        yield base
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
+    users = [("patient@example.org", "patient", None), ("doctor@example.org", "clinician", None)]
+    with live_server(models, tmp, users, {"MEDLENS_SMTP_HOST": None}) as live:
+        yield live.base
 
 
 def _login(d, base: str, email: str) -> None:  # type: ignore[no-untyped-def]

@@ -9,24 +9,18 @@ from __future__ import annotations
 
 import io
 import os
-import secrets
-import shutil
-import socket
-import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
 
-import httpx
 import pytest
 
 from medlens.config import PROJECT_ROOT
 
+from .live_server import CHROMEDRIVER, CHROMIUM, live_server, require_chromium
+
 pytestmark = pytest.mark.browser
 
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-CHROMEDRIVER = shutil.which("chromedriver") or "/usr/bin/chromedriver"
 # Screenshots land in a scratch folder so a test run leaves the working tree clean; set
 # MEDLENS_UPDATE_SCREENSHOTS=1 to refresh the committed ones in reports/screenshots/.
 SHOTS = (
@@ -35,12 +29,6 @@ SHOTS = (
     else Path(os.environ.get("MEDLENS_SCREENSHOT_DIR", PROJECT_ROOT / ".pytest-artifacts" / "screenshots"))
 )
 PASSWORD = "correct-horse-9"
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def _with_risk_model(models_dir: Path, tmp: Path) -> Path:
@@ -59,84 +47,13 @@ def _with_risk_model(models_dir: Path, tmp: Path) -> Path:
 def server(
     models_dir: Path, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[tuple[str, dict[str, str]]]:
-    if not (Path(CHROMIUM).exists() and Path(CHROMEDRIVER).exists()):
-        pytest.skip("headless Chromium not installed (apt-get install -y chromium chromium-driver)")
+    require_chromium()
     bundled = PROJECT_ROOT / "models"
     tmp = tmp_path_factory.mktemp("e2e")
     models = bundled if (bundled / "melanoma" / "card.json").exists() else _with_risk_model(models_dir, tmp)
-    env = {
-        **os.environ,
-        "MEDLENS_DATABASE_URL": f"sqlite:///{tmp}/e2e.db",
-        "MEDLENS_DATA_DIR": str(tmp / "var"),
-        "MEDLENS_SECRET_KEY": secrets.token_urlsafe(48),
-        "MEDLENS_DEFAULT_LANGUAGE": "ko",
-    }
-    port = _free_port()
-    cli = [str(Path(sys.executable).with_name("medlens"))]
-    proc = subprocess.Popen(
-        [*cli, "serve", "--host", "127.0.0.1", "--port", str(port), "--models-dir", str(models)],
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-    )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.time() + 90
-        while time.time() < deadline:
-            try:
-                if httpx.get(f"{base}/api/v1/tasks", timeout=2).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                time.sleep(0.5)
-            if proc.poll() is not None:
-                pytest.fail(f"server exited: {proc.stdout.read().decode()[-2000:]}")
-        else:
-            pytest.fail("server did not start in 90 s")
-        r = subprocess.run(
-            [
-                *cli,
-                "admin",
-                "create-user",
-                "--email",
-                "doctor@example.org",
-                "--password",
-                PASSWORD,
-                "--role",
-                "clinician",
-                "--name",
-                "Dr. Han",
-            ],
-            env=env,
-            capture_output=True,
-            text=True,
-        )
-        assert r.returncode == 0, r.stdout + r.stderr
-        r = subprocess.run(
-            [
-                *cli,
-                "admin",
-                "create-user",
-                "--email",
-                "admin@example.org",
-                "--password",
-                PASSWORD,
-                "--role",
-                "admin",
-                "--name",
-                "Admin",
-            ],
-            env=env,
-            capture_output=True,
-            text=True,
-        )
-        assert r.returncode == 0, r.stdout + r.stderr
-        yield base, env
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
+    users = [("doctor@example.org", "clinician", "Dr. Han"), ("admin@example.org", "admin", "Admin")]
+    with live_server(models, tmp, users, start_timeout=90) as live:
+        yield live.base, live.env
 
 
 @pytest.fixture(scope="module")

@@ -7,7 +7,6 @@ from __future__ import annotations
 import email
 import logging
 import re
-import socket
 from collections.abc import Iterator
 from datetime import timedelta
 
@@ -18,14 +17,9 @@ from medlens.web.services import notices
 from medlens.web.services.mailer import Mail, Mailer, compose
 
 from .conftest import _wipe, photo_bytes, upload
+from .live_server import free_port as _free_port
 from .test_auth import csrf_of
 from .test_pages import login
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 class _Inbox:

@@ -11,12 +11,7 @@ CLI. Its grades mean nothing about real scalps; the test checks the plumbing and
 
 from __future__ import annotations
 
-import os
 import re
-import secrets
-import subprocess
-import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -26,7 +21,8 @@ import pytest
 from PIL import Image
 
 from .conftest import PASSWORD
-from .test_e2e_browser import CHROMEDRIVER, CHROMIUM, _click_and_wait, _free_port, _shot, browser  # noqa: F401
+from .live_server import live_server, require_chromium  # noqa: F401
+from .test_e2e_browser import _click_and_wait, _shot, browser  # noqa: F401
 
 pytestmark = pytest.mark.browser
 GROUP = {"sex": "female", "age_group": "40-59"}
@@ -76,54 +72,12 @@ def _scalp_photo(path: Path, grades: tuple[int, ...], seed: int) -> Path:
 
 @pytest.fixture(scope="module")
 def sserver(scalp_models: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    if not (Path(CHROMIUM).exists() and Path(CHROMEDRIVER).exists()):
-        pytest.skip("headless Chromium not installed (apt-get install -y chromium chromium-driver)")
     tmp = tmp_path_factory.mktemp("scalp-e2e")
-    env = {
-        **os.environ,
-        "MEDLENS_DATABASE_URL": f"sqlite:///{tmp}/e2e.db",
-        "MEDLENS_DATA_DIR": str(tmp / "var"),
-        "MEDLENS_SECRET_KEY": secrets.token_urlsafe(48),
-        "MEDLENS_DEFAULT_LANGUAGE": "ko",
-        "MEDLENS_MAP_TILE_URL": "",  # tiles disabled: the map must work offline
-    }
-    cli = [str(Path(sys.executable).with_name("medlens"))]
-    port = _free_port()
-    proc = subprocess.Popen(
-        [*cli, "serve", "--host", "127.0.0.1", "--port", str(port), "--models-dir", str(scalp_models)],
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.time() + 300
-        while time.time() < deadline:
-            try:
-                if httpx.get(f"{base}/api/v1/tasks", timeout=2).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                time.sleep(0.5)
-            if proc.poll() is not None:
-                pytest.fail("server exited")
-        else:
-            pytest.fail("server did not start in 300 s")
-        for email, role in (("scalp@example.org", "patient"), ("admin@example.org", "admin")):
-            r = subprocess.run(
-                [*cli, "admin", "create-user", "--email", email, "--password", PASSWORD, "--role", role],
-                env=env,
-                capture_output=True,
-                text=True,
-            )
-            assert r.returncode == 0, r.stdout + r.stderr
-        _group_cases(base, tmp)
-        yield base
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
+    users = [("scalp@example.org", "patient", None), ("admin@example.org", "admin", None)]
+    tiles = {"MEDLENS_MAP_TILE_URL": ""}  # tiles disabled: the map must work offline
+    with live_server(scalp_models, tmp, users, tiles, start_timeout=300) as live:
+        _group_cases(live.base, tmp)
+        yield live.base
 
 
 def _group_cases(base: str, tmp: Path) -> None:

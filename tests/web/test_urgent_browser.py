@@ -4,19 +4,14 @@ hours left. Real server (uvicorn subprocess), headless Chromium; screenshots as 
 
 from __future__ import annotations
 
-import os
-import secrets
-import subprocess
-import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
-import httpx
 import pytest
 
 from .conftest import PASSWORD, photo_bytes
-from .test_e2e_browser import CHROMEDRIVER, CHROMIUM, _click_and_wait, _free_port, _shot, browser  # noqa: F401
+from .live_server import live_server, require_chromium  # noqa: F401
+from .test_e2e_browser import _click_and_wait, _shot, browser  # noqa: F401
 from .test_urgent_window import zoster_models  # noqa: F401  (fixture)
 
 pytestmark = pytest.mark.browser
@@ -24,52 +19,10 @@ pytestmark = pytest.mark.browser
 
 @pytest.fixture(scope="module")
 def zserver(zoster_models: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:  # noqa: F811
-    if not (Path(CHROMIUM).exists() and Path(CHROMEDRIVER).exists()):
-        pytest.skip("headless Chromium not installed (apt-get install -y chromium chromium-driver)")
     tmp = tmp_path_factory.mktemp("zoster-e2e")
-    env = {
-        **os.environ,
-        "MEDLENS_DATABASE_URL": f"sqlite:///{tmp}/e2e.db",
-        "MEDLENS_DATA_DIR": str(tmp / "var"),
-        "MEDLENS_SECRET_KEY": secrets.token_urlsafe(48),
-        "MEDLENS_DEFAULT_LANGUAGE": "ko",
-    }
-    cli = [str(Path(sys.executable).with_name("medlens"))]
-    port = _free_port()
-    proc = subprocess.Popen(
-        [*cli, "serve", "--host", "127.0.0.1", "--port", str(port), "--models-dir", str(zoster_models)],
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-    )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.time() + 90
-        while time.time() < deadline:
-            try:
-                if httpx.get(f"{base}/api/v1/tasks", timeout=2).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                time.sleep(0.5)
-            if proc.poll() is not None:
-                pytest.fail(f"server exited: {proc.stdout.read().decode()[-2000:]}")  # type: ignore[union-attr]
-        else:
-            pytest.fail("server did not start in 90 s")
-        for email, role in (("patient@example.org", "patient"), ("doctor@example.org", "clinician")):
-            r = subprocess.run(
-                [*cli, "admin", "create-user", "--email", email, "--password", PASSWORD, "--role", role],
-                env=env,
-                capture_output=True,
-                text=True,
-            )
-            assert r.returncode == 0, r.stdout + r.stderr
-        yield base
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
+    users = [("patient@example.org", "patient", None), ("doctor@example.org", "clinician", None)]
+    with live_server(zoster_models, tmp, users, start_timeout=90) as live:
+        yield live.base
 
 
 def _login(d, base: str, email: str) -> None:  # type: ignore[no-untyped-def]

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import os
 import secrets
-import socket
 import subprocess
 import sys
 import time
@@ -16,12 +15,7 @@ import httpx
 import pytest
 
 from .conftest import PASSWORD
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+from .live_server import free_port as _free_port
 
 
 @pytest.fixture
