@@ -146,7 +146,9 @@ def test_reply_validation(client, make_account):
     assert r.status_code == 403
 
 
-def test_queue_orders_by_risk_then_uncertainty(client, make_account):
+def test_queue_orders_by_priority_score(client, make_account):
+    """risk weight x (0.5 + uncertainty) x (1 + hours waited / 24), see web.services.review: here
+    3 x 1.3 > 3 x 0.6 > 2 x 0.7 > 1 x 0.6 (all waited about the same)."""
     from medlens.db import Case
 
     pat, doc = make_account("patient"), make_account("clinician")
@@ -155,7 +157,7 @@ def test_queue_orders_by_risk_then_uncertainty(client, make_account):
         client.post(f"/api/v1/cases/{cid}/submit", headers=pat.auth)
     with client.app.state.medlens.session_factory() as db:  # set known risk/uncertainty to test ordering
         for cid, (risk, unc) in zip(
-            ids, [("low", 0.9), ("high", 0.1), ("moderate", 0.2), ("high", 0.8)], strict=True
+            ids, [("low", 0.1), ("high", 0.1), ("moderate", 0.2), ("high", 0.8)], strict=True
         ):
             row = db.get(Case, cid)
             row.risk, row.uncertainty = risk, unc
