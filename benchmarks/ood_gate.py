@@ -38,7 +38,7 @@ SOURCES: tuple[tuple[str, str, str, dict, str | None], ...] = (
 def _images(data_root: Path, adapter: str, rel: str, opts: dict, n: int, seed: int) -> list[np.ndarray]:
     ds = create_dataset(adapter, data_root / rel, **opts)
     idx = np.arange(len(ds.samples))
-    if ds.predefined_splits and "test" in ds.predefined_splits:
+    if ds.predefined_splits and ds.predefined_splits.get("test"):
         idx = np.asarray(ds.predefined_splits["test"])
     pick = np.random.default_rng(seed).choice(idx, size=min(n, len(idx)), replace=False)
     return [ds.samples[i].load_image() for i in pick]

@@ -19,10 +19,10 @@ import logging
 from pathlib import Path
 
 import numpy as np
+from ood_gate import _images  # the same seeded test-or-all sample as the energy-gate benchmark
 
 from medlens.card import ModelCard
 from medlens.config import default_data_root
-from medlens.data import create_dataset
 from medlens.data.rebuild import facts_from_card, rebuild_split
 from medlens.serving import Predictor
 
@@ -66,14 +66,6 @@ MODALITY = {
 
 def _pick(idx: np.ndarray, n: int, seed: int) -> np.ndarray:
     return np.random.default_rng(seed).choice(idx, size=min(n, len(idx)), replace=False)
-
-
-def _images(data_root: Path, adapter: str, rel: str, opts: dict, n: int, seed: int) -> list[np.ndarray]:
-    ds = create_dataset(adapter, data_root / rel, **opts)
-    idx = np.arange(len(ds.samples))
-    if ds.predefined_splits and ds.predefined_splits.get("test"):
-        idx = np.asarray(ds.predefined_splits["test"])
-    return [ds.samples[i].load_image() for i in _pick(idx, n, seed)]
 
 
 def _own_test(card: ModelCard, n: int, seed: int) -> list[np.ndarray]:

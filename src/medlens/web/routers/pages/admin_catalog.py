@@ -69,6 +69,11 @@ def _products_page(
     )
 
 
+def _values(inp: Any) -> dict[str, Any]:
+    """The submitted product form, to show it again beside its error."""
+    return {"name": inp.name, "brand": inp.brand, "tags": list(inp.tags), "url": inp.url}
+
+
 def _message(request: Request, exc: AppError) -> str:
     return translate(page_lang(request), exc.key, **exc.params)
 
@@ -96,7 +101,7 @@ def create_product(
     except AppError as exc:
         if exc.status == 403:
             raise
-        values = {"name": inp.name, "brand": inp.brand, "tags": list(inp.tags), "url": inp.url}
+        values = _values(inp)
         return _products_page(request, user, db, exc.status, _message(request, exc), values=values)
     return RedirectResponse("/admin/products?saved=1", status_code=303)
 
@@ -126,7 +131,7 @@ def update_product(
     except AppError as exc:
         if exc.status in (403, 404):
             raise
-        values = {"name": inp.name, "brand": inp.brand, "tags": list(inp.tags), "url": inp.url}
+        values = _values(inp)
         edit = products.get_product(db, user, product_id)
         return _products_page(request, user, db, exc.status, _message(request, exc), edit=edit, values=values)
     return RedirectResponse("/admin/products?saved=1", status_code=303)
