@@ -20,11 +20,12 @@ import numpy as np
 
 from medlens.quality.measures import exposure_stats, laplacian_variance, normalized_gray
 
-#: gate field -> (issue code when refused, measure name, refuse when the measure is ...)
-MODEL_RULES: dict[str, tuple[str, str, str]] = {
-    "min_blur": ("blurry", "laplacian_variance", "below"),
-    "min_contrast": ("low_contrast", "contrast", "below"),
-    "max_p10": ("too_bright", "p10", "above"),
+#: gate field -> (issue code when refused, measure name, refuse when the measure is ..., the ImageNet-C
+#: corruption whose curve sets it); :mod:`medlens.robustness.gate` derives the thresholds from this table
+MODEL_RULES: dict[str, tuple[str, str, str, str]] = {
+    "min_blur": ("blurry", "laplacian_variance", "below", "defocus_blur"),
+    "min_contrast": ("low_contrast", "contrast", "below", "contrast"),
+    "max_p10": ("too_bright", "p10", "above", "brightness"),
 }
 
 
@@ -75,7 +76,7 @@ class ModelGate:
         if not gate or not isinstance(size, int):
             return None
         rules = []
-        for field, (code, measure, refuse) in MODEL_RULES.items():
+        for field, (code, measure, refuse, _corruption) in MODEL_RULES.items():
             row = gate.get(field) or {}
             if row.get("threshold") is None:
                 continue

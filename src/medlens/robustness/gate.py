@@ -24,14 +24,13 @@ from typing import Any
 import numpy as np
 
 from medlens.data.corruptions import create_corruption
-from medlens.quality.model_gate import gate_measure
+from medlens.quality.model_gate import MODEL_RULES, gate_measure
 
-GATE_MEASURES: dict[str, tuple[str, str, str]] = {  # gate field -> (corruption, measure, refuse when)
-    "min_blur": ("defocus_blur", "laplacian_variance", "below"),
-    "min_contrast": ("contrast", "contrast", "below"),
-    "max_p10": ("brightness", "p10", "above"),
-    "noise": ("gaussian_noise", "", ""),
-}
+# gate field -> (corruption, measure, refuse when): the upload gate's own rules, plus noise, which has no
+# gate measure (only its tolerated severity is reported)
+GATE_MEASURES: dict[str, tuple[str, str, str]] = {
+    field: (corruption, measure, refuse) for field, (_, measure, refuse, corruption) in MODEL_RULES.items()
+} | {"noise": ("gaussian_noise", "", "")}
 
 
 def first_bad_severity(clean_acc: float, accs: Sequence[float], max_drop: float) -> int | None:
