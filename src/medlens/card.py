@@ -43,6 +43,10 @@ class Thresholds(BaseModel):
     val_recall: float | None = None
     val_precision: float | None = None
     val_specificity: float | None = None
+    # "pooled" (one recall target over the whole validation split) or "every-source" (the lowest of the
+    # sources' recall thresholds, so each training source reaches the target; per-source recall below)
+    rule: str | None = None
+    val_recall_by_source: dict[str, float] | None = None
 
 
 class OODGate(BaseModel):

@@ -65,3 +65,27 @@ def test_threshold_for_recall_bad_input() -> None:
         threshold_for_recall(np.array([0, 1]), np.array([0.1, 0.2]), 0.0)
     with pytest.raises(ValueError, match="length"):
         threshold_for_recall(np.array([0, 1]), np.array([0.1]), 0.5)
+
+
+def test_threshold_by_group_reaches_recall_in_every_group() -> None:
+    from medlens.evaluation.operating import threshold_for_recall_by_group
+
+    rng = np.random.default_rng(0)
+    # source "a" (large): positives score high; source "b" (small): positives score lower
+    ya, yb = rng.integers(0, 2, 2000), rng.integers(0, 2, 400)
+    sa = np.where(ya == 1, rng.uniform(0.5, 1.0, ya.size), rng.uniform(0.0, 0.6, ya.size))
+    sb = np.where(yb == 1, rng.uniform(0.2, 0.7, yb.size), rng.uniform(0.0, 0.3, yb.size))
+    y, s = np.r_[ya, yb], np.r_[sa, sb]
+    g = np.array(["a"] * ya.size + ["b"] * yb.size)
+    pooled = threshold_for_recall(y, s, 0.9)
+    assert metrics_at_threshold(yb, sb, pooled.threshold).recall < 0.9  # the pooled point fails "b"
+    op, by_group = threshold_for_recall_by_group(y, s, g, 0.9)
+    assert set(by_group) == {"a", "b"}
+    assert min(by_group.values()) >= 0.9
+    assert by_group["b"] == metrics_at_threshold(yb, sb, op.threshold).recall
+    assert op.threshold < pooled.threshold
+    # one qualifying group only -> the pooled point, no per-group recalls
+    op1, none = threshold_for_recall_by_group(y, s, g, 0.9, min_positives=500)
+    assert none == {} and op1 == pooled
+    with pytest.raises(ValueError, match="groups"):
+        threshold_for_recall_by_group(y, s, g[:10], 0.9)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import logging
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 from torch import nn
@@ -86,15 +87,19 @@ def _run_split(config: dict, run_dir: Path) -> tuple[SampleSet, SplitManifest] |
 
 
 def _split_images(split: tuple[SampleSet, SplitManifest]) -> dict[str, tuple[list[np.ndarray], np.ndarray]]:
-    """Decoded original images + labels of the run's val and test splits."""
+    """Decoded original images + labels of the run's val and test splits (and ``val_sources``)."""
+    from medlens.data.sources import sources_of
+
     sample_set, manifest = split
-    return {
+    out: dict[str, Any] = {
         name: (
             [sample_set.samples[i].load_image() for i in manifest.splits[name]],
             np.array([sample_set.samples[i].label for i in manifest.splits[name]]),
         )
         for name in ("val", "test")
     }
+    out["val_sources"] = sources_of(sample_set)[np.asarray(manifest.splits["val"], dtype=np.int64)]
+    return out
 
 
 def export_run(
@@ -162,7 +167,11 @@ def _calibrate_and_test(
     (vl, vy), (tl, ty) = (
         (predictor.logits_batch(data_split[k][0]), data_split[k][1]) for k in ("val", "test")
     )
-    card.temperature, card.thresholds, card.ood = calibrate(vl, vy, card.classes, target, recall)
+    sources = data_split.get("val_sources")
+    multi = sources is not None and len(set(sources.tolist())) > 1
+    card.temperature, card.thresholds, card.ood = calibrate(
+        vl, vy, card.classes, target, recall, val_sources=sources if multi else None
+    )
     test = evaluate_test(tl, ty, card.classes, card.temperature, card.thresholds, n_boot=n_boot)
     card.conformal = fit_block(
         softmax(vl, card.temperature),

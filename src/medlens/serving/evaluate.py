@@ -17,7 +17,11 @@ from medlens.card import OODGate, Thresholds
 from medlens.evaluation.bootstrap import summary_with_ci
 from medlens.evaluation.calibration import fit_temperature
 from medlens.evaluation.metrics import expected_calibration_error
-from medlens.evaluation.operating import metrics_at_threshold, threshold_for_recall
+from medlens.evaluation.operating import (
+    metrics_at_threshold,
+    threshold_for_recall,
+    threshold_for_recall_by_group,
+)
 from medlens.serving.predictor import energy_score, softmax
 
 
@@ -28,15 +32,24 @@ def calibrate(
     target: str | None,
     target_recall: float,
     ood_percentile: float = 99.0,
+    val_sources: np.ndarray | None = None,
 ) -> tuple[float, Thresholds, OODGate]:
-    """Temperature, operating threshold (recall >= target on val) and energy OOD gate from val logits."""
+    """Temperature, operating threshold (recall >= target on val) and energy OOD gate from val logits.
+
+    With ``val_sources`` (the data source of each validation image) and two or more sources holding
+    enough target cases, the threshold reaches the recall target in every source
+    (:func:`threshold_for_recall_by_group`), not only on the pooled split.
+    """
     temperature = float(fit_temperature(val_logits, val_y))
     thresholds = Thresholds()
     if target is not None:
         t = list(classes).index(target)
-        op = threshold_for_recall(
-            (val_y == t).astype(int), softmax(val_logits, temperature)[:, t], target_recall
-        )
+        y_t, p_t = (val_y == t).astype(int), softmax(val_logits, temperature)[:, t]
+        by_source: dict[str, float] = {}
+        if val_sources is not None:
+            op, by_source = threshold_for_recall_by_group(y_t, p_t, val_sources, target_recall)
+        else:
+            op = threshold_for_recall(y_t, p_t, target_recall)
         thresholds = Thresholds(
             target_class=target,
             target_recall=target_recall,
@@ -44,6 +57,8 @@ def calibrate(
             val_recall=float(op.recall),
             val_precision=float(op.precision),
             val_specificity=float(op.specificity),
+            rule="every-source" if by_source else "pooled",
+            val_recall_by_source=by_source or None,
         )
     gate = OODGate(
         method="energy",
