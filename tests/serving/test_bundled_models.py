@@ -39,6 +39,9 @@ def test_bundled_card_is_complete_and_predicts(bundle: Path, melanoma_images: li
         "medlens export"
     )
     assert card.ood is not None and card.limitations and "not a diagnosis" in card.intended_use
+    # every image bundle refers images far from its training sources (issue 12): block + bank file
+    assert card.source_gate is not None and (bundle / card.source_gate.file).is_file()
+    assert card.source_gate.test_false_flag_rate is not None
     test = card.metrics["test"]
     assert test["n_test"] == card.data.n_test
     for key in ("accuracy", "auroc_macro"):
