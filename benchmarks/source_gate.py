@@ -53,6 +53,10 @@ HELD_OUT: dict[str, tuple[str, ...]] = {
     "skin-lesion": ("Kaggle melanoma_10000 photos",),
     "skin-lesion-5": ("Kaggle melanoma_10000 photos",),
 }
+# sets a bundle trained on, where its data root (the whole shared folder) cannot tell
+TRAINED_ON: dict[str, tuple[str, ...]] = {
+    "chest-xray-covid": ("COVID-19 Radiography adult X-rays", "ieee8023 frontal adult X-rays"),
+}
 MODALITY = {
     "chest-xray": XRAY,
     "chest-xray-covid": XRAY,
@@ -91,6 +95,8 @@ def _relation(model: str, label: str, modality: str, own_root: Path, set_root: P
         return "held-out source"
     if MODALITY.get(model) not in (None, modality):
         return "far OOD"
+    if model in TRAINED_ON:
+        return "training data" if label in TRAINED_ON[model] else "other set, same modality"
     if own_root.resolve() == set_root.resolve() or own_root.resolve() in set_root.resolve().parents:
         return "training data"
     return "other set, same modality"
