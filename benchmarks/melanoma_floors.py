@@ -11,12 +11,17 @@ and reports, with 95 % bootstrap CIs:
   lesions for melanoma recall >= ``--ham-recall`` (never on test).
 
     python benchmarks/melanoma_floors.py --val runs/xs/multi-96-val --test runs/xs/multi-96-test
+
+With ``--card MODEL`` the bundle's ``metrics.cross_source`` gets its in-source rows per source (at the
+card threshold) and, for each ``--loso "LABEL=DIR=SOURCE"``, the SOURCE rows of another run's
+``cross_source_logits.npz`` (the same task trained without SOURCE: leave-one-source-out).
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -74,6 +79,42 @@ def floors(val: dict[str, Any], test: dict[str, Any], ham_recall: float = 0.9, n
     return out
 
 
+def _row(data: str, role: str, y: np.ndarray, p: np.ndarray, thr: float, n_boot: int) -> dict[str, Any]:
+    """Target-vs-rest AUROC, sensitivity and specificity at ``thr`` with bootstrap CIs."""
+    from medlens.evaluation.source_card import source_row
+
+    pos, neg = y == 1, y == 0
+    return source_row(
+        data,
+        role,
+        len(y),
+        int(pos.sum()),
+        bootstrap_ci(roc_auc, y, p, n_boot=n_boot),
+        bootstrap_ci(flag_rate, (p[pos] >= thr).astype(float), n_boot=n_boot),
+        bootstrap_ci(flag_rate, (p[neg] < thr).astype(float), n_boot=n_boot),
+    )
+
+
+SOURCE_NAMES = {"melanoma_10000": "Kaggle melanoma 10000 own photos", "ham10000": "HAM10000"}
+
+
+def card_rows(test: dict[str, Any], loso: list[str], n_boot: int) -> list[dict[str, Any]]:
+    """In-source rows of the bundle per test source, then the leave-one-source-out rows."""
+    rows = []
+    for src in sorted(set(test["source"].tolist()), key=lambda s: s != "melanoma_10000"):
+        m = test["source"] == src
+        label = f"{SOURCE_NAMES.get(src, src)} test split (lesion-grouped)"
+        rows.append(_row(label, "in-source", test["y"][m], test["p"][m], test["threshold"], n_boot))
+    for spec in loso:
+        label, folder, src = spec.split("=")
+        other = _load(Path(folder))
+        m = other["source"] == src
+        if not m.any():
+            raise SystemExit(f"--loso {spec}: no {src!r} rows in {folder}")
+        rows.append(_row(label, "cross-source", other["y"][m], other["p"][m], other["threshold"], n_boot))
+    return rows
+
+
 def main(argv: list[str] | None = None) -> dict:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--val", type=Path, required=True)
@@ -81,11 +122,25 @@ def main(argv: list[str] | None = None) -> dict:
     ap.add_argument("--ham-recall", type=float, default=0.9)
     ap.add_argument("--n-boot", type=int, default=1000)
     ap.add_argument("--json", type=Path, default=None)
+    ap.add_argument("--card", type=Path, default=None, help="bundle whose card gets the rows")
+    ap.add_argument("--loso", action="append", default=[], help="LABEL=DIR=SOURCE (repeatable)")
     args = ap.parse_args(argv)
-    res = floors(_load(args.val), _load(args.test), args.ham_recall, args.n_boot)
+    test = _load(args.test)
+    res = floors(_load(args.val), test, args.ham_recall, args.n_boot)
     print(json.dumps(res, indent=1))
     if args.json:
         args.json.write_text(json.dumps(res, indent=1))
+    if args.card:
+        from medlens.evaluation.source_card import write_source_block
+
+        rows = card_rows(test, args.loso, args.n_boot)
+        cmd = "python benchmarks/melanoma_floors.py " + " ".join(argv if argv is not None else sys.argv[1:])
+        card_note = (
+            f"floors: Kaggle test accuracy {res['kaggle_accuracy']['value']:.3f}; HAM10000 test melanoma recall "
+            f"{res['card']['melanoma_recall']['value']:.3f} and nevi specificity "
+            f"{res['card']['nevi_specificity']['value']:.3f} at the card threshold"
+        )
+        write_source_block(args.card, rows, "reports/generalisation-melanoma/report.md", cmd, card_note)
     return res
 
 
