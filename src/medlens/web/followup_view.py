@@ -9,6 +9,7 @@ any two photos that have them."""
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy.orm import Session
@@ -161,6 +162,25 @@ def followup(
         "columns": columns,
         "rows": [_probability_row(rows, current, lang), *_measure_rows(rows, lang)],
     }
+
+
+def lesion_options(owned: Sequence[tuple[Lesion, datetime | None, int]], lang: str) -> list[dict[str, Any]]:
+    """The patient's lesions as the upload form offers them ("the same lesion as ..."): id and a line with
+    the name, site, photo count and the newest photo's time (UTC)."""
+    return [
+        {
+            "id": lesion.id,
+            "title": translate(
+                lang,
+                "lesion.option",
+                title=lesion_title(lesion, lang),
+                site=site_title(lesion.body_site, lang),
+                n=n,
+                last=utc_time(last, seconds=False),
+            ),
+        }
+        for lesion, last, n in owned
+    ]
 
 
 def lesion_summary(lesion: Lesion | None, lang: str) -> dict[str, Any] | None:

@@ -10,13 +10,11 @@ from fastapi import APIRouter, BackgroundTasks, File, Form, Request, UploadFile
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import RedirectResponse, Response
 
-from medlens.db import User
 from medlens.tasks import TaskSpec, get_task
 from medlens.web.body_map import VIEWS as BODY_MAP
 from medlens.web.deps import CaseId, PageUser, PredictorsDep, SessionDep, StateDep
 from medlens.web.errors import AppError
-from medlens.web.followup_view import followup_context, lesion_title, site_title
-from medlens.web.formatting import utc_time
+from medlens.web.followup_view import followup_context, lesion_options, site_title
 from medlens.web.i18n import translate
 from medlens.web.presenters import case_summary
 from medlens.web.rendering import check_csrf, page_lang, render
@@ -75,27 +73,6 @@ def _chosen(request: Request) -> dict[str, str]:
     return out
 
 
-def _own_lesions(db: SessionDep, user: User, lang: str) -> list[dict[str, str | int]]:
-    """The user's lesions as the upload form offers them ("same lesion as ...")."""
-    out: list[dict[str, str | int]] = []
-    for lesion, last, n in lesions.own_lesions(db, user):
-        last_text = utc_time(last, seconds=False) if last else "-"
-        out.append(
-            {
-                "id": lesion.id,
-                "title": translate(
-                    lang,
-                    "lesion.option",
-                    title=lesion_title(lesion, lang),
-                    site=site_title(lesion.body_site, lang),
-                    n=n,
-                    last=last_text,
-                ),
-            }
-        )
-    return out
-
-
 @router.get("/screen/{task}")
 def screen_form(
     task: str, request: Request, user: PageUser, db: SessionDep, predictors: PredictorsDep
@@ -124,7 +101,7 @@ def screen_form(
         follow_up=follow_up,
         body_map=BODY_MAP,
         lesion_sites=[(c, site_title(c, lang), lesions.CASE_SITE[c]) for c in lesions.LESION_SITES],
-        own_lesions=_own_lesions(db, user, lang) if follow_up else [],
+        own_lesions=lesion_options(lesions.own_lesions(db, user), lang) if follow_up else [],
     )
 
 
