@@ -6,6 +6,7 @@ import os
 from pathlib import Path
 
 import pytest
+from alembic import command
 from sqlalchemy import inspect
 
 from medlens.db import Base, downgrade, make_engine, upgrade_to_head
@@ -102,3 +103,63 @@ def test_products_and_clinics_tables_come_and_go_with_revision_0007(tmp_path: Pa
     assert "users" in _tables(url)  # the older tables survive
     upgrade_to_head(url)
     assert new <= _tables(url)
+
+
+def test_lesions_come_and_go_with_revision_0009_keeping_replies_and_notices(tmp_path: Path):
+    """0009 adds ``lesions`` and ``cases.lesion_id`` without copying ``cases`` (a copy drops the table, and
+    with SQLite's foreign keys on that would delete the replies and notices cascading from it)."""
+    from sqlalchemy import text
+
+    from medlens.db.migrate import alembic_config
+
+    url = f"sqlite:///{tmp_path}/l.db"
+    command.upgrade(alembic_config(url), "0008")
+    engine = make_engine(url)
+    with engine.begin() as conn:
+        conn.execute(
+            text(
+                "INSERT INTO users (id, email, name, password_hash, role, active, language, created_at) "
+                "VALUES (1, 'p@example.org', 'P', 'x', 'patient', 1, '', '2026-12-01')"
+            )
+        )
+        conn.execute(
+            text(
+                "INSERT INTO cases (id, owner_id, task, sex, age_group, body_site, symptom_onset, image_sha256, "
+                "prediction, predicted_label, model_name, model_version, risk, uncertainty, status, "
+                "created_at, updated_at) VALUES (1, 1, 'melanoma', 'unknown', 'unknown', 'back', 'unknown', "
+                "'abc', '{}', 'benign', 'm', '1', 'low', 0.1, 'answered', '2026-12-01', '2026-12-01')"
+            )
+        )
+        conn.execute(
+            text(
+                "INSERT INTO replies (case_id, author_id, body, created_at) VALUES (1, 1, 'ok', '2026-12-01')"
+            )
+        )
+        conn.execute(
+            text(
+                "INSERT INTO notices (user_id, case_id, kind, params, created_at) VALUES (1, 1, 'reply', '{}', '2026-12-01')"
+            )
+        )
+    engine.dispose()
+
+    def state() -> tuple[set[str], set[str], list[int]]:
+        engine = make_engine(url)
+        try:
+            insp = inspect(engine)
+            with engine.connect() as conn:
+                counts = [
+                    conn.execute(text(f"SELECT count(*) FROM {t}")).scalar_one()
+                    for t in ("cases", "replies", "notices")
+                ]
+            return set(insp.get_table_names()), {c["name"] for c in insp.get_columns("cases")}, counts
+        finally:
+            engine.dispose()
+
+    upgrade_to_head(url)
+    tables, cols, counts = state()
+    assert "lesions" in tables and "lesion_id" in cols and counts == [1, 1, 1]
+    downgrade(url, "0008")
+    tables, cols, counts = state()
+    assert "lesions" not in tables and "lesion_id" not in cols and counts == [1, 1, 1]
+    upgrade_to_head(url)
+    assert "lesions" in state()[0]

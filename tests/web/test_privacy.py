@@ -14,7 +14,7 @@ import pytest
 from sqlalchemy import func, select
 from typer.testing import CliRunner
 
-from medlens.db import AuditLog, AuthSession, Case, Reply, User
+from medlens.db import AuditLog, AuthSession, Case, Lesion, Reply, User
 from medlens.tasks import get_task
 from medlens.web.services.privacy import NOTICE_VERSION
 
@@ -129,7 +129,8 @@ def test_patient_downloads_all_their_data(client, make_account, settings):
             store = client.app.state.medlens.store
             assert zf.read(cases[0]["image_file"]) == store.read(row.image_sha256)
         assert all(c["image_file"] in names for c in cases)
-        assert all(n.startswith(("images/", "profile.json", "cases.json")) for n in names)
+        assert all(n.startswith(("images/", "profile.json", "cases.json", "lesions.json")) for n in names)
+        assert json.loads(zf.read("lesions.json")) == []  # no followed lesion (see test_followup.py)
         assert len([n for n in names if n.startswith("images/")]) >= 2
     assert (pat.id, "data_export") in {(a.user_id, a.action) for a in _audit(client)}
 
@@ -149,6 +150,12 @@ def test_patient_deletes_account_every_row_and_file_gone(client, make_account, s
     with _db(client) as db:
         mine = list(db.scalars(select(Case).where(Case.owner_id == pat.id)))
         digests = {d for c in mine for d in (c.image_sha256, c.heatmap_sha256) if d}
+        followed = Lesion(owner_id=pat.id, body_site="back", label="mole")  # a followed lesion, linked
+        db.add(followed)
+        db.flush()
+        mine[0].lesion_id = followed.id
+        db.add(Lesion(owner_id=pat.id, body_site="face", label=""))  # and one whose photos are gone
+        db.commit()
         other_digests = {
             d
             for c in db.scalars(select(Case).where(Case.owner_id == other.id))
@@ -175,6 +182,7 @@ def test_patient_deletes_account_every_row_and_file_gone(client, make_account, s
         assert db.get(User, pat.id) is None
         assert db.scalar(select(func.count()).select_from(Case).where(Case.owner_id == pat.id)) == 0
         assert db.scalar(select(func.count()).select_from(Reply).where(Reply.case_id == cid)) == 0
+        assert db.scalar(select(func.count()).select_from(Lesion).where(Lesion.owner_id == pat.id)) == 0
         assert (
             db.scalar(select(func.count()).select_from(AuthSession).where(AuthSession.user_id == pat.id)) == 0
         )

@@ -1,4 +1,5 @@
-"""medlens CLI: ``notify overdue`` (tell clinicians about cases waiting longer than the setting)."""
+"""medlens CLI: ``notify overdue`` (tell clinicians about cases waiting longer than the setting) and
+``notify reminders`` (tell patients that a lesion's next-check date has come)."""
 
 from __future__ import annotations
 
@@ -35,6 +36,45 @@ def notify_overdue(
     sent = mailer.send_all(done.mails) if mailer.enabled else 0
     typer.echo(
         f"{done.cases} case(s) waited over {settings.review_wait_hours:g} h: {done.notices} notice(s), "
+        + (
+            f"{sent} of {len(done.mails)} e-mail(s) sent"
+            if mailer.enabled
+            else "e-mail off (no MEDLENS_SMTP_HOST)"
+        )
+    )
+
+
+@notify_app.command("reminders")
+def notify_reminders(
+    today: str | None = typer.Option(
+        None, help="The day to remind for, YYYY-MM-DD (default: today in UTC); dates up to it are due."
+    ),
+) -> None:
+    """Give each patient a notice for every followed lesion whose next-check date has come (once per
+    date), and an e-mail when MEDLENS_SMTP_HOST is set. Run it daily, e.g. from cron."""
+    from datetime import date
+
+    from medlens.config import get_settings
+    from medlens.db import make_engine, make_session_factory, upgrade_to_head
+    from medlens.web.services.mailer import Mailer
+    from medlens.web.services.reminders import notify_reminders as run
+
+    try:
+        day = date.fromisoformat(today) if today else None
+    except ValueError as exc:
+        raise typer.BadParameter(f"not a date (YYYY-MM-DD): {today}", param_hint="--today") from exc
+    settings = get_settings()
+    upgrade_to_head(settings.database_url)
+    engine = make_engine(settings.database_url)
+    try:
+        with make_session_factory(engine)() as db:
+            done = run(db, settings, day)
+    finally:
+        engine.dispose()
+    mailer = Mailer.from_settings(settings)
+    sent = mailer.send_all(done.mails) if mailer.enabled else 0
+    typer.echo(
+        f"{done.notices} lesion check(s) due: "
         + (
             f"{sent} of {len(done.mails)} e-mail(s) sent"
             if mailer.enabled

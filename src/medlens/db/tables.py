@@ -1,12 +1,12 @@
-"""SQLAlchemy 2 tables: users, cases, replies, notices, audit_log, auth_sessions, login_throttle,
+"""SQLAlchemy 2 tables: users, lesions, cases, replies, notices, audit_log, auth_sessions, login_throttle,
 care_products, clinics."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, DateTime, Float, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import JSON, Boolean, Date, DateTime, Float, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 ROLES = ("patient", "clinician", "admin")
@@ -35,6 +35,23 @@ class User(Base):
     # the privacy notice accepted at sign-up (None: an account made by an admin or before consent existed)
     consent_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
     consent_version: Mapped[str | None] = mapped_column(String(16), nullable=True)
+
+
+class Lesion(Base):
+    """A skin lesion a patient follows over time: where it is (``body_site``, a code of
+    :data:`medlens.web.services.lesions.LESION_SITES`), an optional nickname, and an optional date for the
+    next photo (``next_check``; ``reminded_for`` is the date a reminder was last given for, so each date
+    is reminded once). Its photos are the cases whose ``lesion_id`` points here."""
+
+    __tablename__ = "lesions"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    owner_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    label: Mapped[str] = mapped_column(String(60), default="")
+    body_site: Mapped[str] = mapped_column(String(32))
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    next_check: Mapped[date | None] = mapped_column(Date, nullable=True, index=True)
+    reminded_for: Mapped[date | None] = mapped_column(Date, nullable=True)
 
 
 class Case(Base):
@@ -67,6 +84,8 @@ class Case(Base):
     idempotency_key: Mapped[str | None] = mapped_column(String(160), nullable=True)
     # what the patient wrote for the clinician when sending the case (escaped wherever it is shown)
     patient_note: Mapped[str | None] = mapped_column(Text, nullable=True)
+    # the lesion this photo follows (several photos of one lesion over time), if the patient linked one
+    lesion_id: Mapped[int | None] = mapped_column(ForeignKey("lesions.id"), nullable=True, index=True)
 
     __table_args__ = (Index("ux_cases_owner_idempotency", "owner_id", "idempotency_key", unique=True),)
 

@@ -35,6 +35,7 @@ class Modality:
     default_body_site: str = "unknown"
     capture: Text | None = None  # which device/test fits, told to the patient before they choose
     camera: bool = True  # taken with a camera (photo wording and retake advice apply)
+    follow_up: bool = False  # photos of one lesion can be linked over time (body map on the upload form)
 
 
 DERMOSCOPE = Text(
@@ -69,6 +70,7 @@ register_modality(
         quality_profile="skin",
         asks_body_site=True,
         capture=DERMOSCOPE,
+        follow_up=True,
     )
 )
 register_modality(

@@ -6,7 +6,6 @@ The JSON API keeps the raw keys (machines read them); only these two pages are t
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select
@@ -14,16 +13,9 @@ from sqlalchemy.orm import Session
 
 from medlens.db import AuditLog, Case
 from medlens.tasks import TaskSpec, get_task
+from medlens.web.formatting import NO_TIME as NONE
+from medlens.web.formatting import utc_time
 from medlens.web.i18n import translate
-
-NONE = "-"
-
-
-def utc_time(value: datetime | None, seconds: bool = True) -> str:
-    """A stored (naive UTC) time as ``YYYY-MM-DD HH:MM[:SS] UTC``."""
-    if value is None:
-        return NONE
-    return value.strftime("%Y-%m-%d %H:%M:%S" if seconds else "%Y-%m-%d %H:%M") + " UTC"
 
 
 def _spec(task: str | None) -> TaskSpec | None:

@@ -1,4 +1,5 @@
-"""How numbers are shown to people: a model probability is never "100 %" or "0 %".
+"""How numbers and times are shown to people: a model probability is never "100 %" or "0 %"; a stored
+time always says its zone (UTC).
 
 A calibrated probability of 0.999 still leaves room for error, and the page says so beside a
 disclaimer; printing "100 %" would contradict it. Probabilities are rounded to whole percents and
@@ -8,8 +9,17 @@ bounded: above 99 % reads "> 99 %", below 1 % reads "< 1 %".
 from __future__ import annotations
 
 import math
+from datetime import datetime
 
 LOW, HIGH = 1, 99  # whole percents shown as they are; outside them the bound is shown
+NO_TIME = "-"
+
+
+def utc_time(value: datetime | None, seconds: bool = True) -> str:
+    """A stored (naive UTC) time as ``YYYY-MM-DD HH:MM[:SS] UTC``."""
+    if value is None:
+        return NO_TIME
+    return value.strftime("%Y-%m-%d %H:%M:%S" if seconds else "%Y-%m-%d %H:%M") + " UTC"
 
 
 def format_probability(p: float | None) -> str:

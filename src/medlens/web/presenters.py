@@ -9,7 +9,7 @@ from medlens import DISCLAIMER_EN, DISCLAIMER_KO
 from medlens.db import Case
 from medlens.tasks import TaskSpec, get_task
 from medlens.tasks.derived import DerivedResult, derive
-from medlens.web.formatting import format_duration, format_probability
+from medlens.web.formatting import format_duration, format_probability, utc_time
 from medlens.web.i18n import translate
 from medlens.web.services.enrich import heatmap_pending, needs_lesion
 from medlens.web.services.message import result_message
@@ -138,6 +138,7 @@ def case_summary(row: Case, lang: str, same_photo: Sequence[Case] = ()) -> dict[
         "prediction_set": pred.get("prediction_set"),
         "waiting_hours": waiting,
         "patient_note": getattr(row, "patient_note", None),
+        "lesion_id": getattr(row, "lesion_id", None),
         "waiting_text": None if waiting is None else format_duration(waiting, lang),
         "heads": heads,
         "derived": derive(spec.derived, {h["name"]: h["label"] for h in heads}, lang),
@@ -162,13 +163,13 @@ def case_summary(row: Case, lang: str, same_photo: Sequence[Case] = ()) -> dict[
         "body_site": row.body_site,
         "symptom_onset": row.symptom_onset,
         **urgency_summary(row, spec, lang),
-        "created_at": row.created_at.strftime("%Y-%m-%d %H:%M"),
+        "created_at": utc_time(row.created_at, seconds=False),
         "has_heatmap": row.heatmap_sha256 is not None or heatmap_pending(row),
         "replies": [
             {
                 "author": r.author.name or r.author.email,
                 "body": r.body,
-                "at": r.created_at.strftime("%Y-%m-%d %H:%M"),
+                "at": utc_time(r.created_at, seconds=False),
             }
             for r in row.replies
         ],

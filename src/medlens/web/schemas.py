@@ -149,6 +149,7 @@ class CaseOut(BaseModel):
     prediction_set: list[str] | None = None  # conformal set: classes the model cannot rule out
     waiting_hours: float | None = None  # submitted and not yet answered: hours waited so far
     patient_note: str | None = None  # what the patient wrote for the clinician when sending the case
+    lesion_id: int | None = None  # the lesion this photo follows (several photos of one lesion over time)
     model_name: str
     model_version: str
     model_ms: float | None = None

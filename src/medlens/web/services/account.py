@@ -15,7 +15,7 @@ from fastapi.responses import StreamingResponse
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import Session, selectinload
 
-from medlens.db import AuditLog, AuthSession, Case, LoginThrottle, Notice, Reply, User
+from medlens.db import AuditLog, AuthSession, Case, Lesion, LoginThrottle, Notice, Reply, User
 from medlens.web.errors import AppError, forbidden
 from medlens.web.security import verify_password
 from medlens.web.services import audit, throttle
@@ -58,6 +58,7 @@ def _case_record(row: Case, files: dict[str, str]) -> dict[str, Any]:
         "status": row.status,
         "submitted_at": _utc(row.submitted_at),
         "patient_note": row.patient_note,
+        "lesion_id": row.lesion_id,
         "feedback_label": row.feedback_label,
         "image_file": files.get("image"),
         "heatmap_file": files.get("heatmap"),
@@ -68,9 +69,21 @@ def _case_record(row: Case, files: dict[str, str]) -> dict[str, Any]:
     }
 
 
+def _lesion_record(lesion: Lesion, case_ids: list[int]) -> dict[str, Any]:
+    return {
+        "id": lesion.id,
+        "label": lesion.label,
+        "body_site": lesion.body_site,
+        "created_at": _utc(lesion.created_at),
+        "next_check": lesion.next_check.isoformat() if lesion.next_check else None,
+        "case_ids": case_ids,
+    }
+
+
 def export_own_data(db: Session, store: ImageStore, user: User) -> tuple[IO[bytes], int]:
     """Zip (spooled temp file, rewound) of everything stored about ``user``: ``profile.json``,
-    ``cases.json`` (results, answers) and ``images/`` (uploads and heatmaps); and the number of cases."""
+    ``cases.json`` (results, answers), ``lesions.json`` (followed lesions: site, nickname, next check, their
+    cases) and ``images/`` (uploads and heatmaps); and the number of cases."""
     rows = list(
         db.scalars(
             select(Case)
@@ -96,6 +109,9 @@ def export_own_data(db: Session, store: ImageStore, user: User) -> tuple[IO[byte
             records.append(_case_record(row, files))
         zf.writestr("profile.json", json.dumps(_profile(user), ensure_ascii=False, indent=1))
         zf.writestr("cases.json", json.dumps(records, ensure_ascii=False, indent=1))
+        own = db.scalars(select(Lesion).where(Lesion.owner_id == user.id).order_by(Lesion.id))
+        followed = [_lesion_record(x, [r.id for r in rows if r.lesion_id == x.id]) for x in own]
+        zf.writestr("lesions.json", json.dumps(followed, ensure_ascii=False, indent=1))
     audit.record(db, user, "data_export", detail=f"cases={len(rows)}")
     db.commit()
     out.seek(0)
@@ -122,8 +138,8 @@ class Deleted:
 
 
 def delete_account(db: Session, store: ImageStore, user: User, password: str, confirm: bool) -> Deleted:
-    """Delete a patient's account for good: every case, reply, stored image and heatmap no other case
-    uses, every session, the login-throttle entry. Staff get 403 (an admin deactivates them instead).
+    """Delete a patient's account for good: every case, reply, followed lesion, stored image and heatmap
+    no other case uses, every session, the login-throttle entry. Staff get 403 (an admin deactivates them instead).
     The password must be entered again (400) and the deletion confirmed (400).
 
     The audit log keeps its rows (who viewed which case when) without personal data: the account's rows
@@ -139,6 +155,7 @@ def delete_account(db: Session, store: ImageStore, user: User, password: str, co
     case_ids = list(db.scalars(select(Case.id).where(Case.owner_id == uid)))
     orphans = erase_cases(db, case_ids)
     db.execute(delete(Reply).where(Reply.author_id == uid))
+    db.execute(delete(Lesion).where(Lesion.owner_id == uid))
     db.execute(delete(AuthSession).where(AuthSession.user_id == uid))
     db.execute(delete(Notice).where(Notice.user_id == uid))
     db.execute(delete(LoginThrottle).where(LoginThrottle.key == throttle.keys(email, None)[0]))

@@ -19,7 +19,7 @@ from medlens.quality import assess_quality
 from medlens.quality.model_gate import ModelGate
 from medlens.tasks import Text, get_task
 from medlens.web.errors import AppError, not_found
-from medlens.web.services import audit, notices
+from medlens.web.services import audit, lesions, notices
 from medlens.web.services.decode_budget import DecodeBudget, estimated_cost
 from medlens.web.services.enrich import HEATMAP_KEY, HEATMAP_PENDING, ensure_lesion, still_referenced
 from medlens.web.services.images import decode_upload
@@ -49,10 +49,13 @@ class CaseInput:
     body_site: str = "unknown"
     symptom_onset: str = "unknown"
     onset_hours: float | None = None  # hours since the symptoms began (asked when the task is time-critical)
+    lesion: lesions.LesionChoice | None = None  # a new lesion to follow, or the same lesion as before
 
     def validate(self, predictors: dict[str, PredictorLike]) -> None:
         if self.task not in predictors:
             raise AppError(404, "error.unknown_task", task=self.task)
+        if self.lesion is not None and not get_task(self.task).modality_info.follow_up:
+            raise AppError(400, "error.bad_field", field="lesion")
         for value, allowed, field in (
             (self.sex, SEXES, "sex"),
             (self.age_group, AGE_GROUPS, "age_group"),
@@ -158,6 +161,8 @@ def create_case(
     """
     clock = timings if timings is not None else Timings()
     inp.validate(predictors)
+    # the lesion is checked before any pixel work (someone else's lesion: 404) and written with the case
+    lesion = lesions.resolve(db, owner_id, inp.lesion) if inp.lesion is not None else None
     predictor = predictors[inp.task]
     spec = get_task(inp.task)
     # the pixel work (decode, quality gate, model) holds its share of the decode memory budget
@@ -196,7 +201,8 @@ def create_case(
             "task": inp.task,
             "sex": inp.sex,
             "age_group": inp.age_group,
-            "body_site": inp.body_site,
+            # a followed lesion's site (marked on the body map) says where the photo is
+            "body_site": lesions.CASE_SITE[lesion.site] if lesion is not None else inp.body_site,
             "symptom_onset": inp.symptom_onset,
             "onset_hours": inp.onset_hours,
             "urgent_until": urgent_until(spec, pred.screen_positive, inp.onset_hours, now),
@@ -214,10 +220,17 @@ def create_case(
             "created_at": now,
             "updated_at": now,
             "idempotency_key": idempotency_key,
+            "lesion_id": None,
         }
         conn = db.connection()
+        lesion_new = False
+        if lesion is not None:
+            values["lesion_id"], lesion_new = lesions.link(conn, owner_id, lesion, now)
         case_id = conn.execute(_INSERT_CASE, values).scalar_one()
         audit.insert_row(conn, owner_id, "create", case_id, f"task={inp.task} label={pred.label}")
+        if lesion is not None:
+            what = f"new site={lesion.site}" if lesion_new else "same"
+            audit.insert_row(conn, owner_id, "lesion", case_id, f"lesion={values['lesion_id']} {what}")
         db.commit()
         clock.lap("db")
     except BaseException:

@@ -1,4 +1,5 @@
-"""Erase cases for good: their rows, their replies, their notices and the stored image/heatmap files no other case uses.
+"""Erase cases for good: their rows, their replies, their notices, the followed lesions left without a
+photo, and the stored image/heatmap files no other case uses.
 
 Rows go first (in the caller's transaction); files only after the commit (:func:`remove_files`), so a
 crash in between leaves an unreferenced file, never a case pointing at a missing one."""
@@ -11,7 +12,7 @@ from collections.abc import Iterable
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
-from medlens.db import Case, Notice, Reply
+from medlens.db import Case, Lesion, Notice, Reply
 from medlens.web.services.enrich import still_referenced
 from medlens.web.services.storage import ImageStore
 
@@ -19,7 +20,8 @@ log = logging.getLogger(__name__)
 
 
 def erase_cases(db: Session, case_ids: Iterable[int]) -> list[str]:
-    """Delete these cases, their replies and notices (not committed); the digests of the stored files that no
+    """Delete these cases, their replies and notices, and the lesions they followed that keep no other
+    photo (not committed); the digests of the stored files that no
     remaining case references, to pass to :func:`remove_files` once the caller has committed."""
     ids = sorted(set(case_ids))
     if not ids:
@@ -29,7 +31,11 @@ def erase_cases(db: Session, case_ids: Iterable[int]) -> list[str]:
         digests.update(d for d in (image, heatmap) if d)
     db.execute(delete(Reply).where(Reply.case_id.in_(ids)))
     db.execute(delete(Notice).where(Notice.case_id.in_(ids)))
+    lesion_ids = set(db.scalars(select(Case.lesion_id).where(Case.id.in_(ids), Case.lesion_id.is_not(None))))
     db.execute(delete(Case).where(Case.id.in_(ids)))
+    if lesion_ids:
+        kept = select(Case.lesion_id).where(Case.lesion_id.in_(lesion_ids))
+        db.execute(delete(Lesion).where(Lesion.id.in_(lesion_ids), Lesion.id.not_in(kept)))
     return sorted(d for d in digests if not still_referenced(db, d))
 
 

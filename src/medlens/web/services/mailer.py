@@ -21,7 +21,7 @@ from medlens.web.i18n import translate
 
 log = logging.getLogger(__name__)
 
-KINDS = ("reply", "overdue")  # the events that send a message (the notice kinds)
+KINDS = ("reply", "overdue", "reminder")  # the events that send a message (the notice kinds)
 
 
 @dataclass(frozen=True)

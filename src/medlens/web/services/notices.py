@@ -8,6 +8,8 @@ Two events make notices (and, when e-mail is on, a message through :mod:`medlens
   :func:`notify_overdue` is run by ``medlens notify overdue`` (hourly, from cron, like
   ``medlens db purge-expired``), not on a page load: a clinician who is not looking at the queue is the
   one who needs telling. Every active clinician gets one notice per overdue case, once.
+- ``reminder``: the next-check date a patient set for a lesion they follow has come
+  (:mod:`medlens.web.services.reminders`, ``medlens notify reminders``).
 """
 
 from __future__ import annotations
@@ -22,8 +24,8 @@ from sqlalchemy.orm import Session
 from medlens.config import Settings
 from medlens.db import Case, Notice, User
 from medlens.db.tables import utcnow
-from medlens.web.admin_view import utc_time
 from medlens.web.errors import not_found
+from medlens.web.formatting import utc_time
 from medlens.web.i18n import translate
 from medlens.web.services import audit
 from medlens.web.services.mailer import Mail, compose
@@ -38,7 +40,7 @@ def add_notice(db: Session, user_id: int, kind: str, case_id: int | None = None,
     return notice
 
 
-def _mail_for(user: User, kind: str, settings: Settings) -> Mail | None:
+def mail_for(user: User, kind: str, settings: Settings) -> Mail | None:
     if not user.active or not user.email:
         return None
     lang = user.language or settings.default_language
@@ -53,7 +55,7 @@ def add_reply_notice(db: Session, row: Case) -> Notice:
 def reply_mails(db: Session, row: Case, settings: Settings) -> list[Mail]:
     """The e-mail telling ``row``'s owner that there is a reply (none for an inactive account)."""
     owner = db.get(User, row.owner_id)
-    mail = _mail_for(owner, "reply", settings) if owner is not None else None
+    mail = mail_for(owner, "reply", settings) if owner is not None else None
     return [mail] if mail else []
 
 
@@ -140,7 +142,7 @@ def notify_overdue(db: Session, settings: Settings, now: datetime | None = None)
     if n:
         audit.record(db, None, "notify_overdue", detail=f"cases={len(fresh)} n={n}")
     db.commit()
-    mails = [m for doc in clinicians if doc.id in per_user and (m := _mail_for(doc, "overdue", settings))]
+    mails = [m for doc in clinicians if doc.id in per_user and (m := mail_for(doc, "overdue", settings))]
     return Overdue(len(fresh), n, mails)
 
 

@@ -12,10 +12,12 @@ from medlens.db import Case, User
 from medlens.db.tables import utcnow
 from medlens.web.deps import CaseId, PageUser, SessionDep, StateDep
 from medlens.web.errors import AppError, localize_params
+from medlens.web.followup_view import followup_context
 from medlens.web.i18n import translate
 from medlens.web.presenters import case_summary, earlier_summary
 from medlens.web.rendering import check_csrf, page_lang, render
 from medlens.web.services import cases, mailer, notices, review
+from medlens.web.services.storage import ImageStore
 from medlens.web.services.users import require_role
 
 router = APIRouter(prefix="/clinic")
@@ -31,12 +33,14 @@ def queue(request: Request, user: PageUser, db: SessionDep, answered: bool = Fal
     return render(request, "queue.html", user, cases=rows, answered=answered)
 
 
-def _review_context(db: Session, user: User, row: Case, lang: str) -> dict[str, Any]:
-    """What the review page shows beside the case: the patient's earlier cases and the reply templates."""
+def _review_context(db: Session, store: ImageStore, user: User, row: Case, lang: str) -> dict[str, Any]:
+    """What the review page shows beside the case: the patient's earlier cases, the earlier photos of the
+    lesion it follows (side by side) and the reply templates."""
     return {
         "case": case_summary(row, lang, cases.same_photo_cases(db, row)),
         "earlier": [earlier_summary(r, lang) for r in review.earlier_cases(db, user, row)],
         "templates": review.reply_templates(row.task, lang),
+        **followup_context(db, store, user, row, lang, "/clinic/cases"),
     }
 
 
@@ -47,7 +51,8 @@ def review_page(
     require_role(user, "clinician", "admin")
     row = cases.view_case(db, state.store, user, case_id)
     notices.mark_all_read(db, user, case_id)  # an "overdue" notice of this case is dealt with by opening it
-    return render(request, "review.html", user, **_review_context(db, user, row, page_lang(request)))
+    context = _review_context(db, state.store, user, row, page_lang(request))
+    return render(request, "review.html", user, **context)
 
 
 # errors in what the clinician typed or chose: the review page comes back with the message and the input
@@ -87,7 +92,7 @@ def reply(
             "review.html",
             user,
             status_code=exc.status,
-            **_review_context(db, user, cases.visible_case(db, user, case_id), lang),
+            **_review_context(db, state.store, user, cases.visible_case(db, user, case_id), lang),
             form_error=translate(lang, exc.key, **localize_params(exc.params, lang)),
             form_body=body,
             form_label=feedback_label,

@@ -1,4 +1,5 @@
-"""Pages for patients: pick a screening, upload, result, send to clinician, history, images, PDF."""
+"""Pages for patients: pick a screening, upload (optionally of a followed lesion), result (with the lesion's
+earlier photos side by side), send to clinician, next-check date, history, images, PDF."""
 
 from __future__ import annotations
 
@@ -10,12 +11,24 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import RedirectResponse, Response
 
 from medlens.tasks import TaskSpec, get_task
+from medlens.web.body_map import VIEWS as BODY_MAP
 from medlens.web.deps import CaseId, PageUser, PredictorsDep, SessionDep, StateDep
 from medlens.web.errors import AppError
+from medlens.web.followup_view import followup_context, lesion_options, site_title
 from medlens.web.i18n import translate
 from medlens.web.presenters import case_summary
 from medlens.web.rendering import check_csrf, page_lang, render
-from medlens.web.services import cases, clinics, group_stats, media, notices, products, uploads, urgency
+from medlens.web.services import (
+    cases,
+    clinics,
+    group_stats,
+    lesions,
+    media,
+    notices,
+    products,
+    uploads,
+    urgency,
+)
 from medlens.web.services.care import search_clinics
 
 router = APIRouter()
@@ -51,15 +64,24 @@ def _chosen(request: Request) -> dict[str, str]:
     hours = q.get("onset_hours", "")
     if hours.isdigit() and len(hours) <= 5:
         out["onset_hours"] = hours
+    if q.get("lesion") in ("new", "same"):
+        out["lesion"] = q["lesion"]
+    if q.get("lesion_site") in lesions.LESION_SITES:
+        out["lesion_site"] = q["lesion_site"]
+    if q.get("lesion_id", "").isdigit() and len(q["lesion_id"]) <= 12:
+        out["lesion_id"] = q["lesion_id"]
     return out
 
 
 @router.get("/screen/{task}")
-def screen_form(task: str, request: Request, user: PageUser, predictors: PredictorsDep) -> Response:
+def screen_form(
+    task: str, request: Request, user: PageUser, db: SessionDep, predictors: PredictorsDep
+) -> Response:
     if task not in predictors:
         raise AppError(404, "error.unknown_task", task=task)
     spec = get_task(task)
     lang = page_lang(request)
+    follow_up = spec.modality_info.follow_up
     return render(
         request,
         "screen_form.html",
@@ -76,6 +98,10 @@ def screen_form(task: str, request: Request, user: PageUser, predictors: Predict
         urgent_window=spec.urgent_window_hours,
         upload_token=secrets.token_urlsafe(24),
         chosen=_chosen(request),
+        follow_up=follow_up,
+        body_map=BODY_MAP,
+        lesion_sites=[(c, site_title(c, lang), lesions.CASE_SITE[c]) for c in lesions.LESION_SITES],
+        own_lesions=lesion_options(lesions.own_lesions(db, user), lang) if follow_up else [],
     )
 
 
@@ -95,10 +121,20 @@ async def screen_submit(
     onset_hours: Annotated[str, Form(description="Hours since the symptoms began (blank: not given)")] = "",
     csrf_token: Annotated[str, Form()] = "",
     upload_token: Annotated[str, Form(max_length=64)] = "",
+    lesion: Annotated[str, Form(description="'' (none), 'new' or 'same'", max_length=8)] = "",
+    lesion_site: Annotated[str, Form(description="Body-site code of a new lesion", max_length=32)] = "",
+    lesion_label: Annotated[str, Form(description="Nickname of a new lesion", max_length=200)] = "",
+    lesion_id: Annotated[str, Form(description="The earlier lesion ('same')", max_length=20)] = "",
 ) -> Response:
     check_csrf(request, csrf_token)
     inp = cases.CaseInput(
-        task, sex, age_group, body_site, symptom_onset, urgency.parse_onset_hours(onset_hours)
+        task,
+        sex,
+        age_group,
+        body_site,
+        symptom_onset,
+        urgency.parse_onset_hours(onset_hours),
+        lesions.parse_choice(lesion, lesion_site, lesion_label, lesion_id),
     )
     # the form's own token: a double submit or a re-sent form shows the first case, not a duplicate
     key = f"form:{upload_token}" if upload_token else None
@@ -120,6 +156,7 @@ def case_page(case_id: CaseId, request: Request, user: PageUser, db: SessionDep,
     if row.owner_id == user.id:
         notices.mark_all_read(db, user, case_id)  # the reply the notice announced is on this page
     summary = case_summary(row, lang, cases.same_photo_cases(db, row))
+    follow = followup_context(db, state.store, user, row, lang, "/cases")
     dept = state.care.department_for(get_task(row.task).modality)
     directory = clinics.current(db, state.care)
     own = group_stats.present(
@@ -140,7 +177,22 @@ def case_page(case_id: CaseId, request: Request, user: PageUser, db: SessionDep,
         clinics=search_clinics(directory.clinics, department=dept, limit=3),
         department=dept or "",
         sample_data=directory.sample,
+        **follow,
     )
+
+
+@router.post("/cases/{case_id}/next-check")
+def next_check(
+    case_id: CaseId,
+    request: Request,
+    user: PageUser,
+    db: SessionDep,
+    csrf_token: Annotated[str, Form()] = "",
+    next_check: Annotated[str, Form(description="YYYY-MM-DD; blank clears it", max_length=32)] = "",
+) -> Response:
+    check_csrf(request, csrf_token)
+    lesions.set_next_check(db, user, case_id, next_check)
+    return RedirectResponse(f"/cases/{case_id}?checked=1#followup", status_code=303)
 
 
 @router.post("/cases/{case_id}/submit")
