@@ -161,5 +161,17 @@ def test_lesions_come_and_go_with_revision_0009_keeping_replies_and_notices(tmp_
     downgrade(url, "0008")
     tables, cols, counts = state()
     assert "lesions" not in tables and "lesion_id" not in cols and counts == [1, 1, 1]
+    downgrade(url, "0007")  # 0008 goes too: its notices with it, but the cases and their replies stay
+    engine = make_engine(url)
+    try:
+        insp = inspect(engine)
+        assert "notices" not in insp.get_table_names()
+        assert "patient_note" not in {c["name"] for c in insp.get_columns("cases")}
+        with engine.connect() as conn:
+            assert [
+                conn.execute(text(f"SELECT count(*) FROM {t}")).scalar_one() for t in ("cases", "replies")
+            ] == [1, 1]
+    finally:
+        engine.dispose()
     upgrade_to_head(url)
     assert "lesions" in state()[0]

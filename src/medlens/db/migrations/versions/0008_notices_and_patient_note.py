@@ -37,8 +37,9 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    with op.batch_alter_table("cases") as batch:
-        batch.drop_column("patient_note")
+    # a plain DROP COLUMN (SQLite >= 3.35): a batch table copy would drop `cases`, and with SQLite's
+    # foreign keys on that deletes every reply of every case
+    op.drop_column("cases", "patient_note")
     op.drop_index("ix_notices_case_id", table_name="notices")
     op.drop_index("ix_notices_user_read", table_name="notices")
     op.drop_table("notices")
