@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
@@ -92,11 +93,12 @@ def test_admin_page_shows_subgroup_tables_with_ci_and_flagged_gap(subgroup_clien
     assert "the interval excludes 0" in section and "← flagged" in section
     # a value with its interval, a body site translated, a too-small group, the re-run command
     assert '<table class="list subgroup-table" data-attribute="sex">' in section
-    assert "(0." in section and "–" in section
+    assert re.search(r"0\.\d{3} <span class=\"hint\">\[0\.\d{3}, [01]\.\d{3}\]</span>", section)
     assert "Leg" in section and "too few" in section
     assert "medlens subgroups --model models/melanoma --card" in section
-    # the other served models have no entry yet
+    # the other served models have no entry yet, listed after the measured one
     assert "chest-xray-webtest" in section and "Not measured yet" in section
+    assert section.index("melanoma-webtest") < section.index("chest-xray-webtest")
 
 
 def test_admin_page_subgroups_in_korean(subgroup_client):

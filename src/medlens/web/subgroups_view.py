@@ -37,10 +37,11 @@ def _num(v: float | None) -> str:
 
 
 def value_ci(v: Mapping[str, Any] | None) -> dict[str, str] | None:
-    """``{"value", "ci"}`` strings (``0.912``, ``0.890–0.931``) of a ``{value, ci_low, ci_high}``."""
+    """``{"value", "ci"}`` strings (``0.912``, ``[0.890, 0.931]``) of a ``{value, ci_low, ci_high}`` (brackets,
+    not a dash: a gap's interval can start below 0)."""
     if not v:
         return None
-    return {"value": _num(v.get("value")), "ci": f"{_num(v.get('ci_low'))}–{_num(v.get('ci_high'))}"}
+    return {"value": _num(v.get("value")), "ci": f"[{_num(v.get('ci_low'))}, {_num(v.get('ci_high'))}]"}
 
 
 def gap_view(gap: Mapping[str, Any] | None, attribute: str | None, lang: str) -> dict[str, Any] | None:
@@ -80,7 +81,11 @@ def _attribute(name: str, res: Mapping[str, Any], lang: str) -> dict[str, Any]:
             }
         )
     flagged = (res.get("largest_gap") or {}).get("metric")
-    gaps = [gap_view(g, name, lang) | {"flagged": m == flagged} for m, g in (res.get("gaps") or {}).items()]
+    gaps = [
+        {**view, "flagged": m == flagged}
+        for m, g in (res.get("gaps") or {}).items()
+        if (view := gap_view(g, name, lang)) is not None
+    ]
     return {
         "key": name,
         "title": translate(lang, f"subgroups.attr.{name}"),
@@ -116,7 +121,7 @@ def subgroup_panels(cards: Iterable[Any], lang: str) -> list[dict[str, Any]]:
                 "command": block.get("command", ""),
             }
         panels.append(panel)
-    return panels
+    return sorted(panels, key=lambda p: not p["measured"])  # measured models first, served order kept
 
 
 __all__ = ["gap_view", "group_label", "subgroup_panels", "value_ci"]
