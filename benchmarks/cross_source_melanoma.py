@@ -45,17 +45,13 @@ def pick(dx: np.ndarray, n_nv: int, n_bkl: int, seed: int) -> np.ndarray:
 def clean(args: argparse.Namespace) -> dict:
     """A model trained on the whole Kaggle folder, on HAM10000 photos it never saw: the melanomas whose
     Kaggle copies sit in its test split, against the benign photos of HAM10000's test lesions."""
-    from medlens.data.adapters.melanoma_sources import ham_copy_splits
+    from medlens.data.adapters.melanoma_sources import unseen_ham_photos
     from medlens.data.sources import original_classes
-    from medlens.serving.source_check import bundle_logits, split_indices
+    from medlens.serving.source_check import bundle_logits
 
-    copy_split = ham_copy_splits(args.data_root, args.seed)
-    ham = create_dataset("melanoma-ham10000", args.data_root)
+    ham, idx, n_mel = unseen_ham_photos(args.data_root, args.seed)
     orig = original_classes(ham)
-    test = set(split_indices(ham, "test"))
-    mel = [i for i, s in enumerate(ham.samples) if copy_split.get(s.source) == "test"]
-    benign = sorted(i for i in test if orig[i] != "mel")
-    idx = mel + benign
+    mel, benign = idx[:n_mel], idx[n_mel:]
     predictor = Predictor.from_card(args.model, threads=args.threads)
     card = predictor.card
     p = softmax(bundle_logits(predictor, ham, idx), card.temperature)[:, card.classes.index("malignant")]

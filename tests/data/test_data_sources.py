@@ -166,3 +166,24 @@ def test_melanoma_sources_on_real_data(shared_data: Path) -> None:
     ham_test = [i for i in splits["test"] if src[i] == "ham10000"]
     ham_train = {both.samples[i].group_id for i in splits["train"] if src[i] == "ham10000"}
     assert ham_test and not ham_train & {both.samples[i].group_id for i in ham_test}
+
+
+def test_unseen_ham_photos_are_test_copies_of_melanomas_and_benign_test_lesions(tmp_path: Path) -> None:
+    from medlens.data.adapters.melanoma_sources import ham_copy_splits, unseen_ham_photos
+
+    root = _fixture_root(tmp_path)
+    mel_rows = [i for i in range(70) if HAM_DX[(i // 2) % len(HAM_DX)] == "mel"]
+    for i in mel_rows:  # the Kaggle folder holds a copy of every HAM10000 melanoma, as the real one does
+        write_image(root / "melanoma_10000" / "train" / "malignant" / f"copy_{i}.jpg", 1000 + i)
+    copy_split = ham_copy_splits(root)
+    assert len(copy_split) == len(mel_rows)
+    ham, idx, n_mel = unseen_ham_photos(root)
+    orig = original_classes(ham)
+    assert n_mel == sum(v == "test" for v in copy_split.values())
+    assert all(orig[i] == "mel" and copy_split[ham.samples[i].source] == "test" for i in idx[:n_mel])
+    test = ham.predefined_splits["test"]
+    assert idx[n_mel:] == sorted(i for i in test if orig[i] != "mel") and idx[n_mel:]
+    # the photos keep HAM10000's metadata (what subgroup reports group by)
+    assert {(ham.samples[i].meta.sex, ham.samples[i].meta.site, ham.samples[i].meta.age) for i in idx} == {
+        ("male", "back", 50.0)
+    }

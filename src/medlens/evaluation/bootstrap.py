@@ -17,7 +17,14 @@ import numpy as np
 from medlens.evaluation.metrics import _labels, _proba, confidence_bins
 from medlens.evaluation.summary import _target_index, classification_summary
 
-__all__ = ["MAIN_METRICS", "TARGET_METRICS", "bootstrap_ci", "summary_with_ci"]
+__all__ = [
+    "MAIN_METRICS",
+    "TARGET_METRICS",
+    "bootstrap_ci",
+    "interval",
+    "summary_resamples",
+    "summary_with_ci",
+]
 
 log = logging.getLogger(__name__)
 
@@ -215,6 +222,34 @@ def summary_with_ci(
     Note: binned ECE is biased upwards by resampling noise, so its interval can lie above the point value.
     """
     _check_args(n_boot, alpha)
+    point, values = summary_resamples(y, proba, classes, target, threshold, n_boot, seed)
+    out: dict[str, dict[str, float]] = {}
+    for name, v in values.items():
+        lo, hi = _interval(v, alpha, name)
+        out[name] = {"value": float(point[name]), "ci_low": lo, "ci_high": hi}
+    return out
+
+
+def interval(values: np.ndarray, alpha: float = 0.05, name: str = "metric") -> tuple[float, float]:
+    """Percentile interval of resampled values (undefined resamples skipped; nan, nan when none is)."""
+    return _interval(np.asarray(values, dtype=np.float64), alpha, name)
+
+
+def summary_resamples(
+    y: object,
+    proba: object,
+    classes: Sequence[str],
+    target: int | str | None = None,
+    threshold: float | None = None,
+    n_boot: int = 1000,
+    seed: int | np.random.Generator = 0,
+) -> tuple[dict[str, float], dict[str, np.ndarray]]:
+    """(point values, ``name -> (n_boot,)`` resampled values) behind :func:`summary_with_ci`.
+
+    The raw resamples let a caller combine them, e.g. the difference of a metric between two disjoint
+    groups resampled independently (:mod:`medlens.evaluation.subgroups`).
+    """
+    _check_args(n_boot, 0.05)
     a = _labels(y)
     n_classes = len(classes)
     p = _proba(proba, a.size, n_classes)
@@ -278,11 +313,7 @@ def summary_with_ci(
             values["target_f1"][sl] = _div(2 * tp, 2 * tp + fp + fn, 0.0)
             values["target_accuracy"][sl] = (tp + tn) / (tp + tn + fp + fn)
         i += idx.shape[0]
-    out: dict[str, dict[str, float]] = {}
-    for name in names:
-        lo, hi = _interval(values[name], alpha, name)
-        out[name] = {"value": float(point[name]), "ci_low": lo, "ci_high": hi}
-    return out
+    return point, values
 
 
 def _nanmean_rows(x: np.ndarray) -> np.ndarray:

@@ -85,6 +85,22 @@ def ham_copy_splits(root: Path, seed: int = 0) -> dict[str, str]:
     return {ham.samples[j].source: split_of[i] for i, j in cross_duplicates(kaggle, ham)}
 
 
+def unseen_ham_photos(root: Path, seed: int = 0) -> tuple[SampleSet, list[int], int]:
+    """HAM10000 photos a model trained on the whole Kaggle folder never saw (``melanoma-ham10000`` set,
+    indices, number of melanomas): first the melanomas whose Kaggle copies sit in the Kaggle test split
+    (:func:`ham_copy_splits`), then the benign photos of HAM10000's test lesions. Their ``meta`` keeps
+    HAM10000's age, sex and body site."""
+    from medlens.data.sources import original_classes
+
+    copy_split = ham_copy_splits(root, seed)
+    ham = load_melanoma_ham10000(root, seed)
+    orig = original_classes(ham)
+    test = set((ham.predefined_splits or {}).get("test", []))
+    mel = [i for i, s in enumerate(ham.samples) if copy_split.get(s.source) == "test"]
+    benign = sorted(i for i in test if orig[i] != "mel")
+    return ham, mel + benign, len(mel)
+
+
 def kaggle_part(root: Path, seed: int = 0) -> Part:
     """Kaggle melanoma 10000 (train part) with its grouped-dedup split, without its HAM10000 copies."""
     folder = require_dir(root / KAGGLE_DIR)

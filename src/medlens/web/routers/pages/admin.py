@@ -16,6 +16,7 @@ from medlens.web.errors import AppError
 from medlens.web.i18n import translate
 from medlens.web.rendering import check_csrf, page_lang, render
 from medlens.web.services import audit, export, group_stats, stats, users
+from medlens.web.subgroups_view import subgroup_panels
 
 router = APIRouter(prefix="/admin")
 
@@ -41,8 +42,14 @@ def _own_group_charts(db: SessionDep, tasks: list[str], lang: str) -> list[tuple
     return out
 
 
+def _served_cards(state: StateDep) -> list[object]:
+    """The cards of every served model: image models by task, then the tabular risk model."""
+    cards = [p.card for p in state.predictors.values()]
+    return cards + ([state.risk_model.card] if state.risk_model is not None else [])
+
+
 @router.get("")
-def dashboard(request: Request, user: PageUser, db: SessionDep) -> Response:
+def dashboard(request: Request, user: PageUser, db: SessionDep, state: StateDep) -> Response:
     lang = page_lang(request)
     data = stats.case_statistics(db, user)
     charts = []
@@ -60,6 +67,7 @@ def dashboard(request: Request, user: PageUser, db: SessionDep) -> Response:
         tasks=tasks,
         total=sum(data["task"].values()),
         agreement=stats.agreement_by_model(db, user),
+        subgroups=subgroup_panels(_served_cards(state), lang),
     )
 
 
