@@ -128,13 +128,28 @@ def export(
     ),
     opset: int = typer.Option(17, "--opset"),
     latency_runs: int = typer.Option(100, "--latency-runs", min=5),
+    target_recall: float | None = typer.Option(
+        None,
+        "--target-recall",
+        min=0.01,
+        max=1.0,
+        help="Recall of the target class the operating threshold reaches on validation, in every source "
+        "when there are several (default: the run's, else the task's).",
+    ),
 ) -> None:
     """Turn a training run into a bundled model: model.onnx + cam_head.npz + card.json."""
     from medlens.export import export_run
 
     command = "medlens " + " ".join(shlex.quote(a) for a in sys.argv[1:])
     card = export_run(
-        run_dir, out, name=name, int8=int8, opset=opset, latency_runs=latency_runs, command=command
+        run_dir,
+        out,
+        name=name,
+        int8=int8,
+        opset=opset,
+        latency_runs=latency_runs,
+        command=command,
+        target_recall=target_recall,
     )
     typer.echo(
         f"wrote {out / 'card.json'} ({card.name}: {card.backbone}, {card.preprocessing.input_size}px, "

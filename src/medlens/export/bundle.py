@@ -111,6 +111,7 @@ def export_run(
     latency_runs: int = 100,
     command: str = "",
     n_boot: int = 1000,
+    target_recall: float | None = None,
 ) -> ModelCard:
     """Training run folder -> bundled model folder (model.onnx, cam_head.npz, card.json).
 
@@ -134,7 +135,7 @@ def export_run(
     split = _run_split(config, run_dir)
     if spec.schema.plain and split is not None:
         data_split = _split_images(split)
-        recall = float(config.get("target_recall") or spec.target_recall)
+        recall = float(target_recall or config.get("target_recall") or spec.target_recall)
         fp32_test = _calibrate_and_test(card, data_split, spec.target, recall, n_boot)
         if int8:
             _quantize_in_place(card, out_dir, latency_runs)
