@@ -118,6 +118,7 @@ def _wipe(db_url: str) -> None:
         Case,
         ClinicEntry,
         LoginThrottle,
+        ModelVersion,
         Notice,
         Reply,
         User,
@@ -127,6 +128,7 @@ def _wipe(db_url: str) -> None:
     engine = make_engine(db_url)
     with engine.begin() as conn:
         for table in (
+            ModelVersion,
             LoginThrottle,
             AuthSession,
             AuditLog,

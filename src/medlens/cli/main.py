@@ -35,6 +35,7 @@ COMMAND_MODULES = (
     "conformal",
     "notify",
     "ood",
+    "retrain",
 )
 
 
