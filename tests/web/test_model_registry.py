@@ -268,3 +268,67 @@ def test_without_torch_the_page_shows_the_cli_command(client, make_account, monk
     r = client.post(f"{API}/melanoma/retrain", headers=admin.auth)
     assert r.status_code == 409 and "medlens retrain run --model melanoma" in r.json()["detail"]
     assert _audit(client, "model_retrain") == []
+
+
+def test_cli_retrain_run_trains_compares_promotes_and_rolls_back(client, make_account, settings, monkeypatch):
+    """``medlens retrain run``: dataset -> candidate trained on the original data + confirmed cases (the
+    parent's own training command + --extra-train; val/test unchanged) -> compared; then the CLI's
+    promote and roll back, which a running app follows. Tiny: 1 epoch at 32 px, plots skipped."""
+    from typer.testing import CliRunner
+
+    from medlens.card import ModelCard
+    from medlens.cli.main import app
+    from medlens.config import get_settings
+    from medlens.web.services import model_versions as mv
+
+    admin = make_account("admin")
+    pat = make_account("patient")
+    state = client.app.state.medlens
+    verdicts = [("benign", "benign"), ("benign", "malignant"), ("malignant", "malignant")] * 2
+    add_confirmed_cases(state.session_factory, state.store, pat.id, [*verdicts, ("benign", "cannot_assess")])
+    env = {
+        "MEDLENS_DATABASE_URL": settings.database_url,
+        "MEDLENS_DATA_DIR": str(settings.data_dir),
+        "MEDLENS_MODELS_DIR": str(settings.models_dir),
+        "MEDLENS_PROMOTE_MARGIN": "1.0",  # a 6-image test split: any candidate passes, so the walk is fixed
+    }
+    for k, v in env.items():
+        monkeypatch.setenv(k, v)
+    monkeypatch.setattr("medlens.training.report.write_plots", lambda *a, **k: [])
+    get_settings.cache_clear()
+    runner = CliRunner()
+    try:
+        args = ["retrain", "run", "--model", "melanoma", "--compare", "--latency-runs", "0", "--n-boot", "50"]
+        r = runner.invoke(app, [*args, "--by-user", str(admin.id), "--train-arg=--n-boot=50"])
+        assert r.exit_code == 0, r.output + repr(r.exception)
+        assert "melanoma v2" in r.output and "vs v1" in r.output and "not worse (margin 1.0)" in r.output
+
+        parent = state.predictors["melanoma"].card
+        card = ModelCard.load(Path(settings.data_dir) / "registry" / "melanoma" / "v2")
+        assert card.lineage is not None and card.lineage.parent_version == parent.version
+        assert card.lineage.dataset_version == 1 and card.lineage.n_confirmed == 6
+        assert card.version == f"{parent.version}+r2" and card.data.fingerprint == parent.data.fingerprint
+        run_cfg = json.loads((Path(settings.data_dir) / "registry/melanoma/runs/v2/config.json").read_text())
+        assert run_cfg["extra_train"] == [str(Path(settings.data_dir) / "datasets" / "melanoma" / "v1")]
+        run_metrics = json.loads(
+            (Path(settings.data_dir) / "registry/melanoma/runs/v2/metrics.json").read_text()
+        )
+        assert run_metrics["run"]["n_train"] == parent.data.n_train + 6  # the 6 confirmed images, train only
+        assert run_metrics["run"]["n_test"] == parent.data.n_test
+        assert len(_audit(client, "model_candidate")) == 1 and len(_audit(client, "model_compare")) == 1
+
+        r = runner.invoke(
+            app, ["retrain", "promote", "--model", "melanoma", "--version", "2", "--by-user", str(admin.id)]
+        )
+        assert r.exit_code == 0 and "v2" in r.output and "active" in r.output, r.output
+        mv.apply_active(state.session_factory, state.predictors)  # the running app's watcher pass
+        assert _served_version(client) == card.version
+        r = runner.invoke(app, ["retrain", "rollback", "--model", "melanoma"])
+        assert r.exit_code == 0 and "melanoma v1" in r.output, r.output
+        r = runner.invoke(app, ["retrain", "rollback", "--model", "melanoma"])
+        assert r.exit_code == 2 and "nothing to roll back" in r.output
+        r = runner.invoke(app, ["retrain", "versions", "--model", "melanoma"])
+        assert "v2" in r.output and "rolled_back" in r.output and "v1" in r.output
+        assert _audit(client, "model_rollback") == ["model=melanoma version=2 back_to=1"]
+    finally:
+        get_settings.cache_clear()
