@@ -82,8 +82,10 @@ def _wait_for_candidate(d, base: str) -> None:  # type: ignore[no-untyped-def]
     deadline = time.time() + RETRAIN_TIMEOUT_S
     while time.time() < deadline:
         d.get(f"{base}/admin/models?lang=ko")
-        if d.find_elements(By.ID, "row-melanoma-2"):
-            return
+        if d.find_elements(By.ID, "row-melanoma-2") and not d.find_elements(
+            By.ID, "retrain-running-melanoma"
+        ):
+            return  # registered, and the child process has exited
         failed = d.find_elements(By.ID, "retrain-failed-melanoma")
         assert not failed, failed[0].text
         time.sleep(5)

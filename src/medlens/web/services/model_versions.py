@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import func, select
-from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
 from medlens.card import CardError, ModelCard, load_card
@@ -88,7 +88,14 @@ def ensure_baseline(db: Session, card: ModelCard) -> ModelVersion:
         dataset_sha256="",
     )
     db.add(row)
-    db.commit()
+    try:
+        db.commit()
+    except IntegrityError:  # another request registered it at the same moment
+        db.rollback()
+        found = active(db, card.name)
+        if found is None:
+            raise
+        return found
     return row
 
 
