@@ -113,7 +113,15 @@ def test_model_versions_table_comes_and_goes_with_revision_0010(tmp_path: Path):
     cols = {c["name"] for c in insp.get_columns("model_versions")}
     unique = [i for i in insp.get_indexes("model_versions") if i["unique"]]
     engine.dispose()
-    assert {"model", "version", "status", "bundle_dir", "weights_sha256", "comparison", "previous_version"} <= cols
+    assert {
+        "model",
+        "version",
+        "status",
+        "bundle_dir",
+        "weights_sha256",
+        "comparison",
+        "previous_version",
+    } <= cols
     assert [i["column_names"] for i in unique] == [["model", "version"]]
     downgrade(url, "0008")
     assert "model_versions" not in _tables(url)

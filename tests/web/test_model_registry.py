@@ -332,3 +332,13 @@ def test_cli_retrain_run_trains_compares_promotes_and_rolls_back(client, make_ac
         assert _audit(client, "model_rollback") == ["model=melanoma version=2 back_to=1"]
     finally:
         get_settings.cache_clear()
+
+
+def test_a_model_without_a_training_command_is_not_retrained(client, make_account, monkeypatch):
+    admin = make_account("admin")
+    card = client.app.state.medlens.predictors["melanoma"].card
+    monkeypatch.setattr(card, "training_command", "")
+    r = client.post(f"{API}/melanoma/retrain", headers=admin.auth)
+    assert r.status_code == 409 and "no `medlens train` command" in r.json()["detail"]
+    assert client.app.state.medlens.retrain_jobs.get("melanoma") is None
+    assert _audit(client, "model_retrain") == []

@@ -136,9 +136,14 @@ class RetrainJobs:
             job.log_file.close()
         return {"running": job.running, "returncode": job.process.poll(), "log": job.tail()}
 
-    def start(self, db: Session, user: User, model: str) -> Job:
-        """Start retraining ``model`` (409 when a job for it is running or this install cannot train)."""
+    def start(self, db: Session, user: User, card: Any) -> Job:
+        """Start retraining the served model of ``card`` (409 when a job for it is running, this install
+        cannot train, or the model cannot be retrained from verdicts: several heads, or no ``medlens
+        train`` command in its card to re-run)."""
         require_role(user, "admin")
+        model = card.name
+        if card.heads or not card.training_command.startswith("medlens train "):
+            raise AppError(409, "error.retrain_unsupported", model=model)
         if not torch_available():
             raise AppError(409, "error.retrain_no_torch", command=retrain_command(model))
         with self._lock:

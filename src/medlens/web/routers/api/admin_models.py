@@ -45,10 +45,10 @@ def dataset(model: Model, user: CurrentUser, db: SessionDep, state: StateDep) ->
 @router.post("/{model}/retrain", status_code=202)
 def start_retrain(model: Model, user: CurrentUser, db: SessionDep, state: StateDep) -> dict[str, str]:
     """Start ``medlens retrain run`` for the model in the background (409 without torch: use the CLI)."""
-    mv.served_card(user, state.predictors, model)
+    card = mv.served_card(user, state.predictors, model)
     if state.retrain_jobs is None:
         raise RuntimeError("retrain jobs are built in the lifespan")
-    state.retrain_jobs.start(db, user, model)
+    state.retrain_jobs.start(db, user, card)
     return {"status": "started"}
 
 

@@ -115,11 +115,11 @@ def retrain_model(
     csrf_token: Annotated[str, Form()] = "",
 ) -> Response:
     check_csrf(request, csrf_token)
-    mv.served_card(user, state.predictors, model)
+    card = mv.served_card(user, state.predictors, model)
     jobs = state.retrain_jobs
     if jobs is None:
         raise RuntimeError("retrain jobs are built in the lifespan")
-    return _act(request, user, db, state, lambda: jobs.start(db, user, model))
+    return _act(request, user, db, state, lambda: jobs.start(db, user, card))
 
 
 @router.post("/{model}/versions/{version}/compare")
