@@ -23,6 +23,7 @@ def test_help_lists_every_command():
         "explain",
         "abcd",
         "quality",
+        "retrain",
     ):
         assert command in result.output, f"{command!r} missing from medlens --help"
 

@@ -112,6 +112,18 @@ class DataInfo(BaseModel):
     n_test: int = 0
 
 
+class Lineage(BaseModel):
+    """Where a retrained model comes from (``medlens retrain``): the model version it was retrained from
+    and the clinician-confirmed dataset version added to its training split (val/test unchanged)."""
+
+    parent_version: str  # the parent card's version
+    parent_registry_version: int | None = None
+    dataset: str = ""  # folder of the confirmed-case dataset version
+    dataset_version: int | None = None
+    dataset_sha256: str = ""
+    n_confirmed: int = 0  # confirmed images added to training
+
+
 class BaseCard(BaseModel):
     """What every model card has: identity, data, weights file + hash, commands, use and limits.
 
@@ -217,6 +229,7 @@ class ModelCard(BaseCard):
     latency_hardware: str = ""
     latency_batch32_ips: float | None = None  # images per second, batch 32, ONNX Runtime
     export_command: str = ""  # the `medlens export ...` that wrote this bundle
+    lineage: Lineage | None = None  # a retrained model: parent version and confirmed-case dataset
     intended_use: str = "Screening aid that helps decide whether to see a clinician. " + DISCLAIMER_EN
 
     def label_schema(self) -> LabelSchema:

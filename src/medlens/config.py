@@ -52,6 +52,10 @@ class Settings(BaseSettings):
     # policy); empty: no tiles, the markers and the list still work offline
     map_tile_url: str = ""
     map_tile_attribution: str = ""  # shown on the map, e.g. "© OpenStreetMap contributors"
+    # model registry (medlens retrain): a candidate is promoted only if, for accuracy and AUROC, the
+    # lower end of the 95% paired-bootstrap CI of (candidate - served) on the served model's test split
+    # is >= -promote_margin (medlens.retrain.compare); the margin used is stored with each comparison
+    promote_margin: float = Field(default=0.02, ge=0, le=1)
 
 
 @lru_cache(maxsize=1)

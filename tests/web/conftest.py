@@ -119,6 +119,7 @@ def _wipe(db_url: str) -> None:
         ClinicEntry,
         Lesion,
         LoginThrottle,
+        ModelVersion,
         Notice,
         Reply,
         User,
@@ -128,6 +129,7 @@ def _wipe(db_url: str) -> None:
     engine = make_engine(db_url)
     with engine.begin() as conn:
         for table in (
+            ModelVersion,
             LoginThrottle,
             AuthSession,
             AuditLog,

@@ -175,3 +175,29 @@ def test_lesions_come_and_go_with_revision_0009_keeping_replies_and_notices(tmp_
         engine.dispose()
     upgrade_to_head(url)
     assert "lesions" in state()[0]
+
+
+def test_model_versions_table_comes_and_goes_with_revision_0010(tmp_path: Path):
+    url = f"sqlite:///{tmp_path}/r.db"
+    upgrade_to_head(url)
+    assert "model_versions" in _tables(url)
+    engine = make_engine(url)
+    insp = inspect(engine)
+    cols = {c["name"] for c in insp.get_columns("model_versions")}
+    unique = [i for i in insp.get_indexes("model_versions") if i["unique"]]
+    engine.dispose()
+    assert {
+        "model",
+        "version",
+        "status",
+        "bundle_dir",
+        "weights_sha256",
+        "comparison",
+        "previous_version",
+    } <= cols
+    assert [i["column_names"] for i in unique] == [["model", "version"]]
+    downgrade(url, "0009")
+    assert "model_versions" not in _tables(url)
+    assert {"notices", "cases", "lesions"} <= _tables(url)  # the older tables survive
+    upgrade_to_head(url)
+    assert "model_versions" in _tables(url)

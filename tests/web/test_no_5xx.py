@@ -26,6 +26,8 @@ PAGE_ID_ROUTES = [
     ("GET", "/admin/products/{product_id}"),
     ("POST", "/admin/products/{product_id}"),
     ("POST", "/admin/products/{product_id}/delete"),
+    ("POST", "/admin/models/melanoma/versions/{version}/compare"),
+    ("POST", "/admin/models/melanoma/versions/{version}/promote"),
 ]
 
 
@@ -52,7 +54,7 @@ def test_out_of_range_ids_are_404_on_every_page_route(client, make_account, bad_
     admin = make_account("admin")
     login(client, admin.email)
     for method, path in PAGE_ID_ROUTES:
-        url = re.sub(r"\{(case|user|product)_id\}", bad_id, path)
+        url = re.sub(r"\{(case|user|product)_id\}|\{version\}", bad_id, path)
         r = client.request(method, url, follow_redirects=False)
         assert r.status_code == 404, (method, url, r.status_code)
         assert "text/html" in r.headers["content-type"]

@@ -36,6 +36,7 @@ COMMAND_MODULES = (
     "notify",
     "ood",
     "subgroups",
+    "retrain",
 )
 
 

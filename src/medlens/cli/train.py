@@ -10,9 +10,12 @@ import shlex
 import sys
 from dataclasses import MISSING
 from pathlib import Path
-from typing import Any, get_type_hints
+from typing import TYPE_CHECKING, Any, get_type_hints
 
 import typer
+
+if TYPE_CHECKING:
+    from medlens.training.config import TrainConfig
 
 
 def _command_line() -> str:
@@ -80,19 +83,42 @@ def _check_choices(values: dict[str, Any]) -> None:
             raise typer.BadParameter(f"{backbone!r} is not a timm model name", param_hint="--backbone")
 
 
-def _train(**values: Any) -> None:
-    """Train an image classifier; writes checkpoints, logits, metrics.json, plots and a report to OUT."""
+def build_config(values: dict[str, Any], command: str) -> TrainConfig:
+    """The :class:`TrainConfig` of ``train``'s parsed option values (checked against the registries)."""
     from medlens.training.config import TrainConfig
-    from medlens.training.run import run_training
 
-    resume = values.pop("resume")
+    values = dict(values)
+    values.pop("resume", None)
     _check_choices(values)
     values["data_root"], values["out"] = str(values["data_root"]), str(values["out"])
     values["tta"] = list(values["tta"] or [])
     values["image_ops"] = list(values["image_ops"] or [])
     values["teacher"] = [str(t) for t in values.get("teacher") or []]
+    values["extra_train"] = [str(t) for t in values.get("extra_train") or []]
     values["cache_dir"] = values["cache_dir"] or None
-    config = TrainConfig(**values, command=_command_line())
+    return TrainConfig(**values, command=command)
+
+
+def config_from_args(args: list[str]) -> TrainConfig:
+    """The config ``medlens train ARGS`` would run (later options win over earlier ones); its
+    ``command`` is that command line. ``typer.BadParameter``/``click.UsageError`` on bad options."""
+    import typer.main
+
+    from medlens.cli.main import app
+
+    group = typer.main.get_command(app)
+    cmd = group.commands["train"]  # type: ignore[attr-defined]
+    with cmd.make_context("train", list(args)) as ctx:
+        values = dict(ctx.params)
+    return build_config(values, "medlens train " + " ".join(shlex.quote(a) for a in args))
+
+
+def _train(**values: Any) -> None:
+    """Train an image classifier; writes checkpoints, logits, metrics.json, plots and a report to OUT."""
+    from medlens.training.run import run_training
+
+    resume = values["resume"]
+    config = build_config(values, _command_line())
     import torch
 
     torch.manual_seed(

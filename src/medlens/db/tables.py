@@ -1,5 +1,5 @@
 """SQLAlchemy 2 tables: users, lesions, cases, replies, notices, audit_log, auth_sessions, login_throttle,
-care_products, clinics."""
+care_products, clinics, model_versions."""
 
 from __future__ import annotations
 
@@ -195,3 +195,40 @@ class ClinicEntry(Base):
     lon: Mapped[float] = mapped_column(Float)
     departments: Mapped[str] = mapped_column(String(200), default="")  # ";"-joined department keys
     imported_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+
+MODEL_STATUSES = ("candidate", "active", "retired", "rolled_back")
+
+
+class ModelVersion(Base):
+    """One version of a served image model in the registry: its bundle folder (+ weights sha256), where
+    it came from (parent version, confirmed-case dataset version), its test metrics, its comparison
+    with the version that was active (paired bootstrap, see ``medlens.retrain.compare``) and its status:
+    ``candidate`` (trained, not served), ``active`` (served; one per model), ``retired`` (replaced by a
+    promotion) or ``rolled_back`` (taken back). ``previous_version``: the version it replaced, which a
+    roll-back serves again."""
+
+    __tablename__ = "model_versions"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    model: Mapped[str] = mapped_column(String(128))
+    task: Mapped[str] = mapped_column(String(64))
+    version: Mapped[int] = mapped_column(Integer)
+    card_version: Mapped[str] = mapped_column(String(32), default="")
+    bundle_dir: Mapped[str] = mapped_column(String(1000))
+    weights_sha256: Mapped[str] = mapped_column(String(64), default="")
+    status: Mapped[str] = mapped_column(String(16), default="candidate")
+    parent_version: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    previous_version: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    dataset_version: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    dataset_sha256: Mapped[str] = mapped_column(String(64), default="")
+    metrics: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    comparison: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
+    created_by: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"), nullable=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    promoted_by: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL"), nullable=True
+    )
+    promoted_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
+
+    __table_args__ = (Index("ux_model_versions_model_version", "model", "version", unique=True),)

@@ -68,6 +68,11 @@ class TrainConfig:
     )
     fractions: tuple[float, float, float] = opt((0.7, 0.15, 0.15), "Train/val/test fractions.")
     max_train_samples: int | None = opt(None, "Subsample train for quick runs.")
+    extra_train: list[str] = opt(
+        [],
+        "Confirmed-case dataset folder (medlens retrain dataset) added to the train split only; val/test "
+        "stay the original data's split (repeatable).",
+    )
     num_workers: int = opt(0, "DataLoader worker processes.")
     threads: int | None = opt(None, "torch threads (default: available cores).")
     channels_last: bool = opt(False, "channels-last memory format.")

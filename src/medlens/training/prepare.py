@@ -53,6 +53,19 @@ def write_audit(sample_set: SampleSet, manifest: SplitManifest, path: Path) -> N
     path.write_text(json.dumps(payload, indent=1, default=str))
 
 
+def add_extra_train(sample_set: SampleSet, indices: dict[str, list[int]], folders: list[str]) -> SampleSet:
+    """``sample_set`` with the images of each confirmed-case folder appended, their indices added to
+    ``indices["train"]`` (in place). The split manifest (and so val/test) is the original data's."""
+    samples = list(sample_set.samples)
+    for folder in folders:
+        extra = create_dataset("confirmed-cases", Path(folder), classes=sample_set.classes)
+        start = len(samples)
+        samples.extend(extra.samples)
+        indices["train"].extend(range(start, len(samples)))
+        log.info("train: +%d confirmed images from %s", len(extra), folder)
+    return SampleSet(sample_set.name, list(sample_set.classes), samples, dict(sample_set.heads))
+
+
 def prepare_data(config: TrainConfig, out_dir: Path) -> PreparedData:
     """Load the dataset, split it (saved as split.json + leakage_audit.json) and cache the images."""
     sample_set = create_dataset(config.dataset, Path(config.data_root))
@@ -66,6 +79,8 @@ def prepare_data(config: TrainConfig, out_dir: Path) -> PreparedData:
         rng = np.random.default_rng(config.seed)
         chosen = rng.choice(len(indices["train"]), size=config.max_train_samples, replace=False)
         indices["train"] = [indices["train"][i] for i in sorted(chosen)]
+    if config.extra_train:
+        sample_set = add_extra_train(sample_set, indices, config.extra_train)
     cache = Path(config.cache_dir) if config.cache_dir else None
     schema = get_task(config.task).schema
     head_names = None if schema.plain else schema.names

@@ -27,9 +27,11 @@ from medlens.web.map_tiles import tile_origin
 from medlens.web.middleware import PreferencesAndHeaders
 from medlens.web.rendering import remember_form
 from medlens.web.secret_key import resolve_secret_key
+from medlens.web.services import model_versions
 from medlens.web.services.care import CareDirectory
 from medlens.web.services.decode_budget import DecodeBudget
 from medlens.web.services.mailer import Mailer
+from medlens.web.services.retrain import RetrainJobs
 from medlens.web.services.risk import load_risk_model
 from medlens.web.services.storage import ImageStore
 from medlens.web.services.work_queue import EnrichQueue
@@ -66,16 +68,22 @@ def load_predictors(models_dir: Path) -> dict[str, PredictorLike]:
 
 def build_state(settings: Settings) -> AppState:
     engine = make_engine(settings.database_url)
+    session_factory = make_session_factory(engine)
+    predictors = load_predictors(settings.models_dir)
+    model_versions.apply_active(
+        session_factory, predictors, model_versions.make_predictor
+    )  # promoted before a restart
     return AppState(
         settings=settings,
         engine=engine,
-        session_factory=make_session_factory(engine),
+        session_factory=session_factory,
         store=ImageStore(Path(settings.data_dir) / "uploads"),
         care=CareDirectory(settings.clinics_csv, settings.catalog_json),
-        predictors=load_predictors(settings.models_dir),
+        predictors=predictors,
         risk_model=load_risk_model(settings.models_dir),
         decode_budget=DecodeBudget.from_setting(settings.decode_budget_mb),
         mailer=Mailer.from_settings(settings),
+        retrain_jobs=RetrainJobs(settings),
     )
 
 
@@ -159,6 +167,8 @@ def create_app(settings: Settings | None = None, freeze_gc: bool = False) -> Fas
         state = build_state(settings)
         state.enrich_queue = EnrichQueue(state.session_factory, state.store, state.predictors)
         state.enrich_queue.start()  # first finishes work left pending before this start
+        watcher = model_versions.RegistryWatcher(state.session_factory, state.predictors)
+        watcher.start()  # promotions by other workers or the CLI reach this process without a restart
         app.state.medlens = state
         log.info("medlens web: %d model(s) loaded: %s", len(state.predictors), ", ".join(state.predictors))
         if freeze_gc:
@@ -167,7 +177,10 @@ def create_app(settings: Settings | None = None, freeze_gc: bool = False) -> Fas
         try:
             yield
         finally:
+            watcher.stop()
             state.enrich_queue.stop()
+            if state.retrain_jobs is not None:
+                state.retrain_jobs.stop_all()
             state.engine.dispose()
 
     app = FastAPI(

@@ -302,3 +302,50 @@ class RiskOut(BaseModel):
     limitations: list[str]
     disclaimer: str
     language: str
+
+
+class ModelVersionOut(BaseModel):
+    """One version of a served model in the registry (see ``medlens.web.services.model_versions``)."""
+
+    model_config = ConfigDict(from_attributes=True, protected_namespaces=())
+    model: str
+    task: str
+    version: int
+    card_version: str
+    status: str  # candidate | active | retired | rolled_back
+    weights_sha256: str
+    parent_version: int | None
+    previous_version: int | None
+    dataset_version: int | None
+    metrics: dict[str, Any]
+    comparison: dict[str, Any] | None  # paired bootstrap vs the version active when compared
+    created_at: UtcDatetime
+    promoted_at: UtcDatetime | None
+
+
+class RetrainStatusOut(BaseModel):
+    running: bool
+    returncode: int | None
+    log: str
+
+
+class RegistryModelOut(BaseModel):
+    model_config = ConfigDict(protected_namespaces=())
+    model: str
+    task: str
+    active_version: int | None
+    can_train: bool  # this install has torch (else the CLI command is the way)
+    retrain_command: str
+    retrain: RetrainStatusOut | None
+    versions: list[ModelVersionOut]
+
+
+class DatasetOut(BaseModel):
+    model_config = ConfigDict(protected_namespaces=())
+    model: str
+    version: int
+    n_images: int
+    n_cases: int
+    counts: dict[str, int]
+    sha256: str
+    created_at: str

@@ -12,6 +12,7 @@ from medlens.config import Settings
 from medlens.web.services.care import CareDirectory
 from medlens.web.services.decode_budget import DecodeBudget
 from medlens.web.services.mailer import Mailer
+from medlens.web.services.retrain import RetrainJobs
 from medlens.web.services.storage import ImageStore
 
 
@@ -35,3 +36,4 @@ class AppState:
     decode_budget: DecodeBudget | None = None  # bounds the memory of concurrent decodes
     mailer: Mailer | None = None  # e-mail notices (disabled without MEDLENS_SMTP_HOST)
     enrich_queue: Any | None = None  # medlens.web.services.work_queue.EnrichQueue (after-upload work)
+    retrain_jobs: RetrainJobs | None = None  # retrain runs (child processes), one per model

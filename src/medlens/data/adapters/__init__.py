@@ -3,6 +3,7 @@
 from medlens.data.adapters import (
     aihub_scalp,
     chest_xray_sources,
+    confirmed,
     covid_chestxray,
     dermnet,
     dicom_folder,
@@ -20,6 +21,7 @@ from medlens.data.adapters import (
 __all__ = [
     "aihub_scalp",
     "chest_xray_sources",
+    "confirmed",
     "covid_chestxray",
     "dermnet",
     "dicom_folder",

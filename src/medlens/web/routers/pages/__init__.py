@@ -6,6 +6,7 @@ from medlens.web.routers.pages import (
     account,
     admin,
     admin_catalog,
+    admin_models,
     auth,
     care,
     clinician,
@@ -15,5 +16,5 @@ from medlens.web.routers.pages import (
 )
 
 router = APIRouter(include_in_schema=False)
-for _module in (auth, account, patient, clinician, notices, admin, admin_catalog, care, risk):
+for _module in (auth, account, patient, clinician, notices, admin, admin_catalog, admin_models, care, risk):
     router.include_router(_module.router)
