@@ -86,7 +86,7 @@ def _run_split(config: dict, run_dir: Path) -> tuple[SampleSet, SplitManifest] |
     return sample_set, manifest
 
 
-def _split_images(split: tuple[SampleSet, SplitManifest]) -> dict[str, tuple[list[np.ndarray], np.ndarray]]:
+def _split_images(split: tuple[SampleSet, SplitManifest]) -> dict[str, Any]:
     """Decoded original images + labels of the run's val and test splits (and ``val_sources``)."""
     from medlens.data.sources import sources_of
 
@@ -168,10 +168,8 @@ def _calibrate_and_test(
     (vl, vy), (tl, ty) = (
         (predictor.logits_batch(data_split[k][0]), data_split[k][1]) for k in ("val", "test")
     )
-    sources = data_split.get("val_sources")
-    multi = sources is not None and len(set(sources.tolist())) > 1
     card.temperature, card.thresholds, card.ood = calibrate(
-        vl, vy, card.classes, target, recall, val_sources=sources if multi else None
+        vl, vy, card.classes, target, recall, val_sources=data_split.get("val_sources")
     )
     test = evaluate_test(tl, ty, card.classes, card.temperature, card.thresholds, n_boot=n_boot)
     card.conformal = fit_block(

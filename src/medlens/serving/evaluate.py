@@ -36,9 +36,9 @@ def calibrate(
 ) -> tuple[float, Thresholds, OODGate]:
     """Temperature, operating threshold (recall >= target on val) and energy OOD gate from val logits.
 
-    With ``val_sources`` (the data source of each validation image) and two or more sources holding
-    enough target cases, the threshold reaches the recall target in every source
-    (:func:`threshold_for_recall_by_group`), not only on the pooled split.
+    With ``val_sources`` (the data source of each validation image) the threshold reaches the recall
+    target in every source holding enough target cases (:func:`threshold_for_recall_by_group`, which
+    falls back to the pooled threshold when fewer than two do).
     """
     temperature = float(fit_temperature(val_logits, val_y))
     thresholds = Thresholds()
