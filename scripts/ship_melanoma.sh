@@ -14,7 +14,7 @@ RUN="${RUN:-runs/multi-160}"
 OUT="${OUT:-models/melanoma}"
 step="${1:-all}"
 if [[ $step == all || $step == export ]]; then
-  "$M" export "$RUN" --out "$OUT"
+  "$M" export "$RUN" --out "$OUT" --target-recall 0.85
   for s in val test; do
     "$M" cross-source --model "$OUT" --dataset melanoma-sources --data-root "$DATA" --split "$s" \
       --train-sources melanoma_10000,ham10000 --out "runs/xs/shipped-$s" --threads 2
@@ -24,9 +24,12 @@ if [[ $step == all || $step == export ]]; then
 fi
 if [[ $step == all || $step == card ]]; then
   "$PY" benchmarks/melanoma_floors.py --val runs/xs/shipped-val --test runs/xs/shipped-test --card "$OUT" \
-    --loso "K0: the same task trained on Kaggle only (96 px), on HAM10000 test lesions=runs/xs/kaggle-own-96-test=ham10000"
+    --json reports/generalisation-melanoma/floors-shipped.json \
+    --loso "K0: the same task trained on Kaggle only (96 px, 2 epochs), on HAM10000 test lesions=runs/xs/kaggle-own-96-test=ham10000"
   "$M" robustness "$OUT" --dataset melanoma-sources --data-root "$DATA" --split grouped --seed 0 --n 40 \
     --out reports/robustness-melanoma
   "$M" audit-shortcuts --model "$OUT" --data-root "$DATA" --out reports/shortcuts-melanoma --n-per-source 400 \
-    --n-counterfactual 150 --train-sources melanoma_10000,ham10000 --threads 2 --card
+    --n-counterfactual 150 --train-sources melanoma_10000,ham10000 --threads 1 --card
+  # run one at a time: each loads the whole card and saves it whole
+  "$M" subgroups --model "$OUT" --card --threads 1
 fi
