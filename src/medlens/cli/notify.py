@@ -3,9 +3,31 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 import typer
 
 notify_app = typer.Typer(help="Notices to users (in the app and by e-mail).", no_args_is_help=True)
+
+
+def _run_and_mail(settings: Any, job: Callable[[Any], Any]) -> tuple[Any, str]:
+    """Run ``job(db)`` on the migrated database, send the e-mails it returns (``.mails``) when SMTP is
+    set; returns the job's result and a line saying what happened to the mail."""
+    from medlens.db import make_engine, make_session_factory, upgrade_to_head
+    from medlens.web.services.mailer import Mailer
+
+    upgrade_to_head(settings.database_url)
+    engine = make_engine(settings.database_url)
+    try:
+        with make_session_factory(engine)() as db:
+            done = job(db)
+    finally:
+        engine.dispose()
+    mailer = Mailer.from_settings(settings)
+    if not mailer.enabled:
+        return done, "e-mail off (no MEDLENS_SMTP_HOST)"
+    return done, f"{mailer.send_all(done.mails)} of {len(done.mails)} e-mail(s) sent"
 
 
 @notify_app.command("overdue")
@@ -18,29 +40,14 @@ def notify_overdue(
     than the review-wait setting (once per case), and an e-mail when MEDLENS_SMTP_HOST is set. Run it
     hourly, e.g. from cron."""
     from medlens.config import get_settings
-    from medlens.db import make_engine, make_session_factory, upgrade_to_head
-    from medlens.web.services.mailer import Mailer
     from medlens.web.services.notices import notify_overdue as run
 
     settings = get_settings()
     if hours is not None:
         settings = settings.model_copy(update={"review_wait_hours": hours})
-    upgrade_to_head(settings.database_url)
-    engine = make_engine(settings.database_url)
-    try:
-        with make_session_factory(engine)() as db:
-            done = run(db, settings)
-    finally:
-        engine.dispose()
-    mailer = Mailer.from_settings(settings)
-    sent = mailer.send_all(done.mails) if mailer.enabled else 0
+    done, mail = _run_and_mail(settings, lambda db: run(db, settings))
     typer.echo(
-        f"{done.cases} case(s) waited over {settings.review_wait_hours:g} h: {done.notices} notice(s), "
-        + (
-            f"{sent} of {len(done.mails)} e-mail(s) sent"
-            if mailer.enabled
-            else "e-mail off (no MEDLENS_SMTP_HOST)"
-        )
+        f"{done.cases} case(s) waited over {settings.review_wait_hours:g} h: {done.notices} notice(s), {mail}"
     )
 
 
@@ -55,8 +62,6 @@ def notify_reminders(
     from datetime import date
 
     from medlens.config import get_settings
-    from medlens.db import make_engine, make_session_factory, upgrade_to_head
-    from medlens.web.services.mailer import Mailer
     from medlens.web.services.reminders import notify_reminders as run
 
     try:
@@ -64,23 +69,8 @@ def notify_reminders(
     except ValueError as exc:
         raise typer.BadParameter(f"not a date (YYYY-MM-DD): {today}", param_hint="--today") from exc
     settings = get_settings()
-    upgrade_to_head(settings.database_url)
-    engine = make_engine(settings.database_url)
-    try:
-        with make_session_factory(engine)() as db:
-            done = run(db, settings, day)
-    finally:
-        engine.dispose()
-    mailer = Mailer.from_settings(settings)
-    sent = mailer.send_all(done.mails) if mailer.enabled else 0
-    typer.echo(
-        f"{done.notices} lesion check(s) due: "
-        + (
-            f"{sent} of {len(done.mails)} e-mail(s) sent"
-            if mailer.enabled
-            else "e-mail off (no MEDLENS_SMTP_HOST)"
-        )
-    )
+    done, mail = _run_and_mail(settings, lambda db: run(db, settings, day))
+    typer.echo(f"{done.notices} lesion check(s) due: {mail}")
 
 
 def register(app: typer.Typer) -> None:
