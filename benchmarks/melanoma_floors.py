@@ -79,8 +79,10 @@ def floors(val: dict[str, Any], test: dict[str, Any], ham_recall: float = 0.9, n
     return out
 
 
-def _row(data: str, role: str, y: np.ndarray, p: np.ndarray, thr: float, n_boot: int) -> dict[str, Any]:
-    """Target-vs-rest AUROC, sensitivity and specificity at ``thr`` with bootstrap CIs."""
+def _row(
+    data: str, role: str, y: np.ndarray, p: np.ndarray, thr: float, n_boot: int, source: str
+) -> dict[str, Any]:
+    """Target-vs-rest AUROC, sensitivity and specificity at ``thr``, and arg-max accuracy, with bootstrap CIs."""
     from medlens.evaluation.source_card import source_row
 
     pos, neg = y == 1, y == 0
@@ -92,6 +94,8 @@ def _row(data: str, role: str, y: np.ndarray, p: np.ndarray, thr: float, n_boot:
         bootstrap_ci(roc_auc, y, p, n_boot=n_boot),
         bootstrap_ci(flag_rate, (p[pos] >= thr).astype(float), n_boot=n_boot),
         bootstrap_ci(flag_rate, (p[neg] < thr).astype(float), n_boot=n_boot),
+        source=source,
+        accuracy=bootstrap_ci(_acc, y, p, n_boot=n_boot),
     )
 
 
@@ -104,14 +108,16 @@ def card_rows(test: dict[str, Any], loso: list[str], n_boot: int) -> list[dict[s
     for src in sorted(set(test["source"].tolist()), key=lambda s: s != "melanoma_10000"):
         m = test["source"] == src
         label = f"{SOURCE_NAMES.get(src, src)} test split (lesion-grouped)"
-        rows.append(_row(label, "in-source", test["y"][m], test["p"][m], test["threshold"], n_boot))
+        rows.append(_row(label, "in-source", test["y"][m], test["p"][m], test["threshold"], n_boot, src))
     for spec in loso:
         label, folder, src = spec.split("=")
         other = _load(Path(folder))
         m = other["source"] == src
         if not m.any():
             raise SystemExit(f"--loso {spec}: no {src!r} rows in {folder}")
-        rows.append(_row(label, "cross-source", other["y"][m], other["p"][m], other["threshold"], n_boot))
+        rows.append(
+            _row(label, "cross-source", other["y"][m], other["p"][m], other["threshold"], n_boot, src)
+        )
     return rows
 
 

@@ -66,5 +66,8 @@ def test_floors_and_card_rows(tmp_path: Path) -> None:
     assert [r["role"] for r in block["rows"]] == ["in-source", "in-source", "cross-source"]
     assert block["rows"][0]["data"].startswith("Kaggle") and block["rows"][2]["n"] == 400
     assert block["rows"][2]["auroc"]["value"] < block["rows"][1]["auroc"]["value"]  # larger shift
+    # each row names its source (for the leaderboard) and carries the arg-max accuracy of its images
+    assert [r["source"] for r in block["rows"]] == ["melanoma_10000", "ham10000", "ham10000"]
+    assert block["rows"][0]["accuracy"]["value"] == pytest.approx(kag["value"], abs=1e-4)
     with pytest.raises(SystemExit, match="no 'nowhere' rows"):
         mod.card_rows(mod._load(tmp_path / "test"), [f"x={tmp_path / 'k0'}=nowhere"], 100)

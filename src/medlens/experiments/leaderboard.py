@@ -27,6 +27,10 @@ _BENCHMARKS = {
     "melanoma_10000": "melanoma-kaggle",
 }
 COLUMNS = ("accuracy", "balanced_accuracy", "auroc", "target_sensitivity")
+#: (task, source) of a multi-source card's in-source row -> the benchmark its figures compare with; only
+#: where the task is the benchmark's (the melanoma bundle's HAM10000 part is melanoma vs benign, not
+#: HAM10000's 7 classes, so it stands under no benchmark)
+_SOURCE_BENCHMARKS = {("melanoma", "melanoma_10000"): "melanoma-kaggle"}
 
 
 @dataclass
@@ -60,6 +64,37 @@ def benchmark_of(card_data: dict[str, Any]) -> str:
         if key in dataset:
             return bench
     return ""
+
+
+def _source_rows(card: dict[str, Any], who: str) -> list[LeaderboardRow]:
+    """A multi-source card's in-source rows (``metrics.cross_source``) that belong to a benchmark."""
+    block = card.get("metrics", {}).get("cross_source") or {}
+    rows = []
+    for r in block.get("rows", []):
+        bench = _SOURCE_BENCHMARKS.get((str(card.get("task", card.get("name"))), str(r.get("source", ""))))
+        if r.get("role") != "in-source" or bench is None:
+            continue
+        metrics = {
+            col: r[key]
+            for col, key in (
+                ("accuracy", "accuracy"),
+                ("auroc", "auroc"),
+                ("target_sensitivity", "sensitivity"),
+            )
+            if r.get(key)
+        }
+        rows.append(
+            LeaderboardRow(
+                f"{who}, its {r['data']}",
+                bench,
+                metrics,
+                f"card, source row (n={r['n']}; accuracy at arg-max, sensitivity at the card threshold "
+                f"{float(block.get('threshold') or 0.5):.3f})",
+                protocol=str(r["data"]),
+                ours=True,
+            )
+        )
+    return rows
 
 
 def _card_columns(test: dict[str, Any]) -> dict[str, Any]:
@@ -120,19 +155,17 @@ def leaderboard_rows(
             if measured is not None:
                 source = f"re-measured now on the official test split (n={measured.pop('n')})"
                 metrics = measured
-        rows.append(
-            LeaderboardRow(
-                f"medlens {card.get('name', card_path.parent.name)} ({card.get('backbone')}, "
-                f"{card.get('preprocessing', {}).get('input_size')} px)",
-                bench or "-",
-                metrics,
-                source,
-                protocol=str(data.get("source", "")),
-                ours=True,
-            )
+        who = (
+            f"medlens {card.get('name', card_path.parent.name)} ({card.get('backbone')}, "
+            f"{card.get('preprocessing', {}).get('input_size')} px)"
         )
-        if bench and bench not in benches:
-            benches.append(bench)
+        rows.append(
+            LeaderboardRow(who, bench or "-", metrics, source, str(data.get("source", "")), ours=True)
+        )
+        rows.extend(_source_rows(card, who))
+        benches.extend(
+            b for b in [bench, *(r.benchmark for r in rows)] if b and b != "-" and b not in benches
+        )
     for ref in load_references():
         if ref["benchmark"] in benches:
             rows.append(
