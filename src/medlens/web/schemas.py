@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Annotated, Any
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
@@ -181,6 +181,24 @@ class SubmitIn(BaseModel):
         default=None,
         max_length=1000,
         description="An optional note for the clinician (at most 1000 characters)",
+    )
+
+
+class LesionOut(BaseModel):
+    id: int
+    body_site: str  # a code of GET /lesions/sites (HAM10000's localizations)
+    label: str
+    created_at: UtcDatetime
+    next_check: date | None = None  # the owner's date for the next photo
+    last_photo_at: UtcDatetime | None = None
+    n_photos: int = 0
+
+
+class NextCheckIn(BaseModel):
+    next_check: str = Field(
+        default="",
+        max_length=32,
+        description="YYYY-MM-DD (today up to about three years ahead); '' clears it",
     )
 
 

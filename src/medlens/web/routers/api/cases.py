@@ -12,7 +12,7 @@ from medlens.tasks import get_task
 from medlens.web.deps import BearerToken, CaseId, CurrentUser, LangDep, PredictorsDep, SessionDep, StateDep
 from medlens.web.presenters import case_summary
 from medlens.web.schemas import CaseOut, SubmitIn, TaskOut
-from medlens.web.services import cases, media, uploads, urgency
+from medlens.web.services import cases, lesions, media, uploads, urgency
 from medlens.web.timing import Timings
 
 router = APIRouter(tags=["cases"])
@@ -75,6 +75,14 @@ async def create_case(
     body_site: Annotated[str, Form()] = "unknown",
     symptom_onset: Annotated[str, Form()] = "unknown",
     onset_hours: Annotated[str, Form(description="Hours since the symptoms began (blank: not given)")] = "",
+    lesion: Annotated[
+        str, Form(description="'' (none), 'new' or 'same' (dermoscopy tasks)", max_length=8)
+    ] = "",
+    lesion_site: Annotated[
+        str, Form(description="Body-site code of a new lesion (GET /lesions/sites)", max_length=32)
+    ] = "",
+    lesion_label: Annotated[str, Form(description="Nickname of a new lesion", max_length=200)] = "",
+    lesion_id: Annotated[str, Form(description="One of the caller's lesions ('same')", max_length=20)] = "",
     idempotency_key: Annotated[
         str | None,
         Header(
@@ -91,9 +99,19 @@ async def create_case(
     The heatmap file and ABCD lesion features (dermoscopy tasks) are made after the response:
     ``heatmap_url`` already works (it makes the file if it is not there yet), ``lesion_pending`` is true
     here and ``GET /cases/{id}`` returns the features.
+
+    Follow-up of one lesion over time: ``lesion=new`` with ``lesion_site`` (and an optional
+    ``lesion_label``) starts a followed lesion; ``lesion=same`` with ``lesion_id`` (one of the caller's
+    own, ``GET /lesions``) adds this photo to it; anyone else's lesion is 404 and nothing is stored.
     """
     inp = cases.CaseInput(
-        task, sex, age_group, body_site, symptom_onset, urgency.parse_onset_hours(onset_hours)
+        task,
+        sex,
+        age_group,
+        body_site,
+        symptom_onset,
+        urgency.parse_onset_hours(onset_hours),
+        lesions.parse_choice(lesion, lesion_site, lesion_label, lesion_id),
     )
     timings = Timings(getattr(request.state, "started", None))
     timings.lap("receive")  # body and form parsing: everything before this line
