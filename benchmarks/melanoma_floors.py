@@ -121,6 +121,16 @@ def card_rows(test: dict[str, Any], loso: list[str], n_boot: int) -> list[dict[s
     return rows
 
 
+def kept_cross_source_rows(card: dict[str, Any]) -> list[dict[str, Any]]:
+    """The leave-one-source-out rows of a card: they describe other runs, not the bundle, so they stay
+    valid when the bundle is replaced (the run folders they were measured from need not exist now)."""
+    block = card.get("metrics", {}).get("cross_source") or {}
+    rows = [r for r in block.get("rows", []) if r.get("role") == "cross-source"]
+    if not rows:
+        raise SystemExit("--loso-rows-from: that card has no cross-source rows")
+    return rows
+
+
 def main(argv: list[str] | None = None) -> dict:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--val", type=Path, required=True)
@@ -130,6 +140,12 @@ def main(argv: list[str] | None = None) -> dict:
     ap.add_argument("--json", type=Path, default=None)
     ap.add_argument("--card", type=Path, default=None, help="bundle whose card gets the rows")
     ap.add_argument("--loso", action="append", default=[], help="LABEL=DIR=SOURCE (repeatable)")
+    ap.add_argument(
+        "--loso-rows-from",
+        type=Path,
+        default=None,
+        help="card.json whose cross-source rows (measured earlier, e.g. of a bundle being replaced) are kept",
+    )
     args = ap.parse_args(argv)
     test = _load(args.test)
     res = floors(_load(args.val), test, args.ham_recall, args.n_boot)
@@ -140,6 +156,8 @@ def main(argv: list[str] | None = None) -> dict:
         from medlens.evaluation.source_card import write_source_block
 
         rows = card_rows(test, args.loso, args.n_boot)
+        if args.loso_rows_from:
+            rows += kept_cross_source_rows(json.loads(args.loso_rows_from.read_text()))
         cmd = "python benchmarks/melanoma_floors.py " + " ".join(argv if argv is not None else sys.argv[1:])
         card_note = (
             f"floors: Kaggle test accuracy {res['kaggle_accuracy']['value']:.3f}; HAM10000 test melanoma recall "

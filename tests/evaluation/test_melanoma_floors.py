@@ -69,5 +69,16 @@ def test_floors_and_card_rows(tmp_path: Path) -> None:
     # each row names its source (for the leaderboard) and carries the arg-max accuracy of its images
     assert [r["source"] for r in block["rows"]] == ["melanoma_10000", "ham10000", "ham10000"]
     assert block["rows"][0]["accuracy"]["value"] == pytest.approx(kag["value"], abs=1e-4)
+    # a replaced bundle keeps the leave-one-source-out rows measured for the card before it
+    saved = tmp_path / "old-card.json"
+    shutil.copy(bundle / "card.json", saved)
+    mod.main(["--val", str(tmp_path / "val"), "--test", str(tmp_path / "test"), "--n-boot", "200",
+              "--card", str(bundle), "--loso-rows-from", str(saved)])  # fmt: skip
+    kept = ModelCard.load(bundle).metrics["cross_source"]["rows"]
+    assert [r["role"] for r in kept] == ["in-source", "in-source", "cross-source"] and kept[2] == block[
+        "rows"
+    ][2]
+    with pytest.raises(SystemExit, match="no cross-source rows"):
+        mod.kept_cross_source_rows({"metrics": {"cross_source": {"rows": kept[:2]}}})
     with pytest.raises(SystemExit, match="no 'nowhere' rows"):
         mod.card_rows(mod._load(tmp_path / "test"), [f"x={tmp_path / 'k0'}=nowhere"], 100)
