@@ -56,6 +56,10 @@ class Settings(BaseSettings):
     # lower end of the 95% paired-bootstrap CI of (candidate - served) on the served model's test split
     # is >= -promote_margin (medlens.retrain.compare); the margin used is stored with each comparison
     promote_margin: float = Field(default=0.02, ge=0, le=1)
+    # the web service's built-in schedule (medlens.web.services.scheduler): every this many minutes it
+    # runs the periodic jobs (notify overdue, notify reminders, purge-expired when retention_days is set),
+    # each once across all worker processes; 0 turns it off (then run the CLI commands from cron)
+    jobs_every_minutes: float = Field(default=60.0, ge=0)
 
 
 @lru_cache(maxsize=1)

@@ -86,6 +86,7 @@ def settings(db_url: str, models_dir: Path, tmp_path: Path) -> Settings:
         max_upload_bytes=2 * 1024 * 1024,
         max_image_pixels=20_000_000,
         default_language="en",
+        jobs_every_minutes=0,  # no background schedule (test_scheduler.py runs it on purpose)
     )
 
 
@@ -117,6 +118,7 @@ def _wipe(db_url: str) -> None:
         CareProduct,
         Case,
         ClinicEntry,
+        JobRun,
         Lesion,
         LoginThrottle,
         ModelVersion,
@@ -129,6 +131,7 @@ def _wipe(db_url: str) -> None:
     engine = make_engine(db_url)
     with engine.begin() as conn:
         for table in (
+            JobRun,
             ModelVersion,
             LoginThrottle,
             AuthSession,

@@ -59,6 +59,7 @@ def live_server(
         "MEDLENS_DATA_DIR": str(tmp / "var"),
         "MEDLENS_SECRET_KEY": secrets.token_urlsafe(48),
         "MEDLENS_DEFAULT_LANGUAGE": "ko",
+        "MEDLENS_JOBS_EVERY_MINUTES": "0",  # the walks call `medlens notify ...` themselves
     }
     for key, value in (env_extra or {}).items():
         if value is None:

@@ -201,3 +201,16 @@ def test_model_versions_table_comes_and_goes_with_revision_0010(tmp_path: Path):
     assert {"notices", "cases", "lesions"} <= _tables(url)  # the older tables survive
     upgrade_to_head(url)
     assert "model_versions" in _tables(url)
+
+
+def test_job_runs_table_comes_and_goes_with_revision_0011(tmp_path: Path):
+    url = f"sqlite:///{tmp_path}/j.db"
+    upgrade_to_head(url)
+    engine = make_engine(url)
+    cols = {c["name"] for c in inspect(engine).get_columns("job_runs")}
+    engine.dispose()
+    assert cols == {"name", "last_run", "last_result"}
+    downgrade(url, "0010")
+    assert "job_runs" not in _tables(url) and "model_versions" in _tables(url)
+    upgrade_to_head(url)
+    assert "job_runs" in _tables(url)

@@ -15,7 +15,7 @@ def _run_and_mail(settings: Any, job: Callable[[Any], Any]) -> tuple[Any, str]:
     """Run ``job(db)`` on the migrated database, send the e-mails it returns (``.mails``) when SMTP is
     set; returns the job's result and a line saying what happened to the mail."""
     from medlens.db import make_engine, make_session_factory, upgrade_to_head
-    from medlens.web.services.mailer import Mailer
+    from medlens.web.services.scheduler import send_mails
 
     upgrade_to_head(settings.database_url)
     engine = make_engine(settings.database_url)
@@ -24,10 +24,7 @@ def _run_and_mail(settings: Any, job: Callable[[Any], Any]) -> tuple[Any, str]:
             done = job(db)
     finally:
         engine.dispose()
-    mailer = Mailer.from_settings(settings)
-    if not mailer.enabled:
-        return done, "e-mail off (no MEDLENS_SMTP_HOST)"
-    return done, f"{mailer.send_all(done.mails)} of {len(done.mails)} e-mail(s) sent"
+    return done, send_mails(settings, done.mails)
 
 
 @notify_app.command("overdue")
@@ -37,8 +34,8 @@ def notify_overdue(
     ),
 ) -> None:
     """Give every active clinician a notice for each case sent to clinicians and unanswered for longer
-    than the review-wait setting (once per case), and an e-mail when MEDLENS_SMTP_HOST is set. Run it
-    hourly, e.g. from cron."""
+    than the review-wait setting (once per case), and an e-mail when MEDLENS_SMTP_HOST is set. The web
+    service runs it every MEDLENS_JOBS_EVERY_MINUTES; without the service, run it hourly from cron."""
     from medlens.config import get_settings
     from medlens.web.services.notices import notify_overdue as run
 
@@ -58,7 +55,8 @@ def notify_reminders(
     ),
 ) -> None:
     """Give each patient a notice for every followed lesion whose next-check date has come (once per
-    date), and an e-mail when MEDLENS_SMTP_HOST is set. Run it daily, e.g. from cron."""
+    date), and an e-mail when MEDLENS_SMTP_HOST is set. The web service runs it every
+    MEDLENS_JOBS_EVERY_MINUTES; without the service, run it daily from cron."""
     from datetime import date
 
     from medlens.config import get_settings

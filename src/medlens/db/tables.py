@@ -197,6 +197,17 @@ class ClinicEntry(Base):
     imported_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
 
 
+class JobRun(Base):
+    """When a periodic job (:mod:`medlens.web.services.scheduler`) last ran in any server process, and
+    what it did; a process claims a run by moving ``last_run`` forward in one conditional UPDATE."""
+
+    __tablename__ = "job_runs"
+
+    name: Mapped[str] = mapped_column(String(64), primary_key=True)
+    last_run: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
+    last_result: Mapped[str] = mapped_column(String(300), default="", server_default="")
+
+
 MODEL_STATUSES = ("candidate", "active", "retired", "rolled_back")
 
 

@@ -27,7 +27,7 @@ from medlens.web.map_tiles import tile_origin
 from medlens.web.middleware import PreferencesAndHeaders
 from medlens.web.rendering import remember_form
 from medlens.web.secret_key import resolve_secret_key
-from medlens.web.services import model_versions
+from medlens.web.services import model_versions, scheduler
 from medlens.web.services.care import CareDirectory
 from medlens.web.services.decode_budget import DecodeBudget
 from medlens.web.services.mailer import Mailer
@@ -169,6 +169,12 @@ def create_app(settings: Settings | None = None, freeze_gc: bool = False) -> Fas
         state.enrich_queue.start()  # first finishes work left pending before this start
         watcher = model_versions.RegistryWatcher(state.session_factory, state.predictors)
         watcher.start()  # promotions by other workers or the CLI reach this process without a restart
+        jobs = None
+        if settings.jobs_every_minutes > 0:  # the periodic notices (and purge) without cron
+            jobs = scheduler.JobScheduler(
+                state.session_factory, settings, scheduler.default_jobs(settings, state.store)
+            )
+            jobs.start()
         app.state.medlens = state
         log.info("medlens web: %d model(s) loaded: %s", len(state.predictors), ", ".join(state.predictors))
         if freeze_gc:
@@ -177,6 +183,8 @@ def create_app(settings: Settings | None = None, freeze_gc: bool = False) -> Fas
         try:
             yield
         finally:
+            if jobs is not None:
+                jobs.stop()
             watcher.stop()
             state.enrich_queue.stop()
             if state.retrain_jobs is not None:

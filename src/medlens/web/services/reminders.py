@@ -2,7 +2,7 @@
 follow has come, they get one in-app ``reminder`` notice (leading to the lesion's newest photo) and, when
 e-mail is on, a message that says only that there is something new.
 
-Run by ``medlens notify reminders`` (daily, from cron, next to ``medlens notify overdue``). Each date is
+Run by the web service's schedule (:mod:`medlens.web.services.scheduler`) or ``medlens notify reminders``. Each date is
 reminded once: ``lesions.reminded_for`` keeps the date last reminded, so a new date set later is
 reminded again, and a second run the same day tells nobody."""
 
