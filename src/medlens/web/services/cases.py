@@ -24,7 +24,7 @@ from medlens.web.services.decode_budget import DecodeBudget, estimated_cost
 from medlens.web.services.enrich import HEATMAP_KEY, HEATMAP_PENDING, ensure_lesion, still_referenced
 from medlens.web.services.images import decode_upload
 from medlens.web.services.storage import ImageStore
-from medlens.web.services.urgency import urgent_until
+from medlens.web.services.urgency import parse_onset_hours, urgent_until
 from medlens.web.services.users import require_role
 from medlens.web.state import PredictorLike
 from medlens.web.timing import Timings
@@ -50,6 +50,24 @@ class CaseInput:
     symptom_onset: str = "unknown"
     onset_hours: float | None = None  # hours since the symptoms began (asked when the task is time-critical)
     lesion: lesions.LesionChoice | None = None  # a new lesion to follow, or the same lesion as before
+
+    @classmethod
+    def from_form(
+        cls,
+        task: str,
+        sex: str,
+        age_group: str,
+        body_site: str,
+        symptom_onset: str,
+        onset_hours: str,
+        lesion: str = "",
+        lesion_site: str = "",
+        lesion_label: str = "",
+        lesion_id: str = "",
+    ) -> CaseInput:
+        """The upload's form fields (page or API) as parsed input; a bad onset or lesion field -> 400."""
+        choice = lesions.parse_choice(lesion, lesion_site, lesion_label, lesion_id)
+        return cls(task, sex, age_group, body_site, symptom_onset, parse_onset_hours(onset_hours), choice)
 
     def validate(self, predictors: dict[str, PredictorLike]) -> None:
         if self.task not in predictors:

@@ -12,7 +12,7 @@ from medlens.tasks import get_task
 from medlens.web.deps import BearerToken, CaseId, CurrentUser, LangDep, PredictorsDep, SessionDep, StateDep
 from medlens.web.presenters import case_summary
 from medlens.web.schemas import CaseOut, SubmitIn, TaskOut
-from medlens.web.services import cases, lesions, media, uploads, urgency
+from medlens.web.services import cases, media, uploads
 from medlens.web.timing import Timings
 
 router = APIRouter(tags=["cases"])
@@ -104,14 +104,17 @@ async def create_case(
     ``lesion_label``) starts a followed lesion; ``lesion=same`` with ``lesion_id`` (one of the caller's
     own, ``GET /lesions``) adds this photo to it; anyone else's lesion is 404 and nothing is stored.
     """
-    inp = cases.CaseInput(
+    inp = cases.CaseInput.from_form(
         task,
         sex,
         age_group,
         body_site,
         symptom_onset,
-        urgency.parse_onset_hours(onset_hours),
-        lesions.parse_choice(lesion, lesion_site, lesion_label, lesion_id),
+        onset_hours,
+        lesion,
+        lesion_site,
+        lesion_label,
+        lesion_id,
     )
     timings = Timings(getattr(request.state, "started", None))
     timings.lap("receive")  # body and form parsing: everything before this line

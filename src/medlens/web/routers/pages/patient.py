@@ -27,7 +27,6 @@ from medlens.web.services import (
     notices,
     products,
     uploads,
-    urgency,
 )
 from medlens.web.services.care import search_clinics
 
@@ -127,14 +126,17 @@ async def screen_submit(
     lesion_id: Annotated[str, Form(description="The earlier lesion ('same')", max_length=20)] = "",
 ) -> Response:
     check_csrf(request, csrf_token)
-    inp = cases.CaseInput(
+    inp = cases.CaseInput.from_form(
         task,
         sex,
         age_group,
         body_site,
         symptom_onset,
-        urgency.parse_onset_hours(onset_hours),
-        lesions.parse_choice(lesion, lesion_site, lesion_label, lesion_id),
+        onset_hours,
+        lesion,
+        lesion_site,
+        lesion_label,
+        lesion_id,
     )
     # the form's own token: a double submit or a re-sent form shows the first case, not a duplicate
     key = f"form:{upload_token}" if upload_token else None
