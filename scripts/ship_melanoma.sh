@@ -1,35 +1,43 @@
 #!/usr/bin/env bash
-# Issue 12: ship the multi-source melanoma bundle (Kaggle own photos + HAM10000, HAM10000 test lesions held
-# out) and measure it: export, in-source rows per source, floors, leave-one-source-out row (K0: the
-# Kaggle-only run on HAM10000), robustness, shortcut audit. Run after the training below has finished.
-#   medlens train --task melanoma --dataset melanoma-sources --data-root ../shared/data --out runs/multi-160
-#     --split grouped --pretrained lite0-imagenet --input-size 160 --epochs 5 --batch-size 64 --lr 1e-3 --preset C4
-#     --loss ce --sampler weighted --patience 3 --monitor auroc --tta hflip --tta vflip --seed 0 --threads 2
+# Issue 12: export and measure a multi-source melanoma bundle (Kaggle own photos + HAM10000, HAM10000 test
+# lesions held out): export, in-source rows per source, floors, leave-one-source-out row, robustness,
+# shortcut audit, subgroups, conformal. Run after the training below has finished. The shipped bundle (v3,
+# stop 22) is the K1 recipe: Shades of Gray + circle mask (served too) + zoom / lens-border augmentation:
+#   medlens train --task melanoma --dataset melanoma-sources --data-root ../shared/data --out runs/multi-k1-160
+#     --split grouped --pretrained lite0-imagenet --input-size 160 --epochs 6 --batch-size 64 --lr 1e-3 --preset C4ZB
+#     --image-ops sog --image-ops circle --loss ce --sampler weighted --patience 3 --monitor auroc --tta hflip
+#     --tta vflip --seed 0 --threads 2
+# Steps: `export` (bundle + cross-source outputs + floors JSON) and `card` (card rows and the other reports);
+# `all` runs both. Variables: RUN (run folder), OUT (bundle), XS (prefix of the cross-source folders),
+# FLOORS (floors JSON), LOSO (LABEL=DIR=SOURCE of a leave-one-source-out run) or LOSO_ROWS_FROM (a card.json
+# whose leave-one-source-out rows are kept, e.g. the replaced bundle's).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 DATA="${MEDLENS_DATA_ROOT:-../shared/data}"
 M="${MEDLENS:-.venv/bin/medlens}"
 PY="${PYTHON:-.venv/bin/python}"
-RUN="${RUN:-runs/multi-160}"
+RUN="${RUN:-runs/multi-k1-160}"
 OUT="${OUT:-models/melanoma}"
+XS="${XS:-runs/xs/shipped}"
+FLOORS="${FLOORS:-reports/generalisation-melanoma/floors-shipped.json}"
+LOSO="${LOSO:-K0: the same task trained on Kaggle only (96 px, 2 epochs), on HAM10000 test lesions=runs/xs/kaggle-own-96-test=ham10000}"
 step="${1:-all}"
 if [[ $step == all || $step == export ]]; then
   "$M" export "$RUN" --out "$OUT" --target-recall 0.85
   for s in val test; do
     "$M" cross-source --model "$OUT" --dataset melanoma-sources --data-root "$DATA" --split "$s" \
-      --train-sources melanoma_10000,ham10000 --out "runs/xs/shipped-$s" --threads 2
+      --train-sources melanoma_10000,ham10000 --out "$XS-$s" --threads 2
   done
-  "$PY" benchmarks/melanoma_floors.py --val runs/xs/shipped-val --test runs/xs/shipped-test \
-    --json reports/generalisation-melanoma/floors-shipped.json
+  "$PY" benchmarks/melanoma_floors.py --val "$XS-val" --test "$XS-test" --json "$FLOORS"
 fi
 if [[ $step == all || $step == card ]]; then
-  "$PY" benchmarks/melanoma_floors.py --val runs/xs/shipped-val --test runs/xs/shipped-test --card "$OUT" \
-    --json reports/generalisation-melanoma/floors-shipped.json \
-    --loso "K0: the same task trained on Kaggle only (96 px, 2 epochs), on HAM10000 test lesions=runs/xs/kaggle-own-96-test=ham10000"
+  if [[ -n ${LOSO_ROWS_FROM:-} ]]; then loso=(--loso-rows-from "$LOSO_ROWS_FROM"); else loso=(--loso "$LOSO"); fi
+  "$PY" benchmarks/melanoma_floors.py --val "$XS-val" --test "$XS-test" --card "$OUT" --json "$FLOORS" "${loso[@]}"
+  # one at a time: each loads the whole card and saves it whole
   "$M" robustness "$OUT" --dataset melanoma-sources --data-root "$DATA" --split grouped --seed 0 --n 40 \
     --out reports/robustness-melanoma
   "$M" audit-shortcuts --model "$OUT" --data-root "$DATA" --out reports/shortcuts-melanoma --n-per-source 400 \
-    --n-counterfactual 150 --train-sources melanoma_10000,ham10000 --threads 1 --card
-  # run one at a time: each loads the whole card and saves it whole
-  "$M" subgroups --model "$OUT" --card --threads 1
+    --n-counterfactual 150 --train-sources melanoma_10000,ham10000 --threads 2 --card
+  "$M" subgroups --model "$OUT" --card --threads 2
+  "$M" conformal "$OUT" --alpha 0.1 --data-root "$DATA"
 fi
