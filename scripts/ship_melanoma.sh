@@ -1,12 +1,14 @@
 #!/usr/bin/env bash
 # Issue 12: export and measure a multi-source melanoma bundle (Kaggle own photos + HAM10000, HAM10000 test
 # lesions held out): export, in-source rows per source, floors, leave-one-source-out row, robustness,
-# shortcut audit, subgroups, conformal. Run after the training below has finished. The shipped bundle (v3,
-# stop 22) is the K1 recipe: Shades of Gray + circle mask (served too) + zoom / lens-border augmentation:
-#   medlens train --task melanoma --dataset melanoma-sources --data-root ../shared/data --out runs/multi-k1-160
-#     --split grouped --pretrained lite0-imagenet --input-size 160 --epochs 6 --batch-size 64 --lr 1e-3 --preset C4ZB
-#     --image-ops sog --image-ops circle --loss ce --sampler weighted --patience 3 --monitor auroc --tta hflip
-#     --tta vflip --seed 0 --threads 2
+# shortcut audit, subgroups, conformal. Run after the training below has finished. The shipped bundle (v2,
+# stop 21; RUN=runs/multi-160 LOSO_ROWS_FROM unset):
+#   medlens train --task melanoma --dataset melanoma-sources --data-root ../shared/data --out runs/multi-160
+#     --split grouped --pretrained lite0-imagenet --input-size 160 --epochs 5 --batch-size 64 --lr 1e-3 --preset C4
+#     --loss ce --sampler weighted --patience 3 --monitor auroc --tta hflip --tta vflip --seed 0 --threads 2
+# The stop-22 candidate K1-multi (measured with `RUN=runs/multi-k1-160 XS=runs/xs/k1 FLOORS=runs/floors-k1.json
+# ... export`, not shipped: reports/generalisation-melanoma/report.md section 9) adds `--preset C4ZB --image-ops sog
+# --image-ops circle --epochs 6`.
 # Steps: `export` (bundle + cross-source outputs + floors JSON) and `card` (card rows and the other reports);
 # `all` runs both. Variables: RUN (run folder), OUT (bundle), XS (prefix of the cross-source folders),
 # FLOORS (floors JSON), LOSO (LABEL=DIR=SOURCE of a leave-one-source-out run) or LOSO_ROWS_FROM (a card.json
@@ -16,7 +18,7 @@ cd "$(dirname "$0")/.."
 DATA="${MEDLENS_DATA_ROOT:-../shared/data}"
 M="${MEDLENS:-.venv/bin/medlens}"
 PY="${PYTHON:-.venv/bin/python}"
-RUN="${RUN:-runs/multi-k1-160}"
+RUN="${RUN:-runs/multi-160}"
 OUT="${OUT:-models/melanoma}"
 XS="${XS:-runs/xs/shipped}"
 FLOORS="${FLOORS:-reports/generalisation-melanoma/floors-shipped.json}"
