@@ -141,7 +141,6 @@ def leaderboard_rows(
 ) -> list[LeaderboardRow]:
     """Our bundled image models (card or re-measured) then the references of their benchmarks."""
     rows: list[LeaderboardRow] = []
-    benches: list[str] = []
     for card_path in sorted(Path(models_dir).glob("*/card.json")):
         card = json.loads(card_path.read_text())
         if card.get("kind") == "tabular":
@@ -163,9 +162,8 @@ def leaderboard_rows(
             LeaderboardRow(who, bench or "-", metrics, source, str(data.get("source", "")), ours=True)
         )
         rows.extend(_source_rows(card, who))
-        benches.extend(
-            b for b in [bench, *(r.benchmark for r in rows)] if b and b != "-" and b not in benches
-        )
+    # the benchmarks our rows stand under, in the order they first appear
+    benches = list(dict.fromkeys(r.benchmark for r in rows if r.benchmark != "-"))
     for ref in load_references():
         if ref["benchmark"] in benches:
             rows.append(

@@ -126,6 +126,13 @@ def link(conn: Connection, owner_id: int, resolved: Resolved, now: datetime) -> 
     return int(conn.execute(_INSERT_LESION, values).scalar_one()), True
 
 
+def photo_stats(db: Session, lesion_id: int) -> tuple[datetime | None, int]:
+    """The time of a lesion's newest photo and its photo count."""
+    q = select(func.max(Case.created_at), func.count(Case.id)).where(Case.lesion_id == lesion_id)
+    last, n = db.execute(q).one()
+    return last, int(n)
+
+
 def own_lesions(db: Session, user: User) -> list[tuple[Lesion, datetime | None, int]]:
     """The user's lesions with the time of their newest photo and their photo count (newest first)."""
     q = (

@@ -41,4 +41,4 @@ def next_check(case_id: CaseId, body: NextCheckIn, user: CurrentUser, db: Sessio
     """Set (or, with '', clear) the next-check date of the lesion the caller's case follows; one reminder
     per date (``medlens notify reminders``). Someone else's case, or one that follows no lesion: 404."""
     lesion = lesions.set_next_check(db, user, case_id, body.next_check)
-    return next(_out(r, last, n) for r, last, n in lesions.own_lesions(db, user) if r.id == lesion.id)
+    return _out(lesion, *lesions.photo_stats(db, lesion.id))
