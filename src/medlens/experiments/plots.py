@@ -11,7 +11,7 @@ from matplotlib.figure import Figure
 
 from medlens.experiments.table import TrialRow
 
-__all__ = ["pareto_front", "plot_metric_ci_bars", "plot_pareto"]
+__all__ = ["pareto_front", "plot_in_vs_cross", "plot_metric_ci_bars", "plot_pareto"]
 
 
 def plot_metric_ci_bars(rows: list[TrialRow], metric: str, path: Path, reference: str | None = None) -> Path:
@@ -77,6 +77,41 @@ def plot_pareto(rows: list[TrialRow], metric: str, path: Path) -> Path | None:
     ax.set_ylabel(f"test {metric}")
     ax.grid(alpha=0.3)
     ax.legend()
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fig.savefig(path, dpi=100, format="png")
+    return path
+
+
+def plot_in_vs_cross(
+    rows: list[TrialRow], metric: str, path: Path, label: str = "held-out source"
+) -> Path | None:
+    """In-source test ``metric`` (x) vs the same metric on the held-out source (y), CI whiskers on both;
+    the diagonal marks "holds up as well outside its source". None when no trial has both."""
+    done = [r for r in rows if metric in r.test and metric in r.cross.get("metrics", {})]
+    if not done:
+        return None
+
+    def xyerr(d: list[dict[str, float]]) -> tuple[np.ndarray, np.ndarray]:
+        v = np.array([m["value"] for m in d])
+        e = np.stack([v - np.array([m.get("ci_low", np.nan) for m in d]),
+                      np.array([m.get("ci_high", np.nan) for m in d]) - v])  # fmt: skip
+        return v, np.where(np.isfinite(e), np.abs(e), 0.0)
+
+    x, xe = xyerr([r.test[metric] for r in done])
+    y, ye = xyerr([r.cross["metrics"][metric] for r in done])
+    fig = Figure(figsize=(8, 6), layout="constrained")
+    ax = fig.subplots()
+    ax.errorbar(x, y, xerr=xe, yerr=ye, fmt="o", color="#2563eb", ecolor="#93c5fd", capsize=2, zorder=3)
+    for r, xi, yi in zip(done, x, y, strict=True):
+        ax.annotate(r.name, (xi, yi), fontsize=7, xytext=(3, 3), textcoords="offset points")
+    lo = float(min(np.min(x - xe[0]), np.min(y - ye[0]))) - 0.01
+    hi = min(1.0, float(max(np.max(x + xe[1]), np.max(y + ye[1]))) + 0.01)
+    ax.plot([lo, hi], [lo, hi], color="#9ca3af", lw=1, ls="--", label="same in and out of source")
+    ax.set_xlabel(f"in-source test {metric} (95% CI)")
+    ax.set_ylabel(f"{label} (cross-source) {metric} (95% CI)")
+    ax.grid(alpha=0.3)
+    ax.legend(loc="lower right")
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     fig.savefig(path, dpi=100, format="png")

@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from medlens.evaluation.report import format_value_ci, write_report
-from medlens.experiments.plots import plot_metric_ci_bars, plot_pareto
+from medlens.experiments.plots import plot_in_vs_cross, plot_metric_ci_bars, plot_pareto
 from medlens.experiments.spec import ExperimentSpec
 from medlens.experiments.table import TrialRow, collect_rows, headline_metrics
 
@@ -36,6 +36,32 @@ def _paired_cell(paired: dict[str, Any], metric: str) -> str:
     return f"**{text}**" if excludes_zero else text
 
 
+CROSS_METRICS = ("target_auroc", "target_sensitivity", "target_specificity")
+CROSS_NAMES = {"target_auroc": "AUROC", "target_sensitivity": "recall", "target_specificity": "specificity"}
+
+
+def _cross_head(spec: ExperimentSpec) -> list[str]:
+    if spec.cross_source is None:
+        return []
+    t = spec.cross_source.title
+    head = [f"{t} (cross-source) {CROSS_NAMES[m]}" for m in CROSS_METRICS]
+    return head + ([f"Δ {t} AUROC vs {spec.reference}"] if spec.reference else [])
+
+
+def _cross_cells(spec: ExperimentSpec, r: TrialRow) -> list[str]:
+    if spec.cross_source is None:
+        return []
+    m = r.cross.get("metrics", {})
+    cells = [
+        format_value_ci(m[k], 3) if k in m else ("error" if r.cross.get("error") else "")
+        for k in CROSS_METRICS
+    ]
+    if spec.reference:
+        d = r.cross_paired
+        cells.append("—" if r.name == spec.reference else (_paired_cell({"auroc": d}, "auroc") if d else ""))
+    return cells
+
+
 def _published_cell(figures: dict[str, float]) -> str:
     return " · ".join(f"{k} {v:.4f}" for k, v in figures.items())
 
@@ -47,6 +73,7 @@ def results_markdown(spec: ExperimentSpec, rows: list[TrialRow]) -> str:
     ref = spec.reference
     head = ["trial", "state", *metrics]
     head += [f"Δ {m} vs {ref}" for m in paired_names] if ref else []
+    head += _cross_head(spec)
     head += ["params (M)", "MMACs", "ONNX MB", "latency ms", "train s"]
     has_pub = any(r.published for r in rows)
     if has_pub:
@@ -59,6 +86,7 @@ def results_markdown(spec: ExperimentSpec, rows: list[TrialRow]) -> str:
         ]
         cells += [format_value_ci(r.test[m], 3) if m in r.test else "" for m in metrics]
         cells += [("—" if r.name == ref else _paired_cell(r.paired, m)) for m in paired_names] if ref else []
+        cells += _cross_cells(spec, r)
         p = r.profile
         cells += [
             _num(p.get("params"), 2, 1e6),
@@ -75,17 +103,28 @@ def results_markdown(spec: ExperimentSpec, rows: list[TrialRow]) -> str:
 
 def _write_csv(rows: list[TrialRow], path: Path) -> Path:
     metrics = headline_metrics(rows)
+    cross = any(r.cross.get("metrics") for r in rows)
     with path.open("w", newline="") as f:
         w = csv.writer(f)
         head = ["trial", "state"]
         for m in metrics:
             head += [m, f"{m}_ci_low", f"{m}_ci_high"]
+        if cross:
+            head += [f"cross_{m}{s}" for m in CROSS_METRICS for s in ("", "_ci_low", "_ci_high")] + [
+                "cross_n"
+            ]
         w.writerow([*head, "params", "macs", "onnx_mb", "latency_ms", "train_time_s", "n_test", "error"])
         for r in rows:
             vals: list[Any] = [r.name, r.state]
             for m in metrics:
                 d = r.test.get(m, {})
                 vals += [d.get("value"), d.get("ci_low"), d.get("ci_high")]
+            if cross:
+                cm = r.cross.get("metrics", {})
+                for m in CROSS_METRICS:
+                    d = cm.get(m, {})
+                    vals += [d.get("value"), d.get("ci_low"), d.get("ci_high")]
+                vals.append(r.cross.get("n"))
             p = r.profile
             vals += [
                 p.get("params"),
@@ -100,6 +139,22 @@ def _write_csv(rows: list[TrialRow], path: Path) -> Path:
     return path
 
 
+def _cross_text(spec: ExperimentSpec, rows: list[TrialRow]) -> str:
+    cs = spec.cross_source
+    assert cs is not None
+    done = [r for r in rows if r.cross.get("metrics")]
+    ns = sorted({(r.cross["n"], r.cross["n_dropped"]) for r in done})
+    sizes = "; ".join(f"{n} photos ({d} dropped)" for n, d in ns) or "no trial measured yet"
+    return (
+        f"Every finished trial is exported (ONNX, calibrated and thresholded on its own val split at the "
+        f"task's target recall) and run exactly as served on the {cs.split} split of `{cs.dataset}` "
+        f"(`{cs.data_root}`), a source no trial trained on. Photos whose copy a trial trained or validated "
+        f"on, and every other photo of the same lesion, are dropped for that trial: {sizes}. Recall and "
+        "specificity are at the trial's own threshold; AUROC does not depend on it. Δ is the paired "
+        "bootstrap of the AUROC difference on the photos both trials kept."
+    )
+
+
 def write_experiment_report(spec: ExperimentSpec, out: Path, n_boot: int = 1000) -> tuple[Path, Path]:
     """Write the report of the finished trials into ``out``; returns (report.md, report.html)."""
     out = Path(out)
@@ -112,6 +167,12 @@ def write_experiment_report(spec: ExperimentSpec, out: Path, n_boot: int = 1000)
     for m in metrics[:1] + [m for m in metrics if m.endswith("auroc") or m == "auroc_macro"][:1]:
         if any(m in r.test for r in rows):
             images.append(plot_metric_ci_bars(rows, m, out / f"bars_{m}.png", reference=spec.reference))
+    if spec.cross_source is not None:
+        scatter = plot_in_vs_cross(
+            rows, "target_auroc", out / "in_vs_cross_auroc.png", spec.cross_source.title
+        )
+        if scatter is not None:
+            images.append(scatter)
     if metrics:
         pareto = plot_pareto(rows, metrics[0], out / "pareto_latency.png")
         if pareto is not None:
@@ -141,6 +202,8 @@ def write_experiment_report(spec: ExperimentSpec, out: Path, n_boot: int = 1000)
             table,
         ),
     ]
+    if spec.cross_source is not None:
+        sections.append(("Cross-source", _cross_text(spec, rows)))
     if spec.published_label:
         sections.append(
             (

@@ -8,6 +8,7 @@ protocol: {name: subset, counts: {benign: 4500, malignant: 1500}}   # optional d
 base: {dataset: imagefolder, data_root: ../shared/data/melanoma_10000/train, epochs: 4}
 grid: {preset: [none, flip, ...], sampler: [none, weighted]}        # cartesian product, and/or
 trials: [{name: lite0, backbone: tf_efficientnet_lite0}, ...]       # an explicit list
+cross_source: {dataset: melanoma-ham10000, data_root: ../shared/data}  # optional held-out source
 published:                                                          # the seed's own figures
   label: "Seed 002 (EfficientNet, own 70/15/15 split of the 6,000-image subset)"
   figures: {flip+none: {accuracy: 0.9556, recall: 0.84}}
@@ -25,6 +26,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from medlens.experiments.cross import CrossSourceSpec, parse_cross_source
 from medlens.training.config import TrainConfig
 
 __all__ = ["ExperimentError", "ExperimentSpec", "Trial", "load_experiment"]
@@ -57,6 +59,7 @@ class ExperimentSpec:
     published_label: str = ""
     published: dict[str, dict[str, float]] = field(default_factory=dict)
     source: str = ""  # the file it was read from
+    cross_source: CrossSourceSpec | None = None  # a held-out source every trial is also measured on
 
     def trial(self, name: str) -> Trial:
         for t in self.trials:
@@ -111,7 +114,8 @@ def parse_experiment(raw: Any, source: str = "<experiment>") -> ExperimentSpec:
     if not isinstance(raw, dict):
         raise ExperimentError(f"{source}: expected a mapping at the top level")
     unknown = sorted(
-        set(raw) - {"name", "task", "base", "grid", "trials", "reference", "protocol", "published"}
+        set(raw)
+        - {"name", "task", "base", "grid", "trials", "reference", "protocol", "published", "cross_source"}
     )
     if unknown:
         raise ExperimentError(f"{source}: unknown key(s) {', '.join(unknown)}")
@@ -156,6 +160,7 @@ def parse_experiment(raw: Any, source: str = "<experiment>") -> ExperimentSpec:
         published_label=str(published.get("label", "")),
         published=figures,
         source=source,
+        cross_source=parse_cross_source(raw.get("cross_source"), source),
     )
 
 

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from medlens.experiments.compare import load_test_predictions, paired_difference
+from medlens.experiments.cross import load_cross_scores, paired_cross_auroc, trial_cross_source
 from medlens.experiments.profile import trial_profile
 from medlens.experiments.spec import ExperimentSpec
 
@@ -37,6 +38,8 @@ class TrialRow:
     paired: dict[str, Any] = field(default_factory=dict)
     published: dict[str, float] = field(default_factory=dict)
     error: str = ""
+    cross: dict[str, Any] = field(default_factory=dict)  # held-out source: n, metrics (experiments.cross)
+    cross_paired: dict[str, float] | None = None  # Δ held-out AUROC vs the reference, paired
 
 
 def headline_metrics(rows: list[TrialRow]) -> list[str]:
@@ -85,10 +88,34 @@ def collect_rows(
                 except Exception as e:  # a profile failure must not hide the metrics
                     log.warning("profile of %s failed: %s", run_dir, e)
             preds[trial.name] = load_test_predictions(run_dir)
+            if spec.cross_source is not None:
+                row.cross = _cross(run_dir, spec, Path(out), n_boot)
         rows.append(row)
     ref = spec.reference
     if ref and preds.get(ref) is not None:
         for row in rows:
             if row.name != ref and preds.get(row.name) is not None:
                 row.paired = paired_difference(preds[row.name], preds[ref], paired_metrics, n_boot=n_boot)
+    if ref and spec.cross_source is not None:
+        _pair_cross(rows, trials_dir, ref, n_boot)
     return rows
+
+
+def _cross(run_dir: Path, spec: ExperimentSpec, out: Path, n_boot: int) -> dict[str, Any]:
+    assert spec.cross_source is not None
+    try:
+        return trial_cross_source(run_dir, spec.cross_source, out, n_boot=n_boot)
+    except Exception as e:  # a held-out source that cannot be read must not hide the in-source table
+        log.warning("cross-source evaluation of %s failed: %s", run_dir, e)
+        return {"error": str(e)}
+
+
+def _pair_cross(rows: list[TrialRow], trials_dir: Path, ref: str, n_boot: int) -> None:
+    scores = {r.name: load_cross_scores(trials_dir / r.name) for r in rows if r.cross.get("metrics")}
+    ref_scores = scores.get(ref)
+    if ref_scores is None:
+        return
+    for row in rows:
+        sc = scores.get(row.name)
+        if row.name != ref and sc is not None:
+            row.cross_paired = paired_cross_auroc(sc, ref_scores, n_boot=n_boot)

@@ -7,6 +7,8 @@ resized to the training size, ``(N, S, S, 3)`` uint8, and epochs only augment + 
 from __future__ import annotations
 
 import hashlib
+import os
+import threading
 import logging
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -61,7 +63,9 @@ def load_images(
         )
     if path is not None:
         path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_name(path.name + ".tmp.npy")
+        # a per-process temporary name: trials running side by side may build the same cache file,
+        # and the last atomic rename wins (both wrote the same images)
+        tmp = path.with_name(f"{path.name}.{os.getpid()}.{threading.get_ident()}.tmp.npy")
         np.save(tmp, images)
         tmp.replace(path)
     return images
