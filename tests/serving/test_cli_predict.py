@@ -89,3 +89,29 @@ def test_predict_reads_dicom_in_folder(melanoma_bundle: Path, shared_data: Path,
     assert result.exit_code == 0, result.output
     rows = json.loads(result.stdout)
     assert [Path(r["file"]).name for r in rows] == ["chest.dcm"]
+
+
+def test_predict_recursive_screens_subfolders_and_keeps_cam_names_apart(
+    melanoma_bundle: Path, melanoma_images: list[Path], tmp_path: Path
+) -> None:
+    root = tmp_path / "clinic"
+    for sub, src in (
+        ("a", melanoma_images[0]),
+        ("b/deeper", melanoma_images[1]),
+        (".hidden", melanoma_images[2]),
+    ):
+        (root / sub).mkdir(parents=True)
+        shutil.copy(src, root / sub / "lesion.jpg")  # the same name in every subfolder
+    flat = runner.invoke(app, ["predict", str(root), "--model", str(melanoma_bundle), "--json"])
+    assert flat.exit_code != 0 and "--recursive" in flat.output
+    cams = tmp_path / "cams"
+    result = runner.invoke(
+        app, ["predict", str(root), "-r", "--model", str(melanoma_bundle), "--json", "--cam", str(cams)]
+    )
+    assert result.exit_code == 0, result.output
+    rows = json.loads(result.stdout)
+    assert sorted(Path(r["file"]).relative_to(root).as_posix() for r in rows) == [
+        "a/lesion.jpg",
+        "b/deeper/lesion.jpg",
+    ]
+    assert len({r["cam"] for r in rows}) == 2 and all(Path(r["cam"]).is_file() for r in rows)

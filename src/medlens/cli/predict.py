@@ -31,6 +31,9 @@ def predict(
     out: Path | None = typer.Option(
         None, "--out", help="Write one row per image to this .jsonl or .csv file."
     ),
+    recursive: bool = typer.Option(
+        False, "--recursive", "-r", help="Also screen the images in every subfolder of a folder."
+    ),
     use_ray: bool = typer.Option(False, "--ray", help="Screen with Ray Data actors (needs --out)."),
     actors: int = typer.Option(2, "--actors", min=1, help="Ray Data actors (1 CPU each) with --ray."),
     address: str | None = typer.Option(
@@ -44,19 +47,21 @@ def predict(
     from medlens.card import CardError
     from medlens.data.imageio import ImageDecodeError
     from medlens.serving import Predictor, read_any_image
-    from medlens.serving.images import expand_inputs
+    from medlens.serving.images import cam_file_names, expand_inputs
 
     try:
         predictor = Predictor.from_card(model, tta=tta)
     except CardError as exc:
         _fail(str(exc))
-    files = expand_inputs(inputs)
+    files = expand_inputs(inputs, recursive=recursive)
     if not files:
-        _fail(f"no images found in {', '.join(map(str, inputs))}")
+        hint = "" if recursive else " (add --recursive to look in subfolders)"
+        _fail(f"no images found in {', '.join(map(str, inputs))}{hint}")
     if use_ray or out is not None:
         _screen_to_file(files, model, out, use_ray, actors, address, batch_size, tta)
         return
     results = []
+    cam_names = cam_file_names(files)
     for start in range(0, len(files), batch_size):  # decode one batch at a time: folders may be large
         chunk = files[start : start + batch_size]
         images = []
@@ -70,7 +75,7 @@ def predict(
         ):
             row = {"file": str(f), **p.to_dict(lang)}
             if cam is not None and p.overlay is not None:
-                out = cam if len(files) == 1 and cam.suffix.lower() == ".png" else cam / f"{f.stem}_cam.png"
+                out = cam if len(files) == 1 and cam.suffix.lower() == ".png" else cam / cam_names[f]
                 out.parent.mkdir(parents=True, exist_ok=True)
                 Image.fromarray(p.overlay).save(out)
                 row["cam"] = str(out)
