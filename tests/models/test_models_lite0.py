@@ -1,4 +1,4 @@
-"""EfficientNet-Lite0 ImageNet weights mapped onto timm: real photos get their ImageNet class."""
+"""EfficientNet-Lite0/1/2 ImageNet weights mapped onto timm: real photos get their ImageNet class."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import pytest
 import torch
 
 from medlens.data.transforms import resize_square
-from medlens.models import PretrainedWeightsError, create_classifier, lite0_weights_path
+from medlens.models import PretrainedWeightsError, create_classifier, lite0_weights_path, lite_weights_path
 from medlens.models.pretrained import map_lite0_state_dict
 
 skimage_data = pytest.importorskip("skimage.data")
@@ -53,6 +53,30 @@ def test_mapping_rejects_shape_mismatch() -> None:
         map_lite0_state_dict(src, {"b.weight": torch.zeros(3, 4)})
     with pytest.raises(PretrainedWeightsError, match="tensors"):
         map_lite0_state_dict(src, {"b.weight": torch.zeros(3, 3), "c": torch.zeros(1)})
+
+
+@pytest.mark.parametrize("n", [1, 2])
+def test_lite1_lite2_imagenet_classify_photos(n: int) -> None:
+    try:
+        lite_weights_path(f"lite{n}-imagenet")
+    except PretrainedWeightsError as exc:
+        pytest.skip(str(exc))
+    model = create_classifier(f"tf_efficientnet_lite{n}", 1000, pretrained=f"lite{n}-imagenet").eval()
+    for name, imagenet_class in (("chelsea", 285), ("coffee", 967)):
+        cls, prob = _predict(model, getattr(skimage_data, name)())
+        assert cls == imagenet_class and prob > 0.5, (n, name, cls, prob)
+    with pytest.raises(PretrainedWeightsError, match="tf_efficientnet_lite0"):
+        create_classifier("tf_efficientnet_lite0", 2, pretrained=f"lite{n}-imagenet")
+
+
+def test_auto_weights_follow_the_backbone() -> None:
+    from medlens.models.pretrained import default_weights
+
+    assert default_weights("tf_efficientnet_lite0") == "lite0-imagenet"
+    assert default_weights("tf_efficientnet_lite2") == "lite2-imagenet"
+    assert default_weights("resnet18") is None
+    with pytest.raises(PretrainedWeightsError, match="unknown weights"):
+        lite_weights_path("lite9-imagenet")
 
 
 def test_lite0_weights_only_fit_lite0() -> None:

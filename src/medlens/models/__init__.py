@@ -4,11 +4,18 @@ from medlens.models.backbones import BACKBONES, BackboneInfo, backbone_norm, lis
 from medlens.models.checkpoint import CheckpointError, load_checkpoint, model_from_config, save_checkpoint
 from medlens.models.factory import create_classifier
 from medlens.models.multihead import MultiHeadClassifier, split_logits
-from medlens.models.pretrained import LITE0_NAME, PretrainedWeightsError, lite0_weights_path
+from medlens.models.pretrained import (
+    LITE0_NAME,
+    LITE_WEIGHTS,
+    PretrainedWeightsError,
+    lite0_weights_path,
+    lite_weights_path,
+)
 
 __all__ = [
     "BACKBONES",
     "LITE0_NAME",
+    "LITE_WEIGHTS",
     "BackboneInfo",
     "CheckpointError",
     "MultiHeadClassifier",
@@ -17,6 +24,7 @@ __all__ = [
     "create_classifier",
     "list_backbones",
     "lite0_weights_path",
+    "lite_weights_path",
     "load_checkpoint",
     "model_from_config",
     "save_checkpoint",

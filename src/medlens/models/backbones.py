@@ -25,6 +25,8 @@ for _info in (
     BackboneInfo("resnet34", "resnet"),
     BackboneInfo("resnet50", "resnet"),
     BackboneInfo("tf_efficientnet_lite0", "efficientnet", (0.5, 0.5, 0.5), (0.5, 0.5, 0.5), "lite0-imagenet"),
+    BackboneInfo("tf_efficientnet_lite1", "efficientnet", (0.5, 0.5, 0.5), (0.5, 0.5, 0.5), "lite1-imagenet"),
+    BackboneInfo("tf_efficientnet_lite2", "efficientnet", (0.5, 0.5, 0.5), (0.5, 0.5, 0.5), "lite2-imagenet"),
     BackboneInfo("efficientnet_b0", "efficientnet"),
     BackboneInfo("densenet121", "densenet"),
     BackboneInfo("convnext_atto", "convnext"),

@@ -9,7 +9,7 @@ import timm
 from torch import nn
 
 from medlens.models.multihead import MultiHeadClassifier
-from medlens.models.pretrained import LITE0_NAME, PretrainedWeightsError, load_lite0_imagenet
+from medlens.models.pretrained import LITE_WEIGHTS, PretrainedWeightsError, load_lite_imagenet
 
 log = logging.getLogger(__name__)
 
@@ -24,16 +24,17 @@ def _timm_model(backbone: str, num_classes: int, drop_rate: float) -> nn.Module:
 
 def _load_pretrained(backbone: str, pretrained: str | Path) -> nn.Module:
     """A 1000-class (or checkpoint-shaped) timm model with weights loaded."""
-    if str(pretrained) == LITE0_NAME:
-        if backbone != "tf_efficientnet_lite0":
-            raise PretrainedWeightsError(
-                f"{LITE0_NAME!r} weights fit only tf_efficientnet_lite0, not {backbone!r}"
-            )
+    if str(pretrained) in LITE_WEIGHTS:
+        fits = LITE_WEIGHTS[str(pretrained)][1]
+        if backbone != fits:
+            raise PretrainedWeightsError(f"{str(pretrained)!r} weights fit only {fits}, not {backbone!r}")
         model = timm.create_model(backbone, pretrained=False, num_classes=1000)
-        return load_lite0_imagenet(model)
+        return load_lite_imagenet(model, str(pretrained))
     path = Path(pretrained)
     if not path.is_file():
-        raise PretrainedWeightsError(f"{path}: pretrained weights file not found (or use {LITE0_NAME!r})")
+        raise PretrainedWeightsError(
+            f"{path}: pretrained weights file not found (or use one of {', '.join(LITE_WEIGHTS)})"
+        )
     from medlens.models.checkpoint import read_state_dict  # checkpoint imports this module
 
     state = read_state_dict(path)
@@ -64,12 +65,12 @@ def create_classifier(
 ) -> nn.Module:
     """A timm classifier; ``heads`` (name -> n classes) builds a :class:`MultiHeadClassifier`.
 
-    ``pretrained`` is False, ``"lite0-imagenet"`` (local EfficientNet-Lite0 ImageNet weights) or a
+    ``pretrained`` is False, ``"lite0-imagenet"`` / ``"lite1-imagenet"`` / ``"lite2-imagenet"`` (local EfficientNet-Lite ImageNet weights) or a
     path to a state dict. ``True`` is rejected: nothing is downloaded at run time.
     """
     if pretrained is True:
         raise PretrainedWeightsError(
-            f"pretrained=True would download weights; use {LITE0_NAME!r} or a file path"
+            f"pretrained=True would download weights; use one of {', '.join(LITE_WEIGHTS)} or a file path"
         )
     if pretrained:
         model = _load_pretrained(backbone, pretrained)

@@ -32,7 +32,8 @@ class TrainConfig:
     backbone: str | None = opt(None, "timm model name (default: the task's).")
     pretrained: str | None = opt(
         "auto",
-        "'auto' (lite0-imagenet for EfficientNet-Lite0, else none), 'none', 'lite0-imagenet' or a file.",
+        "'auto' (the local ImageNet weights of EfficientNet-Lite0/1/2, else none), 'none', "
+        "'lite0-imagenet', 'lite1-imagenet', 'lite2-imagenet' or a file.",
     )
     input_size: int | None = opt(None, "Square input side in px (default: the task's).")
     epochs: int = opt(10, "Training epochs.")

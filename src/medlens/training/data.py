@@ -7,9 +7,9 @@ resized to the training size, ``(N, S, S, 3)`` uint8, and epochs only augment + 
 from __future__ import annotations
 
 import hashlib
+import logging
 import os
 import threading
-import logging
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path

@@ -14,7 +14,7 @@ from torch.utils.data import DataLoader
 
 from medlens.data.transforms import canonical_preset, create_transform
 from medlens.models import backbone_norm, create_classifier, load_checkpoint
-from medlens.models.pretrained import LITE0_NAME
+from medlens.models.pretrained import default_weights
 from medlens.tasks import get_task
 from medlens.training.config import TrainConfig
 from medlens.training.criteria import create_criterion
@@ -61,7 +61,7 @@ def resolve_config(config: TrainConfig) -> TrainConfig:
     config.input_size = config.input_size or spec.input_size
     config.preset = canonical_preset(config.preset or spec.default_preset)
     if config.pretrained == "auto":
-        config.pretrained = LITE0_NAME if config.backbone == "tf_efficientnet_lite0" else None
+        config.pretrained = default_weights(config.backbone)
     elif config.pretrained == "none":
         config.pretrained = None
     if not config.mean:
