@@ -9,6 +9,7 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import Response
 
 from medlens.tasks import get_task
+from medlens.web.case_form import CaseFields
 from medlens.web.deps import BearerToken, CaseId, CurrentUser, LangDep, PredictorsDep, SessionDep, StateDep
 from medlens.web.presenters import case_summary
 from medlens.web.schemas import CaseOut, SubmitIn, TaskOut
@@ -70,19 +71,7 @@ async def create_case(
     response: Response,
     task: Annotated[str, Form()],
     file: Annotated[UploadFile, File(description="JPEG/PNG photo, or DICOM for chest X-ray")],
-    sex: Annotated[str, Form()] = "unknown",
-    age_group: Annotated[str, Form()] = "unknown",
-    body_site: Annotated[str, Form()] = "unknown",
-    symptom_onset: Annotated[str, Form()] = "unknown",
-    onset_hours: Annotated[str, Form(description="Hours since the symptoms began (blank: not given)")] = "",
-    lesion: Annotated[
-        str, Form(description="'' (none), 'new' or 'same' (dermoscopy tasks)", max_length=8)
-    ] = "",
-    lesion_site: Annotated[
-        str, Form(description="Body-site code of a new lesion (GET /lesions/sites)", max_length=32)
-    ] = "",
-    lesion_label: Annotated[str, Form(description="Nickname of a new lesion", max_length=200)] = "",
-    lesion_id: Annotated[str, Form(description="One of the caller's lesions ('same')", max_length=20)] = "",
+    fields: CaseFields,
     idempotency_key: Annotated[
         str | None,
         Header(
@@ -104,18 +93,7 @@ async def create_case(
     ``lesion_label``) starts a followed lesion; ``lesion=same`` with ``lesion_id`` (one of the caller's
     own, ``GET /lesions``) adds this photo to it; anyone else's lesion is 404 and nothing is stored.
     """
-    inp = cases.CaseInput.from_form(
-        task,
-        sex,
-        age_group,
-        body_site,
-        symptom_onset,
-        onset_hours,
-        lesion,
-        lesion_site,
-        lesion_label,
-        lesion_id,
-    )
+    inp = fields.case_input(task)
     timings = Timings(getattr(request.state, "started", None))
     timings.lap("receive")  # body and form parsing: everything before this line
     done = await uploads.create_case_for_token(state, token, inp, file, background, timings, idempotency_key)

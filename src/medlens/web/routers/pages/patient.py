@@ -12,6 +12,7 @@ from fastapi.responses import RedirectResponse, Response
 
 from medlens.tasks import TaskSpec, get_task
 from medlens.web.body_map import VIEWS as BODY_MAP
+from medlens.web.case_form import CaseFields
 from medlens.web.deps import CaseId, PageUser, PredictorsDep, SessionDep, StateDep
 from medlens.web.errors import AppError
 from medlens.web.followup_view import followup_context, lesion_options, site_title
@@ -113,31 +114,12 @@ async def screen_submit(
     state: StateDep,
     background: BackgroundTasks,
     file: Annotated[UploadFile, File()],
-    sex: Annotated[str, Form()] = "unknown",
-    age_group: Annotated[str, Form()] = "unknown",
-    body_site: Annotated[str, Form()] = "unknown",
-    symptom_onset: Annotated[str, Form()] = "unknown",
-    onset_hours: Annotated[str, Form(description="Hours since the symptoms began (blank: not given)")] = "",
+    fields: CaseFields,
     csrf_token: Annotated[str, Form()] = "",
     upload_token: Annotated[str, Form(max_length=64)] = "",
-    lesion: Annotated[str, Form(description="'' (none), 'new' or 'same'", max_length=8)] = "",
-    lesion_site: Annotated[str, Form(description="Body-site code of a new lesion", max_length=32)] = "",
-    lesion_label: Annotated[str, Form(description="Nickname of a new lesion", max_length=200)] = "",
-    lesion_id: Annotated[str, Form(description="The earlier lesion ('same')", max_length=20)] = "",
 ) -> Response:
     check_csrf(request, csrf_token)
-    inp = cases.CaseInput.from_form(
-        task,
-        sex,
-        age_group,
-        body_site,
-        symptom_onset,
-        onset_hours,
-        lesion,
-        lesion_site,
-        lesion_label,
-        lesion_id,
-    )
+    inp = fields.case_input(task)
     # the form's own token: a double submit or a re-sent form shows the first case, not a duplicate
     key = f"form:{upload_token}" if upload_token else None
     done = await uploads.create_case_from_upload(db, state, user, inp, file, background, idempotency_key=key)
