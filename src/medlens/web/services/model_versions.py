@@ -26,6 +26,7 @@ from medlens.db import ModelVersion, User
 from medlens.db.tables import utcnow
 from medlens.web.errors import AppError
 from medlens.web.services import audit
+from medlens.web.services.periodic import PeriodicThread
 from medlens.web.services.users import require_role
 
 log = logging.getLogger(__name__)
@@ -323,9 +324,12 @@ def apply_active(
 WATCH_INTERVAL_S = 10.0
 
 
-class RegistryWatcher:
+class RegistryWatcher(PeriodicThread):
     """Follows the registry in a background thread: every ``interval_s`` serves each model's active
     version when it is not the one served (a promotion made by another worker process or the CLI)."""
+
+    thread_name = "medlens-registry"
+    join_timeout_s = 5.0
 
     def __init__(
         self,
@@ -333,22 +337,11 @@ class RegistryWatcher:
         predictors: dict[str, Any],
         interval_s: float = WATCH_INTERVAL_S,
     ) -> None:
-        self.session_factory, self.predictors, self.interval_s = session_factory, predictors, interval_s
-        self._stop = threading.Event()
-        self._thread: threading.Thread | None = None
+        super().__init__(interval_s)
+        self.session_factory, self.predictors = session_factory, predictors
 
-    def _loop(self) -> None:
-        while not self._stop.wait(self.interval_s):
-            apply_active(self.session_factory, self.predictors, make_predictor)
-
-    def start(self) -> None:
-        self._thread = threading.Thread(target=self._loop, name="medlens-registry", daemon=True)
-        self._thread.start()
-
-    def stop(self) -> None:
-        self._stop.set()
-        if self._thread is not None:
-            self._thread.join(timeout=5)
+    def tick(self) -> None:
+        apply_active(self.session_factory, self.predictors, make_predictor)
 
 
 def served_card(user: User, predictors: dict[str, Any], model: str) -> ModelCard:

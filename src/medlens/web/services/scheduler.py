@@ -19,7 +19,6 @@ later; requests are never affected. The CLI commands stay for cron users and for
 from __future__ import annotations
 
 import logging
-import threading
 from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
@@ -32,6 +31,7 @@ from medlens.config import Settings
 from medlens.db import JobRun
 from medlens.db.tables import utcnow
 from medlens.web.services.mailer import Mail, Mailer
+from medlens.web.services.periodic import PeriodicThread
 
 log = logging.getLogger(__name__)
 
@@ -112,8 +112,10 @@ def default_jobs(settings: Settings, store: Any) -> dict[str, Job]:
     return jobs
 
 
-class JobScheduler:
+class JobScheduler(PeriodicThread):
     """Runs ``jobs`` in a background thread, each at most once per ``period`` across processes."""
+
+    thread_name = "medlens-jobs"
 
     def __init__(
         self,
@@ -126,10 +128,10 @@ class JobScheduler:
             raise ValueError("the schedule is off (jobs_every_minutes is 0)")
         self.session_factory, self.settings, self.jobs = session_factory, settings, jobs
         self.period = timedelta(minutes=settings.jobs_every_minutes)
-        self.first_delay_s = FIRST_DELAY_S if first_delay_s is None else first_delay_s
-        self.tick_s = min(MAX_TICK_S, self.period.total_seconds())
-        self._stop = threading.Event()
-        self._thread: threading.Thread | None = None
+        super().__init__(
+            min(MAX_TICK_S, self.period.total_seconds()),
+            FIRST_DELAY_S if first_delay_s is None else first_delay_s,
+        )
 
     def run_due(self, now: datetime | None = None) -> dict[str, str]:
         """Run every job whose period has passed and that this process claimed; name -> summary."""
@@ -151,20 +153,5 @@ class JobScheduler:
             ran[name] = summary
         return ran
 
-    def _loop(self) -> None:
-        delay = self.first_delay_s
-        while not self._stop.wait(delay):
-            try:
-                self.run_due()
-            except Exception:  # e.g. the database briefly unreachable: try again next tick
-                log.exception("job schedule: could not look at the jobs")
-            delay = self.tick_s
-
-    def start(self) -> None:
-        self._thread = threading.Thread(target=self._loop, name="medlens-jobs", daemon=True)
-        self._thread.start()
-
-    def stop(self) -> None:
-        self._stop.set()
-        if self._thread is not None:
-            self._thread.join(timeout=10)
+    def tick(self) -> None:
+        self.run_due()
