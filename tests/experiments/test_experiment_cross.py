@@ -92,4 +92,5 @@ def test_experiment_table_has_cross_source_columns(tiny_folder: Path, tmp_path: 
     csv_head = (out / "results.csv").read_text().splitlines()[0]
     assert "cross_target_auroc" in csv_head and "cross_n" in csv_head
     assert (out / "in_vs_cross_auroc.png").stat().st_size > 1000
+    assert (out / "bars_cross_target_auroc.png").stat().st_size > 1000
     assert "Photos whose copy a trial trained or validated on" in (out / "report.md").read_text()

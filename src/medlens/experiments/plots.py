@@ -14,14 +14,25 @@ from medlens.experiments.table import TrialRow
 __all__ = ["pareto_front", "plot_in_vs_cross", "plot_metric_ci_bars", "plot_pareto"]
 
 
-def plot_metric_ci_bars(rows: list[TrialRow], metric: str, path: Path, reference: str | None = None) -> Path:
-    """Horizontal bars of ``metric`` per finished trial with its bootstrap CI as whiskers."""
-    done = [r for r in rows if metric in r.test]
+def plot_metric_ci_bars(
+    rows: list[TrialRow],
+    metric: str,
+    path: Path,
+    reference: str | None = None,
+    cross_label: str | None = None,
+) -> Path:
+    """Horizontal bars of ``metric`` per finished trial with its bootstrap CI as whiskers: the in-source
+    test metric, or with ``cross_label`` the same metric on the held-out source (``TrialRow.cross``)."""
+
+    def metrics_of(r: TrialRow) -> dict[str, dict[str, float]]:
+        return r.cross.get("metrics", {}) if cross_label else r.test
+
+    done = [r for r in rows if metric in metrics_of(r)]
     if not done:
         raise ValueError(f"no finished trial has {metric}")
-    vals = np.array([r.test[metric]["value"] for r in done])
-    lo = np.array([r.test[metric].get("ci_low", np.nan) for r in done])
-    hi = np.array([r.test[metric].get("ci_high", np.nan) for r in done])
+    vals = np.array([metrics_of(r)[metric]["value"] for r in done])
+    lo = np.array([metrics_of(r)[metric].get("ci_low", np.nan) for r in done])
+    hi = np.array([metrics_of(r)[metric].get("ci_high", np.nan) for r in done])
     err = np.stack([vals - lo, hi - vals])
     err = np.where(np.isfinite(err), np.abs(err), 0.0)
     fig = Figure(figsize=(8, 1.2 + 0.32 * len(done)), layout="constrained")
@@ -33,7 +44,8 @@ def plot_metric_ci_bars(rows: list[TrialRow], metric: str, path: Path, reference
     finite = np.concatenate([lo[np.isfinite(lo)], vals])
     left = max(0.0, float(np.nanmin(finite)) - 0.05)
     ax.set_xlim(left, min(1.0, float(np.nanmax(np.where(np.isfinite(hi), hi, vals))) + 0.02))
-    ax.set_xlabel(f"test {metric} (95% bootstrap CI)")
+    where = f"{cross_label} (cross-source)" if cross_label else "test"
+    ax.set_xlabel(f"{where} {metric} (95% bootstrap CI)")
     ax.grid(axis="x", alpha=0.3)
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)

@@ -167,7 +167,13 @@ def write_experiment_report(spec: ExperimentSpec, out: Path, n_boot: int = 1000)
     for m in metrics[:1] + [m for m in metrics if m.endswith("auroc") or m == "auroc_macro"][:1]:
         if any(m in r.test for r in rows):
             images.append(plot_metric_ci_bars(rows, m, out / f"bars_{m}.png", reference=spec.reference))
-    if spec.cross_source is not None:
+    if spec.cross_source is not None and any("target_auroc" in r.cross.get("metrics", {}) for r in rows):
+        title = spec.cross_source.title
+        images.append(
+            plot_metric_ci_bars(
+                rows, "target_auroc", out / "bars_cross_target_auroc.png", spec.reference, cross_label=title
+            )
+        )
         scatter = plot_in_vs_cross(
             rows, "target_auroc", out / "in_vs_cross_auroc.png", spec.cross_source.title
         )
