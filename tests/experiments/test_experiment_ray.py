@@ -98,8 +98,15 @@ def test_grid_on_ray_tune_survives_a_kill_and_reports_failures(tiny_folder: Path
     assert {p.parent.name for p in out.glob("trials/*/metrics.json")} == {"none+none", "flip+none"}
     status = json.loads((out / "experiment.json").read_text())
     assert sorted(status["last_invocation"]["skipped"]) == sorted(finished)
+    (second_run,) = status["invocations"]  # the killed first run wrote nothing; a report-only run adds none
+    assert second_run["done"] == ["flip+none"] and list(second_run["failed"]) == ["broken"]
+    assert second_run["started"] and second_run["wall_s"] > 0
     assert status["trials"]["broken"]["state"] == "failed"
     assert "no_such_timm_model" in status["trials"]["broken"]["error"]
+    third = subprocess.run(_cmd(config, out), env=env, capture_output=True, text=True, timeout=600)
+    assert third.returncode == 1  # broken is retried and fails again: a second invocation that trained
+    assert len(json.loads((out / "experiment.json").read_text())["invocations"]) == 2
+    assert "Invocations that trained trials" in (out / "report.md").read_text()
     results = (out / "results.md").read_text()
     assert "| broken | failed:" in results
     assert "| none+none (ref) | done |" in results and "| flip+none | done |" in results

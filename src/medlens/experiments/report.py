@@ -139,6 +139,21 @@ def _write_csv(rows: list[TrialRow], path: Path) -> Path:
     return path
 
 
+def _invocations_text(invocations: list[dict[str, Any]]) -> str:
+    """The compute of every invocation that trained trials (the last one may only have written the table)."""
+    if not invocations:
+        return ""
+    lines = [
+        f"- {i.get('started') or 'start not recorded'}: {len(i.get('done', []))} trained, "
+        f"{len(i.get('failed', {}))} failed, {_num(i.get('wall_s'), 0)} s wall"
+        + (f", {i['max_concurrent']} at a time" if i.get("max_concurrent") else "")
+        + (f" on {i['cpus']} CPUs" if i.get("cpus") else "")
+        for i in invocations
+    ]
+    total = sum(float(i.get("wall_s") or 0.0) for i in invocations)
+    return f"\n\nInvocations that trained trials (total {total:.0f} s wall):\n\n" + "\n".join(lines)
+
+
 def _cross_text(spec: ExperimentSpec, rows: list[TrialRow]) -> str:
     cs = spec.cross_source
     assert cs is not None
@@ -193,7 +208,8 @@ def write_experiment_report(spec: ExperimentSpec, out: Path, n_boot: int = 1000)
             f"```\nmedlens experiment run {spec.source}\n```\n\nLast invocation: "
             f"{len(inv.get('done', []))} trained, {len(inv.get('skipped', []))} already done, "
             f"{len(inv.get('failed', {}))} failed, wall time {_num(inv.get('wall_s'), 0)} s "
-            f"on {platform.node() or 'this machine'} (shared CPUs: timings are indicative).",
+            f"on {platform.node() or 'this machine'} (shared CPUs: timings are indicative)."
+            + _invocations_text(status.get("invocations", [])),
         ),
         (
             "Trials",

@@ -11,9 +11,11 @@ from __future__ import annotations
 import json
 import logging
 import os
+import platform
 import shlex
 import time
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -34,13 +36,21 @@ class ExperimentOutcome:
     skipped: list[str] = field(default_factory=list)  # already done before this invocation
     failed: dict[str, str] = field(default_factory=dict)  # name -> error
     wall_s: float = 0.0
+    started: str = ""  # UTC, ISO 8601
+    max_concurrent: int | None = None
+    cpus_per_trial: int = 1
 
     def to_dict(self) -> dict[str, Any]:
         return {
+            "started": self.started,
             "done": self.done,
             "skipped": self.skipped,
             "failed": self.failed,
             "wall_s": self.wall_s,
+            "max_concurrent": self.max_concurrent,
+            "cpus_per_trial": self.cpus_per_trial,
+            "host": platform.node(),
+            "cpus": os.cpu_count(),
         }
 
 
@@ -108,7 +118,12 @@ def run_experiment(
     out = Path(out).resolve()
     out.mkdir(parents=True, exist_ok=True)
     configs = trial_configs(spec, out, threads=cpus_per_trial)
-    outcome = ExperimentOutcome(out)
+    outcome = ExperimentOutcome(
+        out,
+        started=datetime.now(UTC).isoformat(timespec="seconds"),
+        max_concurrent=max_concurrent,
+        cpus_per_trial=cpus_per_trial,
+    )
     todo = []
     for name, cfg in configs.items():
         if is_done(Path(cfg["out"])):
@@ -198,5 +213,22 @@ def _write_status(
             for name, c in configs.items()
         },
         "last_invocation": outcome.to_dict(),
+        # every invocation that trained something (a report-only re-run would hide the compute otherwise)
+        "invocations": _earlier_invocations(out)
+        + ([outcome.to_dict()] if outcome.done or outcome.failed else []),
     }
     (out / "experiment.json").write_text(json.dumps(status, indent=1))
+
+
+def _earlier_invocations(out: Path) -> list[dict[str, Any]]:
+    path = out / "experiment.json"
+    if not path.is_file():
+        return []
+    try:
+        old = json.loads(path.read_text())
+    except ValueError:
+        return []
+    if "invocations" in old:
+        return list(old["invocations"])
+    last = old.get("last_invocation") or {}  # written before invocations were kept
+    return [last] if last.get("done") or last.get("failed") else []
