@@ -148,6 +148,7 @@ def _invocations_text(invocations: list[dict[str, Any]]) -> str:
         f"{len(i.get('failed', {}))} failed, {_num(i.get('wall_s'), 0)} s wall"
         + (f", {i['max_concurrent']} at a time" if i.get("max_concurrent") else "")
         + (f" on {i['cpus']} CPUs" if i.get("cpus") else "")
+        + (f" ({i['note']})" if i.get("note") else "")
         for i in invocations
     ]
     total = sum(float(i.get("wall_s") or 0.0) for i in invocations)
