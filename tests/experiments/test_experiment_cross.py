@@ -11,7 +11,13 @@ import numpy as np
 import pytest
 
 from medlens.data.sample import Sample, SampleSet
-from medlens.experiments.cross import clean_indices, paired_cross_auroc, parse_cross_source
+from medlens.experiments.cross import (
+    CrossSourceSpec,
+    clean_indices,
+    paired_cross_auroc,
+    parse_cross_source,
+    trial_cross_source,
+)
 from medlens.experiments.report import write_experiment_report
 from medlens.experiments.runner import trial_configs
 from medlens.experiments.spec import ExperimentError, load_experiment
@@ -93,4 +99,9 @@ def test_experiment_table_has_cross_source_columns(tiny_folder: Path, tmp_path: 
     assert "cross_target_auroc" in csv_head and "cross_n" in csv_head
     assert (out / "in_vs_cross_auroc.png").stat().st_size > 1000
     assert (out / "bars_cross_target_auroc.png").stat().st_size > 1000
+    other = make_folder(tmp_path / "other_classes", n_per_class=5, seed=3)
+    (other / "malignant").rename(other / "nevus")  # classes benign / nevus: not the model's
+    bad = CrossSourceSpec("imagefolder", str(other), "all")
+    with pytest.raises(ValueError, match="classes"):
+        trial_cross_source(out / "trials" / "flip+none", bad, out)
     assert "Photos whose copy a trial trained or validated on" in (out / "report.md").read_text()

@@ -88,13 +88,20 @@ def _files_set(files: list[str]) -> Any:
 def copies_of(
     spec: CrossSourceSpec, files: list[str], cache_dir: Path, fingerprint: str
 ) -> dict[str, list[int]]:
-    """Real path of a trial-data photo -> indices of its copies in the held-out set (cached per data set)."""
+    """Real path of a trial-data photo -> indices of its copies in the held-out set (cached per trial data
+    set and held-out set: its adapter, resolved root, split-free size and photo list)."""
+    import hashlib
+
     from medlens.data.sources import cross_duplicates
 
-    cache = Path(cache_dir) / f"cross_copies-{spec.dataset}-{fingerprint[:16]}.json"
+    held_out = _held_out_set(spec.dataset, spec.data_root)
+    ident = json.dumps(
+        [spec.dataset, os.path.realpath(spec.data_root), [s.source for s in held_out.samples]]
+    ).encode()
+    key = hashlib.sha256(ident).hexdigest()[:12]
+    cache = Path(cache_dir) / f"cross_copies-{spec.dataset}-{key}-{fingerprint[:16]}.json"
     if cache.is_file():
         return {k: list(v) for k, v in json.loads(cache.read_text()).items()}
-    held_out = _held_out_set(spec.dataset, spec.data_root)
     real = [os.path.realpath(f) for f in files]
     log.info("looking for copies of %d held-out photos among %d trial photos", len(held_out), len(real))
     out: dict[str, list[int]] = {}
@@ -147,6 +154,10 @@ def trial_cross_source(
     kept, dropped = clean_indices(held_out, split_indices(held_out, spec.split), seen, copies)
     predictor = Predictor.from_card(_bundle(run_dir))
     card = predictor.card
+    if list(held_out.classes) != list(card.classes):
+        raise ValueError(
+            f"held-out dataset {spec.dataset!r} has classes {held_out.classes}, the trial's model {card.classes}"
+        )
     logits = bundle_logits(predictor, held_out, kept)
     result = evaluate_logits(
         logits, held_out, kept, card.classes, card.temperature, card.thresholds.target_class,
