@@ -14,6 +14,15 @@ from medlens.experiments.table import TrialRow
 __all__ = ["pareto_front", "plot_in_vs_cross", "plot_metric_ci_bars", "plot_pareto"]
 
 
+def _values_ci(ms: list[dict[str, float]]) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """(values, CI lows, CI highs, whisker lengths (2, n) for matplotlib: 0 where an end is missing)."""
+    vals = np.array([m["value"] for m in ms])
+    lo = np.array([m.get("ci_low", np.nan) for m in ms])
+    hi = np.array([m.get("ci_high", np.nan) for m in ms])
+    err = np.stack([vals - lo, hi - vals])
+    return vals, lo, hi, np.where(np.isfinite(err), np.abs(err), 0.0)
+
+
 def plot_metric_ci_bars(
     rows: list[TrialRow],
     metric: str,
@@ -30,11 +39,7 @@ def plot_metric_ci_bars(
     done = [r for r in rows if metric in metrics_of(r)]
     if not done:
         raise ValueError(f"no finished trial has {metric}")
-    vals = np.array([metrics_of(r)[metric]["value"] for r in done])
-    lo = np.array([metrics_of(r)[metric].get("ci_low", np.nan) for r in done])
-    hi = np.array([metrics_of(r)[metric].get("ci_high", np.nan) for r in done])
-    err = np.stack([vals - lo, hi - vals])
-    err = np.where(np.isfinite(err), np.abs(err), 0.0)
+    vals, lo, hi, err = _values_ci([metrics_of(r)[metric] for r in done])
     fig = Figure(figsize=(8, 1.2 + 0.32 * len(done)), layout="constrained")
     ax = fig.subplots()
     y = np.arange(len(done))[::-1]
@@ -103,15 +108,8 @@ def plot_in_vs_cross(
     done = [r for r in rows if metric in r.test and metric in r.cross.get("metrics", {})]
     if not done:
         return None
-
-    def xyerr(d: list[dict[str, float]]) -> tuple[np.ndarray, np.ndarray]:
-        v = np.array([m["value"] for m in d])
-        e = np.stack([v - np.array([m.get("ci_low", np.nan) for m in d]),
-                      np.array([m.get("ci_high", np.nan) for m in d]) - v])  # fmt: skip
-        return v, np.where(np.isfinite(e), np.abs(e), 0.0)
-
-    x, xe = xyerr([r.test[metric] for r in done])
-    y, ye = xyerr([r.cross["metrics"][metric] for r in done])
+    x, _, _, xe = _values_ci([r.test[metric] for r in done])
+    y, _, _, ye = _values_ci([r.cross["metrics"][metric] for r in done])
     fig = Figure(figsize=(8, 6), layout="constrained")
     ax = fig.subplots()
     ax.errorbar(x, y, xerr=xe, yerr=ye, fmt="o", color="#2563eb", ecolor="#93c5fd", capsize=2, zorder=3)

@@ -101,6 +101,11 @@ def results_markdown(spec: ExperimentSpec, rows: list[TrialRow]) -> str:
     return "\n".join(lines)
 
 
+def _ci_values(ms: dict[str, dict[str, float]], names: tuple[str, ...] | list[str]) -> list[Any]:
+    """value, ci_low, ci_high of each metric in ``names`` (None where missing), flat, for a CSV row."""
+    return [ms.get(m, {}).get(k) for m in names for k in ("value", "ci_low", "ci_high")]
+
+
 def _write_csv(rows: list[TrialRow], path: Path) -> Path:
     metrics = headline_metrics(rows)
     cross = any(r.cross.get("metrics") for r in rows)
@@ -115,16 +120,9 @@ def _write_csv(rows: list[TrialRow], path: Path) -> Path:
             ]
         w.writerow([*head, "params", "macs", "onnx_mb", "latency_ms", "train_time_s", "n_test", "error"])
         for r in rows:
-            vals: list[Any] = [r.name, r.state]
-            for m in metrics:
-                d = r.test.get(m, {})
-                vals += [d.get("value"), d.get("ci_low"), d.get("ci_high")]
+            vals: list[Any] = [r.name, r.state, *_ci_values(r.test, metrics)]
             if cross:
-                cm = r.cross.get("metrics", {})
-                for m in CROSS_METRICS:
-                    d = cm.get(m, {})
-                    vals += [d.get("value"), d.get("ci_low"), d.get("ci_high")]
-                vals.append(r.cross.get("n"))
+                vals += [*_ci_values(r.cross.get("metrics", {}), CROSS_METRICS), r.cross.get("n")]
             p = r.profile
             vals += [
                 p.get("params"),
@@ -190,9 +188,7 @@ def write_experiment_report(spec: ExperimentSpec, out: Path, n_boot: int = 1000)
                 rows, "target_auroc", out / "bars_cross_target_auroc.png", spec.reference, cross_label=title
             )
         )
-        scatter = plot_in_vs_cross(
-            rows, "target_auroc", out / "in_vs_cross_auroc.png", spec.cross_source.title
-        )
+        scatter = plot_in_vs_cross(rows, "target_auroc", out / "in_vs_cross_auroc.png", title)
         if scatter is not None:
             images.append(scatter)
     if metrics:
