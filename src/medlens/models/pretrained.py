@@ -86,7 +86,3 @@ def load_lite_imagenet(model: nn.Module, name: str = LITE0_NAME, path: Path | No
     log.info("loaded %s ImageNet weights from %s", name, path)
     return model
 
-
-def load_lite0_imagenet(model: nn.Module, path: Path | None = None) -> nn.Module:
-    """Load ImageNet Lite0 weights into a timm ``tf_efficientnet_lite0`` with 1000 classes (in place)."""
-    return load_lite_imagenet(model, LITE0_NAME, path)
