@@ -66,3 +66,19 @@ def test_subset_protocol_draws_the_counts_deterministically(tmp_path: Path) -> N
         apply_protocol({"name": "subset", "counts": {"benign": 11}}, base, tmp_path / "c")
     with pytest.raises(ExperimentError, match="unknown protocol"):
         apply_protocol({"name": "nope"}, base, tmp_path / "d")
+
+
+def test_crowded_scatter_points_get_numbers_and_a_key() -> None:
+    from matplotlib.figure import Figure
+
+    from medlens.experiments.plots import _label_points
+
+    few, many = Figure().subplots(), Figure().subplots()
+    _label_points(few, ["a", "b"], [0.1, 0.2], [0.3, 0.4])
+    assert [t.get_text() for t in few.texts] == ["a", "b"]  # few points: their names, no key
+    names = [f"trial-{i}" for i in range(12)]
+    _label_points(many, names, list(range(12)), list(range(12)))
+    labels = [t.get_text() for t in many.texts]
+    assert labels[:12] == [str(i) for i in range(1, 13)]  # numbers at the points
+    key = labels[12].splitlines()
+    assert len(key) == 12 and key[0].split() == ["1", "trial-0"] and key[-1].split() == ["12", "trial-11"]

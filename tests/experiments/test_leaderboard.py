@@ -40,7 +40,20 @@ def test_cards_only_rows_quote_each_image_models_card(tmp_path: Path) -> None:
         assert row.source.startswith("card")
     assert any(r.who == "ISIC 2018 task 3 winner" for r in rows)
     table = leaderboard_markdown(rows)
-    assert "| ham10000 | ISIC 2018 task 3 winner |  | 0.885 |" in table
+    assert "| ham10000 | ISIC 2018 task 3 winner |  |  | 0.885 |" in table
+
+
+def test_accuracy_at_threshold_only_for_binary_models() -> None:
+    rows = {r.who.split()[1]: r for r in leaderboard_rows(MODELS, data_root=None) if r.ours}
+    for name, row in rows.items():
+        card = json.loads((MODELS / name / "card.json").read_text())
+        if len(card["classes"]) == 2:
+            # the served decision: accuracy at the validation-chosen threshold, not at arg-max
+            assert row.metrics["accuracy_at_threshold"] == card["metrics"]["test"]["target_accuracy"]
+        else:
+            assert "accuracy_at_threshold" not in row.metrics  # target-vs-rest is not a 7-class accuracy
+    header = leaderboard_markdown(list(rows.values())).splitlines()[0]
+    assert "| accuracy | accuracy_at_threshold |" in header
 
 
 def test_remeasured_pneumoniamnist_matches_the_card(shared_data: Path) -> None:
@@ -48,8 +61,12 @@ def test_remeasured_pneumoniamnist_matches_the_card(shared_data: Path) -> None:
     row = next(r for r in rows if r.ours and r.benchmark == "pneumoniamnist")
     assert row.source.startswith("re-measured") and "n=624" in row.source
     card = json.loads((MODELS / "chest-xray" / "card.json").read_text())["metrics"]["test"]
-    for key in ("accuracy", "balanced_accuracy"):
-        assert row.metrics[key]["value"] == pytest.approx(card[key]["value"], abs=1e-6)
+    for key, card_key in (
+        ("accuracy", "accuracy"),
+        ("balanced_accuracy", "balanced_accuracy"),
+        ("accuracy_at_threshold", "target_accuracy"),
+    ):
+        assert row.metrics[key]["value"] == pytest.approx(card[card_key]["value"], abs=1e-6)
 
 
 def test_cli_refuses_a_missing_folder(tmp_path: Path) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import math
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 from matplotlib.figure import Figure
@@ -73,6 +74,26 @@ def pareto_front(points: list[tuple[float, float]]) -> list[int]:
     return sorted(front, key=lambda i: points[i][0])
 
 
+#: up to this many points are labelled with their trial names; more get numbers and a key beside the axes
+_NAMED_POINTS = 8
+
+
+def _label_points(ax: Any, names: list[str], xs: Any, ys: Any) -> None:
+    """Name each point; past ``_NAMED_POINTS`` names overlap, so points get numbers and a key to the right."""
+    numbered = len(names) > _NAMED_POINTS
+    for i, (name, xi, yi) in enumerate(zip(names, xs, ys, strict=True), start=1):
+        ax.annotate(
+            str(i) if numbered else name, (xi, yi), fontsize=7, xytext=(3, 3), textcoords="offset points"
+        )
+    if numbered:
+        key = "\n".join(f"{i:>2}  {name}" for i, name in enumerate(names, start=1))
+        ax.text(1.02, 1.0, key, transform=ax.transAxes, va="top", ha="left", fontsize=7, family="monospace")
+
+
+def _scatter_width(n_points: int) -> float:
+    return 8.0 if n_points <= _NAMED_POINTS else 11.5  # room for the key
+
+
 def plot_pareto(rows: list[TrialRow], metric: str, path: Path) -> Path | None:
     """Test ``metric`` vs ONNX latency per trial, the Pareto front joined; None without latencies."""
     done = [
@@ -82,14 +103,13 @@ def plot_pareto(rows: list[TrialRow], metric: str, path: Path) -> Path | None:
         return None
     pts = [(float(r.profile["latency_ms"]), float(r.test[metric]["value"])) for r in done]
     front = pareto_front(pts)
-    fig = Figure(figsize=(8, 5.5), layout="constrained")
+    fig = Figure(figsize=(_scatter_width(len(done)), 5.5), layout="constrained")
     ax = fig.subplots()
     ax.scatter([p[0] for p in pts], [p[1] for p in pts], color="#2563eb", zorder=3)
     ax.plot(
         [pts[i][0] for i in front], [pts[i][1] for i in front], color="#f97316", lw=1.5, label="Pareto front"
     )
-    for r, (x, y) in zip(done, pts, strict=True):
-        ax.annotate(r.name, (x, y), fontsize=7, xytext=(3, 3), textcoords="offset points")
+    _label_points(ax, [r.name for r in done], [p[0] for p in pts], [p[1] for p in pts])
     ax.set_xlabel("ONNX Runtime latency, batch 1 (ms, median)")
     ax.set_ylabel(f"test {metric}")
     ax.grid(alpha=0.3)
@@ -110,11 +130,10 @@ def plot_in_vs_cross(
         return None
     x, _, _, xe = _values_ci([r.test[metric] for r in done])
     y, _, _, ye = _values_ci([r.cross["metrics"][metric] for r in done])
-    fig = Figure(figsize=(8, 6), layout="constrained")
+    fig = Figure(figsize=(_scatter_width(len(done)), 6), layout="constrained")
     ax = fig.subplots()
     ax.errorbar(x, y, xerr=xe, yerr=ye, fmt="o", color="#2563eb", ecolor="#93c5fd", capsize=2, zorder=3)
-    for r, xi, yi in zip(done, x, y, strict=True):
-        ax.annotate(r.name, (xi, yi), fontsize=7, xytext=(3, 3), textcoords="offset points")
+    _label_points(ax, [r.name for r in done], x, y)
     lo = float(min(np.min(x - xe[0]), np.min(y - ye[0]))) - 0.01
     hi = min(1.0, float(max(np.max(x + xe[1]), np.max(y + ye[1]))) + 0.01)
     ax.plot([lo, hi], [lo, hi], color="#9ca3af", lw=1, ls="--", label="same in and out of source")
