@@ -85,4 +85,3 @@ def load_lite_imagenet(model: nn.Module, name: str = LITE0_NAME, path: Path | No
     model.load_state_dict(mapped, strict=False)
     log.info("loaded %s ImageNet weights from %s", name, path)
     return model
-
