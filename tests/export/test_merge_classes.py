@@ -69,3 +69,26 @@ def test_a_merged_target_loses_its_threshold(fine_bundle: Path, tmp_path: Path) 
     mapping = {"a": "x", "b": "x", "c": "y", "d": "y"}
     card = merge_bundle(fine_bundle, tmp_path / "c2", "melanoma", ("x", "y"), mapping)
     assert card["thresholds"] == {"target_class": "x", "threshold": None}
+
+
+def test_the_source_gate_bank_travels_with_the_merged_bundle(fine_bundle: Path, tmp_path: Path) -> None:
+    import json
+    import shutil
+
+    from medlens.card import ModelCard
+    from medlens.config import PROJECT_ROOT
+
+    real = PROJECT_ROOT / "models" / "scalp-conditions"  # any bundle with a fitted source gate
+    gate = json.loads((real / "card.json").read_text())["source_gate"]
+    src = tmp_path / "fine-gated"
+    shutil.copytree(fine_bundle, src)
+    shutil.copy2(real / gate["file"], src / gate["file"])
+    card = json.loads((src / "card.json").read_text())
+    (src / "card.json").write_text(json.dumps(card | {"source_gate": gate}))
+    dst = tmp_path / "coarse"
+    dst.mkdir()
+    (dst / gate["file"]).write_bytes(b"an older model's bank")  # a previous build left its bank behind
+    merge_bundle(src, dst, "melanoma", ("x", "y", "z"), MAPPING)
+    loaded = ModelCard.load(dst)  # verifies the bank's sha256 against the card
+    assert loaded.source_gate is not None
+    assert (dst / gate["file"]).read_bytes() == (real / gate["file"]).read_bytes()

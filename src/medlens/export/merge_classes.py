@@ -86,6 +86,11 @@ def merge_bundle(
         cam["fc_b"] = np.array([cam["fc_b"][g].mean() for g in groups])
         np.savez(dst / "cam_head.npz", **cam)
         new["cam_file"], new["cam_sha256"] = "cam_head.npz", sha256_file(dst / "cam_head.npz")
+    gate = card.get("source_gate") or {}
+    if gate.get("file"):
+        # the merged graph keeps the feature output, so the source gate's reference bank stays valid as is;
+        # without the file the card's sha256 would name a bank the folder lacks (or an older one)
+        shutil.copy2(src / gate["file"], dst / gate["file"])
     thresholds = dict(card.get("thresholds") or {})
     fine_target = thresholds.get("target_class")
     target = mapping.get(fine_target) if fine_target else None
