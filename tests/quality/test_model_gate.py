@@ -113,13 +113,14 @@ def test_upload_gate_uses_the_served_card(shared_data: Path) -> None:
     if gate is None or "min_blur" not in gate.fields:
         pytest.skip("models/skin-lesion has no derived blur limit")
     (rule,) = [r for r in gate.rules if r.field == "min_blur"]
+    size = card.preprocessing.input_size  # the gate measures the photo as this model sees it
     sigma = 0.5
     while (
-        gate_measure(model_view(cv2.GaussianBlur(photo, (0, 0), sigma), 96), rule.measure) >= rule.threshold
+        gate_measure(model_view(cv2.GaussianBlur(photo, (0, 0), sigma), size), rule.measure) >= rule.threshold
     ):
         sigma *= 1.5
         assert sigma < 200, "could not blur the photo below the model's limit"
     with pytest.raises(AppError) as err:
-        check_quality(cv2.GaussianBlur(photo, (0, 0), sigma), "dermoscopy", 96, None, card)
+        check_quality(cv2.GaussianBlur(photo, (0, 0), sigma), "dermoscopy", size, None, card)
     assert err.value.status == 422
-    assert check_quality(photo, "dermoscopy", 96, None, card) is not None
+    assert check_quality(photo, "dermoscopy", size, None, card) is not None

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 DATA_SOURCES: dict[str, dict[str, str]] = {  # first matching key wins
     "covid-xray-sources": {
         "source": "ieee8023 COVID-19 image data collection (Cohen et al.; frontal X-rays, split by patient) + "
@@ -39,6 +41,11 @@ DATA_SOURCES: dict[str, dict[str, str]] = {  # first matching key wins
         "751 photos, 39 herpes zoster",
         "license": "no licence in the repo; photos copyright DermNet NZ: research/test material only",
     },
+    "scalp_hair_14class": {
+        "source": "Scalp/hair disease photos, 14 classes, 270 JPEGs (GitHub Ramakrishna9-R09/scalp-diseases-detection "
+        "@ c7a92953, origin of the photos not stated)",
+        "license": "none stated: research/test material only",
+    },
     "ham10000": {
         "source": "HAM10000 (Tschandl et al. 2018, ISIC 2018 task 3), 200x150 low-res copy",
         "license": "CC BY-NC 4.0 (non-commercial)",
@@ -52,4 +59,5 @@ def data_source(root: str, dataset: str) -> dict[str, str]:
     for key, info in DATA_SOURCES.items():
         if key in low:
             return info
-    return {"source": f"{dataset} at {root}", "license": "unknown: check before any use"}
+    # the folder's name, not its path: a card must not carry the trainer's machine layout
+    return {"source": f"{dataset} at {Path(root).name}", "license": "unknown: check before any use"}
