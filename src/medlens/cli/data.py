@@ -121,6 +121,54 @@ def audit_cmd(
         raise typer.Exit(1)
 
 
+def _restamp(card_file: Path, fingerprint: str) -> None:
+    """Replace the card's split fingerprint and nothing else (the card as written, other fields kept)."""
+    import json
+
+    raw = json.loads(card_file.read_text(encoding="utf-8"))
+    raw["data"]["fingerprint"] = fingerprint
+    card_file.write_text(json.dumps(raw, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+
+
+@data_app.command("verify-split")
+def verify_split_cmd(
+    models: list[Path] = typer.Argument(..., help="Bundle folders (or card.json files)."),
+    data_root: Path | None = typer.Option(None, help="Data root (default: the card's training command)."),
+    restamp: bool = typer.Option(
+        False, help="Write the portable fingerprint into cards verified by the old formula."
+    ),
+) -> None:
+    """Rebuild each bundle's train/val/test split from its card and check it against the card's
+    split fingerprint. Exit 1 when a split does not verify."""
+    from medlens.card import CardError, load_card
+    from medlens.data import DatasetFormatError
+    from medlens.data.rebuild import facts_from_card, rebuild_split
+
+    failed = 0
+    for model in models:
+        try:
+            card = load_card(model)
+            facts = facts_from_card(card, data_root)
+            rebuilt = rebuild_split(facts, card.data.fingerprint, strict=False)
+        except (CardError, DatasetFormatError, OSError, ValueError) as exc:
+            typer.echo(f"{model}: error: {exc}", err=True)
+            failed += 1
+            continue
+        new = rebuilt.manifest.fingerprint
+        if not rebuilt.verified:
+            typer.echo(f"{model}: NOT verified: {facts.describe()} gives {new[:12]}…, the card has "
+                       f"{card.data.fingerprint[:12] or 'none'}…")  # fmt: skip
+            failed += 1
+        elif rebuilt.legacy and restamp:
+            _restamp(card.directory / "card.json", new)
+            typer.echo(f"{model}: verified by the old formula; card re-stamped {new[:12]}…")
+        else:
+            how = "the old formula (re-stamp with --restamp)" if rebuilt.legacy else "its fingerprint"
+            typer.echo(f"{model}: verified by {how}: {facts.describe()}")
+    if failed:
+        raise typer.Exit(1)
+
+
 def register(app: typer.Typer) -> None:
     """Add the ``data`` command group to app."""
     app.add_typer(data_app, name="data")

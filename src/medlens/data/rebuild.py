@@ -15,7 +15,7 @@ import logging
 import re
 import shlex
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -34,16 +34,24 @@ def make_manifest(
     sample_set: SampleSet, split: str, fractions: Sequence[float] = (0.7, 0.15, 0.15), seed: int = 0
 ) -> SplitManifest:
     """The split a training run with ``--split split --fractions … --seed seed`` makes."""
+    return _split(sample_set, split, fractions, seed)[0]
+
+
+def _split(
+    sample_set: SampleSet, split: str, fractions: Sequence[float], seed: int
+) -> tuple[SplitManifest, SampleSet]:
+    """The manifest and the set it was made from (``grouped-dedup``: groups joined across duplicates)."""
     if split == "grouped":
-        return make_split(sample_set, fractions, seed=seed)
+        return make_split(sample_set, fractions, seed=seed), sample_set
     if split == "grouped-dedup":
         # datasets without patient ids hold copies of the same photo: merge exact and near
         # duplicates into one group first so that no copy straddles train and test
         from medlens.data.dupgroups import group_duplicates
 
-        return make_split(group_duplicates(sample_set), fractions, seed=seed)
+        joined = group_duplicates(sample_set)
+        return make_split(joined, fractions, seed=seed), joined
     if split == "random":
-        return random_split(sample_set, fractions, seed=seed)
+        return random_split(sample_set, fractions, seed=seed), sample_set
     raise ValueError(f"unknown split {split!r}; valid: {', '.join(SPLITS)}")
 
 
@@ -119,11 +127,17 @@ def facts_from_card(card: BaseCard, data_root: Path | None = None) -> SplitFacts
     )
 
 
+def _legacy_fingerprint(sample_set: SampleSet, manifest: SplitManifest) -> str:
+    """The manifest sha256 cards exported before 2026-12 carry (paths as written, not portable)."""
+    return replace(manifest, dataset_fingerprint=sample_set.fingerprint(portable=False)).legacy_fingerprint
+
+
 @dataclass
 class RebuiltSplit:
     sample_set: SampleSet  # with the labels the model predicts
     manifest: SplitManifest
     verified: bool  # manifest sha256 equals the card's
+    legacy: bool = False  # verified by the pre-2026-12 formula (paths as written): re-stamp the card
 
     def images_and_labels(self, split: str) -> tuple[list, list[int]]:
         """Decoded RGB images and class indices of one split (``train`` | ``val`` | ``test``)."""
@@ -146,8 +160,10 @@ def rebuild_split(
     from medlens.data.registry import create_dataset
 
     sample_set = create_dataset(facts.dataset, facts.data_root)
-    manifest = make_manifest(sample_set, facts.split, facts.fractions, facts.seed)
-    verified = bool(expect_fingerprint) and manifest.fingerprint == expect_fingerprint
+    manifest, split_set = _split(sample_set, facts.split, facts.fractions, facts.seed)
+    legacy = bool(expect_fingerprint) and expect_fingerprint != manifest.fingerprint
+    legacy = legacy and expect_fingerprint == _legacy_fingerprint(split_set, manifest)
+    verified = bool(expect_fingerprint) and (expect_fingerprint == manifest.fingerprint or legacy)
     if expect_fingerprint and not verified:
         msg = (
             f"the rebuilt {facts.split} split (seed {facts.seed}) has manifest sha256 "
@@ -161,4 +177,4 @@ def rebuild_split(
         if [s.source for s in labelled.samples] != [s.source for s in sample_set.samples]:
             raise ValueError(f"{facts.label_dataset} and {facts.dataset} list different images")
         sample_set = labelled
-    return RebuiltSplit(sample_set, manifest, verified)
+    return RebuiltSplit(sample_set, manifest, verified, legacy)

@@ -8,9 +8,10 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import Any
 
 import numpy as np
@@ -82,12 +83,37 @@ class SampleSet:
             heads=dict(self.heads),
         )
 
-    def fingerprint(self) -> str:
-        """sha256 over sources, labels and groups (not pixels): identifies the index."""
+    def fingerprint(self, portable: bool = True) -> str:
+        """sha256 over sources, labels and groups (not pixels): identifies the index.
+
+        Sources enter relative to their common folder (:func:`portable_sources`), so the same data
+        gives the same fingerprint under any root, written absolute or relative. ``portable=False`` is
+        the formula of medlens before 2026-12 (paths as written), kept to verify cards stamped with it.
+        """
+        sources = portable_sources([s.source for s in self.samples]) if portable else None
         h = hashlib.sha256()
-        for s in self.samples:
-            h.update(json.dumps([s.source, sorted(s.labels.items()), s.group_id]).encode())
+        for i, s in enumerate(self.samples):
+            src = sources[i] if sources is not None else s.source
+            h.update(json.dumps([src, sorted(s.labels.items()), s.group_id]).encode())
         return h.hexdigest()
+
+
+def portable_sources(sources: Sequence[str]) -> list[str]:
+    """``sources`` (file paths, or ``"<file>#<key>"``) relative to their deepest common folder, in POSIX
+    form: ``/data/ham/a.jpg`` and ``../data/ham/a.jpg`` both become ``a.jpg`` beside ``ham/b.jpg``.
+
+    Sources that share no folder (absolute mixed with relative) are returned normalised but whole.
+    """
+    parts = [src.partition("#") for src in sources]
+    files = [PurePosixPath(Path(os.path.normpath(f)).as_posix()) for f, _, _ in parts]
+    if not files:
+        return []
+    try:
+        base = PurePosixPath(os.path.commonpath([str(f.parent) for f in files]))
+    except ValueError:  # absolute and relative paths mixed
+        return [f"{f}{sep}{rest}" for f, (_, sep, rest) in zip(files, parts, strict=True)]
+    rel = [f.relative_to(base) if str(base) not in ("", ".") else f for f in files]
+    return [f"{r}{sep}{rest}" for r, (_, sep, rest) in zip(rel, parts, strict=True)]
 
 
 class DatasetFormatError(ValueError):

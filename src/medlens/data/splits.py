@@ -21,7 +21,7 @@ from typing import Any
 
 import numpy as np
 
-from medlens.data.sample import DatasetFormatError, SampleSet
+from medlens.data.sample import DatasetFormatError, SampleSet, portable_sources
 
 SPLIT_NAMES = ("train", "val", "test")
 
@@ -50,13 +50,22 @@ class SplitManifest:
         d["fractions"] = list(self.fractions)
         return d
 
-    def canonical_json(self) -> str:
-        return json.dumps(self.to_dict(), sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    def canonical_json(self, portable: bool = True) -> str:
+        """The manifest as sorted, compact JSON; ``portable``: sources relative to their common folder."""
+        d = self.to_dict()
+        if portable:
+            d["sources"] = portable_sources(self.sources)
+        return json.dumps(d, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
 
     @property
     def fingerprint(self) -> str:
-        """sha256 of the canonical JSON: identifies this exact split."""
+        """sha256 of the portable canonical JSON: identifies this exact split under any data root."""
         return hashlib.sha256(self.canonical_json().encode()).hexdigest()
+
+    @property
+    def legacy_fingerprint(self) -> str:
+        """The formula of medlens before 2026-12 (source paths as written); verifies older files."""
+        return hashlib.sha256(self.canonical_json(portable=False).encode()).hexdigest()
 
     def save(self, path: str | Path) -> Path:
         path = Path(path)
@@ -78,13 +87,14 @@ class SplitManifest:
             manifest = cls(**raw)
         except (KeyError, TypeError) as exc:
             raise DatasetFormatError(path, f"not a split manifest ({exc})") from exc
-        if stored is not None and stored != manifest.fingerprint:
+        if stored is not None and stored not in (manifest.fingerprint, manifest.legacy_fingerprint):
             raise DatasetFormatError(path, "manifest fingerprint mismatch (file was edited)")
         return manifest
 
     def check(self, sample_set: SampleSet) -> None:
         """Raise DatasetFormatError unless ``sample_set`` is the dataset this manifest was made for."""
-        if self.sources and [s.source for s in sample_set.samples] != self.sources:
+        ours = portable_sources([s.source for s in sample_set.samples])
+        if self.sources and ours != portable_sources(self.sources):
             raise DatasetFormatError(
                 self.dataset, "split manifest does not match this dataset (sources differ)"
             )
