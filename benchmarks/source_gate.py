@@ -29,21 +29,26 @@ from medlens.serving import Predictor
 log = logging.getLogger("medlens.source_gate")
 
 XRAY, DERMOSCOPY, CLINICAL = "x-ray", "dermoscopy", "clinical photo"
-# (label, adapter, path under the data root, options, modality)
-SETS: tuple[tuple[str, str, str, dict, str], ...] = (
-    ("Kermany pediatric X-rays (official test)", "kermany224", "chest_xray_kermany224", {}, XRAY),
-    ("COVID-19 Radiography adult X-rays", "imagefolder", "covid_radiography224", {}, XRAY),
-    ("ieee8023 frontal adult X-rays", "covid-chestxray", "covid_chestxray_ieee8023", {}, XRAY),
-    ("ieee8023 lateral X-rays", "covid-chestxray", "covid_chestxray_ieee8023", {"views": ("L",)}, XRAY),
-    ("PneumoniaMNIST X-rays (28 px)", "medmnist", "pneumoniamnist/pneumoniamnist.npz", {}, XRAY),
-    ("HAM10000 dermoscopy photos", "ham10000", "ham10000_lowres", {}, DERMOSCOPY),
-    ("Kaggle melanoma_10000 photos", "imagefolder", "melanoma_10000/train", {}, DERMOSCOPY),
-    ("DermNet clinical photos", "dermnet-zoster", "dermnet_subset", {}, CLINICAL),
-    ("scalp photos", "scalp-hair-14", "scalp_hair_14class", {}, CLINICAL),
-)
-# held-out sources of the same modality the issue asks about, per bundle folder
+# (label, adapter, path under the data root, options, modality, the source names a bank built from it
+# carries: ``medlens.data.sources`` names, "<dataset>" or "<dataset>/<collection>")
+SETS: tuple[tuple[str, str, str, dict, str, tuple[str, ...]], ...] = (
+    ("Kermany pediatric X-rays (official test)", "kermany224", "chest_xray_kermany224", {}, XRAY,
+     ("chest_xray_kermany224", "kermany", "kermany224")),
+    ("COVID-19 Radiography adult X-rays", "imagefolder", "covid_radiography224", {}, XRAY,
+     ("covid_radiography224", "radiography")),
+    ("ieee8023 frontal adult X-rays", "covid-chestxray", "covid_chestxray_ieee8023", {}, XRAY,
+     ("covid_chestxray_ieee8023", "ieee8023")),
+    ("ieee8023 lateral X-rays", "covid-chestxray", "covid_chestxray_ieee8023", {"views": ("L",)}, XRAY, ()),
+    ("PneumoniaMNIST X-rays (28 px)", "medmnist", "pneumoniamnist/pneumoniamnist.npz", {}, XRAY,
+     ("pneumoniamnist",)),
+    ("HAM10000 dermoscopy photos", "ham10000", "ham10000_lowres", {}, DERMOSCOPY, ("ham10000_lowres", "ham10000")),
+    ("Kaggle melanoma_10000 photos", "imagefolder", "melanoma_10000/train", {}, DERMOSCOPY, ("melanoma_10000",)),
+    ("DermNet clinical photos", "dermnet-zoster", "dermnet_subset", {}, CLINICAL, ("dermnet_subset", "dermnet")),
+    ("scalp photos", "scalp-hair-14", "scalp_hair_14class", {}, CLINICAL, ("scalp_hair_14class",)),
+)  # fmt: skip
+# sources of the same modality a bundle never trained on that the issue asks about (no bundle trains on
+# lateral films); which sets a bundle trained on is read from its card (``trained_on``), not listed here
 HELD_OUT: dict[str, tuple[str, ...]] = {
-    "melanoma": ("HAM10000 dermoscopy photos",),
     "chest-xray": (
         "COVID-19 Radiography adult X-rays",
         "ieee8023 frontal adult X-rays",
@@ -52,10 +57,6 @@ HELD_OUT: dict[str, tuple[str, ...]] = {
     "chest-xray-covid": ("Kermany pediatric X-rays (official test)", "ieee8023 lateral X-rays"),
     "skin-lesion": ("Kaggle melanoma_10000 photos",),
     "skin-lesion-5": ("Kaggle melanoma_10000 photos",),
-}
-# sets a bundle trained on, where its data root (the whole shared folder) cannot tell
-TRAINED_ON: dict[str, tuple[str, ...]] = {
-    "chest-xray-covid": ("COVID-19 Radiography adult X-rays", "ieee8023 frontal adult X-rays"),
 }
 MODALITY = {
     "chest-xray": XRAY,
@@ -90,15 +91,18 @@ def _rates(predictor: Predictor, images: list[np.ndarray]) -> dict[str, float | 
     }
 
 
-def _relation(model: str, label: str, modality: str, own_root: Path, set_root: Path) -> str:
+def trained_on(card: ModelCard) -> set[str]:
+    """Dataset names of the sources in the card's source-gate bank (``"ieee8023/Italy"`` -> ``ieee8023``)."""
+    return {name.split("/")[0] for name in (card.source_gate.sources if card.source_gate else {})}
+
+
+def _relation(model: str, label: str, modality: str, set_sources: tuple[str, ...], trained: set[str]) -> str:
+    if set(set_sources) & trained:
+        return "training data"
     if label in HELD_OUT.get(model, ()):
         return "held-out source"
     if MODALITY.get(model) not in (None, modality):
         return "far OOD"
-    if model in TRAINED_ON:
-        return "training data" if label in TRAINED_ON[model] else "other set, same modality"
-    if own_root.resolve() == set_root.resolve() or own_root.resolve() in set_root.resolve().parents:
-        return "training data"
     return "other set, same modality"
 
 
@@ -128,15 +132,14 @@ def main(argv: list[str] | None = None) -> list[dict]:
         rows.append({"model": name, "input": "own test split", "relation": "in-source",
                      **_rates(predictors[name], _own_test(card, args.n, args.seed))})  # fmt: skip
         log.info("%-16s own test: %s", name, rows[-1])
-    for label, adapter, rel, opts, modality in SETS:
+    for label, adapter, rel, opts, modality, set_sources in SETS:
         if not (args.data_root / rel).exists():
             log.warning("skipping %s: %s not found", label, args.data_root / rel)
             continue
         images = _images(args.data_root, adapter, rel, opts, args.n, args.seed)
         for card in cards:
             name = card.directory.name
-            own_root = facts_from_card(card).data_root
-            relation = _relation(name, label, modality, own_root, args.data_root / rel)
+            relation = _relation(name, label, modality, set_sources, trained_on(card))
             rows.append(
                 {"model": name, "input": label, "relation": relation, **_rates(predictors[name], images)}
             )
