@@ -29,6 +29,7 @@ LOSO="${LOSO:-K0: the same task trained on Kaggle only (96 px, 2 epochs), on HAM
 step="${1:-all}"
 if [[ $step == all || $step == export ]]; then
   "$M" export "$RUN" --out "$OUT" --target-recall "$RECALL"
+  "$M" data verify-split "$OUT" --restamp  # a run trained before the portable fingerprint carries the old one
   for s in val test; do
     "$M" cross-source --model "$OUT" --dataset melanoma-sources --data-root "$DATA" --split "$s" \
       --train-sources melanoma_10000,ham10000 --out "$XS-$s" --threads 2

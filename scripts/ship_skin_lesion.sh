@@ -20,6 +20,7 @@ ROBUST_N="${ROBUST_N:-200}"
 step="${1:-all}"
 if [[ $step == all || $step == export ]]; then
   "$M" export "$RUN" --out models/skin-lesion  # fits its source gate too
+  "$M" data verify-split models/skin-lesion --restamp  # a run trained before the portable fingerprint carries the old one
   PYTHONPATH=src "$PY" scripts/build_skin_lesion_5.py "$HAM" --src models/skin-lesion --out models/skin-lesion-5 \
     --report reports/skin-lesion-5-ham10000
   "$M" ood-fit models/skin-lesion-5 --data-root "$HAM"
