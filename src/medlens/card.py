@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any, Literal, TypeVar
 
@@ -260,6 +261,21 @@ def load_card(path: Path, verify: bool = True) -> BaseCard:
     if kind not in kinds:
         raise CardError(f"{path}: unknown card kind {kind!r}; valid: {', '.join(kinds)}")
     return kinds[kind].load(path, verify=verify)
+
+
+def edit_card_json(path: Path, edit: Callable[[dict[str, Any]], None]) -> BaseCard:
+    """Apply ``edit`` to the card's JSON in place and return the card loaded again.
+
+    Only what ``edit`` touches changes (key order and every other field as written; a load-and-save
+    through the card model would add defaults and reorder a tabular card). A card that does not load is
+    refused before it is touched, and the edited card must load too.
+    """
+    path = _card_path(Path(path))
+    load_card(path)
+    raw = json.loads(path.read_text(encoding="utf-8"))
+    edit(raw)
+    path.write_text(json.dumps(raw, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    return load_card(path)
 
 
 def sha256_file(path: Path, chunk: int = 1 << 20) -> str:

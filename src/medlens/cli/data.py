@@ -121,13 +121,8 @@ def audit_cmd(
         raise typer.Exit(1)
 
 
-def _restamp(card_file: Path, fingerprint: str) -> None:
-    """Replace the card's split fingerprint and nothing else (the card as written, other fields kept)."""
-    import json
-
-    raw = json.loads(card_file.read_text(encoding="utf-8"))
+def _set_fingerprint(raw: dict, fingerprint: str) -> None:
     raw["data"]["fingerprint"] = fingerprint
-    card_file.write_text(json.dumps(raw, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
 
 
 @data_app.command("verify-split")
@@ -140,7 +135,9 @@ def verify_split_cmd(
 ) -> None:
     """Rebuild each bundle's train/val/test split from its card and check it against the card's
     split fingerprint. Exit 1 when a split does not verify."""
-    from medlens.card import CardError, load_card
+    from functools import partial
+
+    from medlens.card import CardError, edit_card_json, load_card
     from medlens.data import DatasetFormatError
     from medlens.data.rebuild import facts_from_card, rebuild_split
 
@@ -160,7 +157,7 @@ def verify_split_cmd(
                        f"{card.data.fingerprint[:12] or 'none'}…")  # fmt: skip
             failed += 1
         elif rebuilt.legacy and restamp:
-            _restamp(card.directory / "card.json", new)
+            edit_card_json(card.directory, partial(_set_fingerprint, fingerprint=new))
             typer.echo(f"{model}: verified by the old formula; card re-stamped {new[:12]}…")
         else:
             how = "the old formula (re-stamp with --restamp)" if rebuilt.legacy else "its fingerprint"

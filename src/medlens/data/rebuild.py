@@ -161,9 +161,10 @@ def rebuild_split(
 
     sample_set = create_dataset(facts.dataset, facts.data_root)
     manifest, split_set = _split(sample_set, facts.split, facts.fractions, facts.seed)
-    legacy = bool(expect_fingerprint) and expect_fingerprint != manifest.fingerprint
+    current = bool(expect_fingerprint) and expect_fingerprint == manifest.fingerprint
+    legacy = bool(expect_fingerprint) and not current
     legacy = legacy and expect_fingerprint == _legacy_fingerprint(split_set, manifest)
-    verified = bool(expect_fingerprint) and (expect_fingerprint == manifest.fingerprint or legacy)
+    verified = current or legacy
     if expect_fingerprint and not verified:
         msg = (
             f"the rebuilt {facts.split} split (seed {facts.seed}) has manifest sha256 "

@@ -90,10 +90,11 @@ class SampleSet:
         gives the same fingerprint under any root, written absolute or relative. ``portable=False`` is
         the formula of medlens before 2026-12 (paths as written), kept to verify cards stamped with it.
         """
-        sources = portable_sources([s.source for s in self.samples]) if portable else None
+        sources = [s.source for s in self.samples]
+        if portable:
+            sources = portable_sources(sources)
         h = hashlib.sha256()
-        for i, s in enumerate(self.samples):
-            src = sources[i] if sources is not None else s.source
+        for src, s in zip(sources, self.samples, strict=True):
             h.update(json.dumps([src, sorted(s.labels.items()), s.group_id]).encode())
         return h.hexdigest()
 

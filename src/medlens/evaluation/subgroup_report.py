@@ -8,7 +8,6 @@ output of :func:`medlens.evaluation.subgroups.subgroup_metrics`.
 
 from __future__ import annotations
 
-import json
 import math
 from collections.abc import Mapping
 from pathlib import Path
@@ -229,18 +228,12 @@ def card_block(result: Mapping[str, Any], report: str, command: str) -> dict[str
 
 
 def write_card_block(model_dir: Path, block: dict[str, Any]) -> dict[str, Any]:
-    """Store ``block`` as ``metrics.subgroups`` in the card at ``model_dir`` (image or tabular card).
+    """Store ``block`` as ``metrics.subgroups`` in the card at ``model_dir`` (image or tabular card);
+    only that key changes (:func:`medlens.card.edit_card_json`)."""
+    from medlens.card import edit_card_json
 
-    Only that key changes: the JSON is edited in place (key order and every other field as they were;
-    a load-and-save through the card model would add defaults and reorder a tabular card), then the card
-    is loaded once more to prove it still validates.
-    """
-    from medlens.card import CARD_FILE, load_card
+    def store(raw: dict[str, Any]) -> None:
+        raw.setdefault("metrics", {})["subgroups"] = block
 
-    load_card(Path(model_dir))  # refuse a card that does not load before touching it
-    path = Path(model_dir) / CARD_FILE
-    raw = json.loads(path.read_text(encoding="utf-8"))
-    raw.setdefault("metrics", {})["subgroups"] = block
-    path.write_text(json.dumps(raw, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
-    load_card(Path(model_dir))
+    edit_card_json(Path(model_dir), store)
     return block
