@@ -32,15 +32,20 @@ import numpy as np
 log = logging.getLogger("explain_faithfulness")
 
 ROOT = Path(__file__).resolve().parents[1]
-#: bundled model folder -> training run folder it was exported from
-RUNS = {
-    "chest-xray": "runs/chest-xray-kermany224",
-    "chest-xray-covid": "runs/covid-xray-sources224",
-    "melanoma": "runs/melanoma-v3",
-    "skin-lesion": "runs/skin-lesion-ham10000-grouped",
-}
+#: bundled models whose heatmaps are measured by default (the run each was exported from is read from its card)
+MODELS = ("chest-xray", "chest-xray-covid", "melanoma", "skin-lesion")
 METHODS = ("serving", "torch", "random", "random-pixel", "centre")
 TOP_FRACTION = 0.2
+
+
+def run_folder(name: str) -> str:
+    """The training run a bundle was exported from: the RUN of its card's ``medlens export RUN ...``."""
+    command = json.loads((ROOT / "models" / name / "card.json").read_text()).get("export_command") or ""
+    words = command.split()
+    for i, word in enumerate(words[:-1]):
+        if word == "export" and words[i - 1].endswith("medlens"):
+            return words[i + 1]
+    return "-"
 
 
 @dataclass
@@ -138,7 +143,7 @@ def evaluate_model(
     from medlens.serving.predictor import softmax
     from medlens.serving.preprocessing import preprocess
 
-    bundle, run = ROOT / "models" / name, ROOT / RUNS[name]
+    bundle, run = ROOT / "models" / name, ROOT / run_folder(name)
     predictor = Predictor.from_card(bundle)  # as served (TTA): predicted class and served heatmap
     # Curves score the plain view by default: the CAM is computed from it, and it is 1/(1+#flips) the cost.
     scorer = predictor if score_tta else Predictor.from_card(bundle, tta=False)
@@ -245,7 +250,7 @@ def evaluate_model(
             "tta": card.tta,
             "temperature": card.temperature,
             "curves_scored_with_tta": bool(score_tta and card.tta),
-            "run": RUNS[name],
+            "run": run_folder(name),
             "torch_target_layer": _layer_name(model, layer),
             "feature_grid": list(serving_small.shape),
         },
@@ -542,7 +547,7 @@ def reading(summaries: dict) -> str:
 
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    p.add_argument("--models", default=",".join(RUNS), help="bundled model folders to evaluate")
+    p.add_argument("--models", default=",".join(MODELS), help="bundled model folders to evaluate")
     p.add_argument("--n", type=int, default=50, help="test images per model")
     p.add_argument("--steps", type=int, default=20)
     p.add_argument("--seed", type=int, default=0)
@@ -559,7 +564,8 @@ def main(argv: list[str] | None = None) -> int:
     t0 = time.perf_counter()
     results = []
     for name in args.models.split(","):
-        bundle, run = ROOT / "models" / name, ROOT / RUNS.get(name, "-")
+        bundle = ROOT / "models" / name
+        run = ROOT / run_folder(name) if (bundle / "card.json").is_file() else bundle
         if not (bundle / "card.json").is_file() or not (run / "best.pt").is_file():
             log.warning("skipping %s: bundle %s or run %s missing", name, bundle, run)
             continue

@@ -8,6 +8,7 @@ the rest are, and a trial that cannot train is reported as failed (exit code 1),
 
 from __future__ import annotations
 
+import csv
 import json
 import os
 import signal
@@ -103,9 +104,19 @@ def test_grid_on_ray_tune_survives_a_kill_and_reports_failures(tiny_folder: Path
     assert second_run["started"] and second_run["wall_s"] > 0
     assert status["trials"]["broken"]["state"] == "failed"
     assert "no_such_timm_model" in status["trials"]["broken"]["error"]
+    # both trials run one architecture: timed once for both, interleaved rounds, cached per experiment
+    timed = json.loads((out / "latency.json").read_text())
+    assert list(timed) == ["mobilenetv3_small_050@32/2"]
+    (arch,) = timed.values()
+    assert arch["threads"] == 1 and arch["latency_q1_ms"] <= arch["latency_ms"] <= arch["latency_q3_ms"]
+    lat = {r["trial"]: r["latency_ms"] for r in csv.DictReader((out / "results.csv").open())}
+    assert lat["none+none"] == lat["flip+none"] == str(arch["latency_ms"]) and lat["broken"] == ""
+    assert "`mobilenetv3_small_050@32/2`" in (out / "report.md").read_text()
+    timed_at = (out / "latency.json").stat().st_mtime_ns
     third = subprocess.run(_cmd(config, out), env=env, capture_output=True, text=True, timeout=600)
     assert third.returncode == 1  # broken is retried and fails again: a second invocation that trained
     assert len(json.loads((out / "experiment.json").read_text())["invocations"]) == 2
+    assert (out / "latency.json").stat().st_mtime_ns == timed_at  # known architectures are not re-timed
     assert "Invocations that trained trials" in (out / "report.md").read_text()
     results = (out / "results.md").read_text()
     assert "| broken | failed:" in results

@@ -110,7 +110,7 @@ def plot_pareto(rows: list[TrialRow], metric: str, path: Path) -> Path | None:
         [pts[i][0] for i in front], [pts[i][1] for i in front], color="#f97316", lw=1.5, label="Pareto front"
     )
     _label_points(ax, [r.name for r in done], [p[0] for p in pts], [p[1] for p in pts])
-    ax.set_xlabel("ONNX Runtime latency, batch 1 (ms, median)")
+    ax.set_xlabel("ONNX Runtime latency of the architecture, batch 1, 1 thread (ms)")
     ax.set_ylabel(f"test {metric}")
     ax.grid(alpha=0.3)
     ax.legend()

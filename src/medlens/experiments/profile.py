@@ -1,46 +1,137 @@
-"""Size and speed of a trial's model: params, MACs, ONNX file size and ONNX Runtime latency.
+"""Size and speed of a trial's model: params, MACs, ONNX file size, and ONNX Runtime latency.
 
-Measured once per run folder (sequentially, after training, so trials running at the same time do
-not disturb the timing) and cached in ``<run>/profile.json``.
+Params, MACs and the ONNX size are a property of each trial's model (cached in ``<run>/profile.json``).
+Latency is a property of the *architecture* (backbone, input size, number of classes): trials that
+share one run the same graph, so timing each of them separately only measures the machine's noise
+(the first tables showed 0.9-2.5 ms for one architecture). :func:`architecture_latencies` therefore
+times one exported model per architecture, single-threaded, in interleaved rounds (every architecture
+once per round, so a busy spell on a shared machine hits all of them alike) and reports the median
+with the spread between rounds; it is cached per experiment in ``latency.json``.
 """
 
 from __future__ import annotations
 
 import json
+import logging
+import statistics
 import tempfile
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
-__all__ = ["trial_profile"]
+__all__ = ["architecture_key", "architecture_latencies", "trial_profile"]
+
+log = logging.getLogger(__name__)
+
+LATENCY_KEYS = ("latency_ms", "latency_runs", "latency_hardware")  # written by older profile.json files
 
 
-def trial_profile(run_dir: Path, latency_runs: int = 30) -> dict[str, Any]:
-    """``{params, macs, onnx_mb, latency_ms}`` of ``run_dir/best.pt`` (cached in profile.json)."""
+def trial_profile(run_dir: Path) -> dict[str, Any]:
+    """``{params, macs, onnx_mb}`` of ``run_dir/best.pt`` (cached in profile.json)."""
     run_dir = Path(run_dir)
     cache = run_dir / "profile.json"
     if cache.is_file():
-        return json.loads(cache.read_text())
+        cached = json.loads(cache.read_text())
+        return {k: v for k, v in cached.items() if k not in LATENCY_KEYS}
     from medlens.export.onnx import export_onnx
     from medlens.export.profile import count_params_macs
     from medlens.models import load_checkpoint
-    from medlens.serving.latency import hardware_summary, measure_onnx_latency
-    from medlens.training.config import TrainConfig
 
-    config = TrainConfig.load(run_dir / "config.json")
-    size = int(config.resolved("input_size"))
+    size = _input_size(run_dir)
     model, _ = load_checkpoint(run_dir / "best.pt")
     params, macs = count_params_macs(model, size)
     with tempfile.TemporaryDirectory() as tmp:
-        path = export_onnx(model, Path(tmp) / "model.onnx", size)
-        onnx_mb = path.stat().st_size / 1e6
-        latency = measure_onnx_latency(path, size, runs=latency_runs)
-    out = {
-        "params": params,
-        "macs": macs,
-        "onnx_mb": round(onnx_mb, 3),
-        "latency_ms": round(float(latency), 3),
-        "latency_runs": latency_runs,
-        "latency_hardware": hardware_summary(),
-    }
+        onnx_mb = export_onnx(model, Path(tmp) / "model.onnx", size).stat().st_size / 1e6
+    out = {"params": params, "macs": macs, "onnx_mb": round(onnx_mb, 3)}
     cache.write_text(json.dumps(out, indent=1))
     return out
+
+
+def _input_size(run_dir: Path) -> int:
+    from medlens.training.config import TrainConfig
+
+    return int(TrainConfig.load(run_dir / "config.json").resolved("input_size"))
+
+
+def architecture_key(run_dir: Path) -> str:
+    """``backbone@size/classes`` of a finished run: trials with the same key run the same ONNX graph."""
+    from medlens.training.config import TrainConfig
+
+    config = TrainConfig.load(Path(run_dir) / "config.json")
+    import numpy as np
+
+    n = int(np.load(Path(run_dir) / "test_logits.npy", mmap_mode="r").shape[1])  # the model's classes
+    return f"{config.resolved('backbone')}@{int(config.resolved('input_size'))}/{n}"
+
+
+def _round_times(
+    sessions: dict[str, Any], inputs: dict[str, Any], rounds: int, runs: int
+) -> dict[str, list[float]]:
+    """Per architecture, the median call time (ms) of each round; every architecture is timed once per round."""
+    from functools import partial
+
+    from medlens.serving.latency import median_ms
+
+    times: dict[str, list[float]] = {k: [] for k in sessions}
+    for r in range(rounds):
+        for key, sess in sessions.items():
+            call = partial(sess.run, ["logits"], {"input": inputs[key]})
+            times[key].append(median_ms(call, runs, warmup=3))
+        log.debug("latency round %d/%d done", r + 1, rounds)
+    return times
+
+
+def architecture_latencies(
+    run_dirs: Iterable[Path], cache: Path | None = None, rounds: int = 7, runs: int = 20, threads: int = 1
+) -> dict[str, dict[str, Any]]:
+    """Latency per architecture of the finished runs in ``run_dirs``: ``{key: {latency_ms, latency_q1_ms,
+    latency_q3_ms, rounds, runs, threads, hardware, architecture, trials}}``.
+
+    One run per :func:`architecture_key` is exported to ONNX; each round times every architecture for
+    ``runs`` calls (batch 1, after warm-ups) and keeps the median; ``latency_ms`` is the median of the
+    round medians and q1/q3 their quartiles. Keys already in ``cache`` (measured on the same hardware
+    with the same settings) are not measured again; new ones are added to it.
+    """
+    import numpy as np
+    import onnxruntime as ort
+
+    from medlens.export.onnx import export_onnx
+    from medlens.models import load_checkpoint
+    from medlens.serving.latency import hardware_summary
+
+    groups: dict[str, list[Path]] = {}
+    for run_dir in run_dirs:
+        groups.setdefault(architecture_key(run_dir), []).append(Path(run_dir))
+    settings = {"rounds": rounds, "runs": runs, "threads": threads, "hardware": hardware_summary()}
+    known: dict[str, dict[str, Any]] = json.loads(cache.read_text()) if cache and cache.is_file() else {}
+    known = {k: v for k, v in known.items() if all(v.get(s) == settings[s] for s in settings)}
+    todo = sorted(k for k in groups if k not in known)
+    if todo:
+        log.info(
+            "timing %d architecture(s) (%d rounds x %d runs, %d thread)", len(todo), rounds, runs, threads
+        )
+        opts = ort.SessionOptions()
+        opts.intra_op_num_threads = threads
+        opts.inter_op_num_threads = 1
+        sessions: dict[str, Any] = {}
+        inputs: dict[str, Any] = {}
+        with tempfile.TemporaryDirectory() as tmp:
+            for i, key in enumerate(todo):
+                run_dir = groups[key][0]
+                size = _input_size(run_dir)
+                model, _ = load_checkpoint(run_dir / "best.pt")
+                path = export_onnx(model, Path(tmp) / f"model{i}.onnx", size)
+                sessions[key] = ort.InferenceSession(str(path), opts, providers=["CPUExecutionProvider"])
+                inputs[key] = np.random.default_rng(0).standard_normal((1, 3, size, size)).astype(np.float32)
+            times = _round_times(sessions, inputs, rounds, runs)
+        for key, ts in times.items():
+            q1, _, q3 = statistics.quantiles(ts, n=4) if len(ts) > 1 else (ts[0], ts[0], ts[0])
+            known[key] = {
+                "latency_ms": round(statistics.median(ts), 3),
+                "latency_q1_ms": round(q1, 3),
+                "latency_q3_ms": round(q3, 3),
+                **settings,
+            }
+        if cache is not None:
+            cache.write_text(json.dumps(known, indent=1, sort_keys=True))
+    return {k: {**known[k], "architecture": k, "trials": len(groups[k])} for k in groups}

@@ -169,6 +169,26 @@ def _cross_text(spec: ExperimentSpec, rows: list[TrialRow]) -> str:
     )
 
 
+def _latency_text(rows: list[TrialRow]) -> str:
+    """How the latency column was measured, and each architecture's figure with its spread."""
+    arch = {r.profile["architecture"]: r.profile for r in rows if r.profile.get("architecture")}
+    if not arch:
+        return ""
+    first = next(iter(arch.values()))
+    lines = [
+        f"- `{key}`: {_num(p.get('latency_ms'), 2)} ms (quartiles of the rounds {_num(p.get('latency_q1_ms'), 2)}"
+        f"-{_num(p.get('latency_q3_ms'), 2)}), {p.get('trials', '?')} trial(s)"
+        for key, p in sorted(arch.items())
+    ]
+    return (
+        "Params, MACs and ONNX size are per trial. Latency is per architecture (backbone, input size, classes): "
+        "trials that share one run the same graph, so it is timed once for all of them, on one exported model, "
+        f"with ONNX Runtime on {first.get('threads')} thread, batch 1, in {first.get('rounds')} interleaved rounds "
+        f"of {first.get('runs')} calls (median of the round medians; {first.get('hardware')}). "
+        "Differences inside the quartile ranges are noise.\n\n" + "\n".join(lines)
+    )
+
+
 def write_experiment_report(spec: ExperimentSpec, out: Path, n_boot: int = 1000) -> tuple[Path, Path]:
     """Write the report of the finished trials into ``out``; returns (report.md, report.html)."""
     out = Path(out)
@@ -223,6 +243,9 @@ def write_experiment_report(spec: ExperimentSpec, out: Path, n_boot: int = 1000)
     ]
     if spec.cross_source is not None:
         sections.append(("Cross-source", _cross_text(spec, rows)))
+    speed = _latency_text(rows)
+    if speed:
+        sections.append(("Size and speed", speed))
     if spec.published_label:
         sections.append(
             (

@@ -16,7 +16,7 @@ from typing import Any
 
 from medlens.experiments.compare import load_test_predictions, paired_difference
 from medlens.experiments.cross import load_cross_scores, paired_cross_auroc, trial_cross_source
-from medlens.experiments.profile import trial_profile
+from medlens.experiments.profile import architecture_key, architecture_latencies, trial_profile
 from medlens.experiments.spec import ExperimentSpec
 
 __all__ = ["TrialRow", "collect_rows", "headline_metrics"]
@@ -91,6 +91,8 @@ def collect_rows(
             if spec.cross_source is not None:
                 row.cross = _cross(run_dir, spec, Path(out), n_boot)
         rows.append(row)
+    if profile:
+        _add_latency(rows, trials_dir, Path(out) / "latency.json")
     ref = spec.reference
     if ref and preds.get(ref) is not None:
         for row in rows:
@@ -99,6 +101,17 @@ def collect_rows(
     if ref and spec.cross_source is not None:
         _pair_cross(rows, trials_dir, ref, n_boot)
     return rows
+
+
+def _add_latency(rows: list[TrialRow], trials_dir: Path, cache: Path) -> None:
+    """Each done row's latency: its architecture's, timed once for all trials that share it."""
+    done = [r for r in rows if r.state == "done"]
+    try:
+        per_arch = architecture_latencies([trials_dir / r.name for r in done], cache)
+        for r in done:
+            r.profile.update(per_arch[architecture_key(trials_dir / r.name)])
+    except Exception as e:  # a timing failure must not hide the metrics
+        log.warning("latency timing failed: %s", e)
 
 
 def _cross(run_dir: Path, spec: ExperimentSpec, out: Path, n_boot: int) -> dict[str, Any]:
