@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import json
-import shutil
 from pathlib import Path
 
 import numpy as np
@@ -16,70 +14,20 @@ from typer.testing import CliRunner  # noqa: E402
 from medlens.card import ModelCard  # noqa: E402
 from medlens.cli.main import app  # noqa: E402
 from medlens.data import create_dataset  # noqa: E402
-from medlens.data.splits import SplitManifest, make_split  # noqa: E402
+from medlens.data.splits import SplitManifest  # noqa: E402
 from medlens.data.transforms import create_transform  # noqa: E402
 from medlens.export import export_run  # noqa: E402
-from medlens.models import create_classifier, save_checkpoint  # noqa: E402
 from medlens.serving import Predictor  # noqa: E402
+
+from .conftest import make_run  # noqa: E402
 
 
 @pytest.fixture(scope="module")
 def run_dir(tmp_path_factory: pytest.TempPathFactory, shared_data: Path) -> Path:
     """A miniature but real run folder: 2 x 14 melanoma JPEGs, random-init model, split, metrics."""
-    base = tmp_path_factory.mktemp("run")
-    src = shared_data / "melanoma_10000" / "train"
-    for cls in ("benign", "malignant"):
-        (base / "data" / cls).mkdir(parents=True)
-        for f in sorted((src / cls).glob("*.jpg"))[:14]:
-            shutil.copy(f, base / "data" / cls / f.name)
-    run = base / "run"
-    run.mkdir()
-    sample_set = create_dataset("imagefolder", base / "data")
-    manifest = make_split(sample_set, (0.5, 0.25, 0.25), seed=0)
-    manifest.save(run / "split.json")
-    config = {
-        "task": "melanoma",
-        "dataset": "imagefolder",
-        "data_root": str(base / "data"),
-        "backbone": "resnet18",
-        "input_size": 64,
-        "mean": [0.485, 0.456, 0.406],
-        "std": [0.229, 0.224, 0.225],
-        "classes": ["benign", "malignant"],
-        "heads": {},
-        "num_classes": 2,
-        "drop_rate": 0.0,
-        "tta": ["hflip"],
-        "target_recall": 0.9,
-        "split": "grouped",
-        "fractions": [0.5, 0.25, 0.25],
-        "seed": 0,
-        "grayscale": False,
-        "interpolation": "area/bilinear",
-        "resize": "squash",
-        "command": "medlens train --task melanoma (test)",
-    }
-    torch.manual_seed(0)
-    save_checkpoint(run / "best.pt", create_classifier("resnet18", 2).eval(), config)
-    metrics = {
-        "temperature": 1.0,
-        "tta": ["hflip"],
-        "ood": {"method": "energy", "threshold": 0.0},
-        "test": {},
-        "data": {"source": "Kaggle melanoma 10000 (test copy)", "license": "research use"},
-        "run": {
-            "split_fingerprint": manifest.fingerprint,
-            "split_method": manifest.method,
-            "n_train": len(manifest.train),
-            "n_val": len(manifest.val),
-            "n_test": len(manifest.test),
-        },
-    }
-    (run / "metrics.json").write_text(json.dumps(metrics))
-    return run
+    return make_run(tmp_path_factory.mktemp("run"), shared_data)
 
 
-@pytest.mark.slow
 def test_export_run_fills_card_and_matches_torch(run_dir: Path, tmp_path: Path) -> None:
     out = tmp_path / "melanoma"
     card = export_run(run_dir, out, int8=True, latency_runs=5, n_boot=50, command="medlens export (test)")

@@ -162,10 +162,45 @@ def export(
     )
 
 
+def ensemble(
+    members: list[Path] = typer.Argument(
+        ..., help="Two or more bundled model folders of one task and split."
+    ),
+    out: Path = typer.Option(..., "--out", "-o", help="Output model folder."),
+    name: str | None = typer.Option(None, "--name", help="Model name (default: the output folder's name)."),
+    latency_runs: int = typer.Option(100, "--latency-runs", min=5),
+    target_recall: float | None = typer.Option(
+        None,
+        "--target-recall",
+        min=0.01,
+        max=1.0,
+        help="Recall of the target class the operating threshold reaches on validation (default: the first "
+        "member's).",
+    ),
+) -> None:
+    """One bundle from several of the same task: the mean of their calibrated logits in one ONNX graph,
+    calibrated, thresholded and measured afresh on their shared split."""
+    from medlens.card import CardError
+    from medlens.export.ensemble import export_ensemble
+
+    command = "medlens " + " ".join(shlex.quote(a) for a in sys.argv[1:])
+    try:
+        card = export_ensemble(
+            members, out, name=name, target_recall=target_recall, command=command, latency_runs=latency_runs
+        )
+    except (CardError, ValueError, FileNotFoundError) as exc:
+        _fail(str(exc))
+    typer.echo(
+        f"wrote {out / 'card.json'} ({card.name}: {card.backbone}, T={card.temperature:.3f}, "
+        f"threshold={card.thresholds.threshold})"
+    )
+
+
 def register(app: typer.Typer) -> None:
     """Add this module's commands to app."""
     app.command("predict")(predict)
     app.command("export")(export)
+    app.command("ensemble")(ensemble)
     app.command("check")(check)
 
 

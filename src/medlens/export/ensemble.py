@@ -1,0 +1,194 @@
+"""Several bundles of one task -> one ensemble bundle: one ONNX graph, served like any other model.
+
+The graph feeds the shared input to every member and outputs
+
+* ``logits = mean_i(logits_i / T_i)``, the mean of the members' calibrated logits (the Predictor
+  averages logits over its test-time flips too, so TTA of the ensemble equals the ensemble of TTAs);
+* ``features = concat_i(features_i)`` along channels (the members must share the feature grid).
+
+Because the ensemble logits are linear in the members' pooled features, the CAM head is exact: its
+weights are the members' heads side by side, each divided by ``k * T_i``. The card is calibrated,
+thresholded and measured afresh on the exported graph (:func:`medlens.export.bundle._calibrate_and_test`)
+on the members' shared split, and its source gate is refitted on the concatenated features.
+Members must share task, classes, preprocessing, test-time flips and split (fingerprint), so no member
+has seen the validation or test images of another.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import onnx
+from onnx import TensorProto, compose, helper, numpy_helper
+
+from medlens.card import ModelCard, sha256_file
+from medlens.serving.cam import CamHead
+
+__all__ = ["check_members", "ensemble_cam_head", "ensemble_onnx", "export_ensemble"]
+
+log = logging.getLogger(__name__)
+
+
+def check_members(cards: Sequence[ModelCard]) -> None:
+    """Raise ValueError unless the cards can form one ensemble (same task, classes, input, TTA, split)."""
+    if len(cards) < 2:
+        raise ValueError("an ensemble needs at least two bundles")
+    first = cards[0]
+    for card in cards[1:]:
+        for what, a, b in (
+            ("task", first.task, card.task),
+            ("classes", first.classes, card.classes),
+            ("heads", first.heads, card.heads),
+            ("preprocessing", first.preprocessing, card.preprocessing),
+            ("test-time flips", first.tta, card.tta),
+            ("split fingerprint", first.data.fingerprint, card.data.fingerprint),
+        ):
+            if a != b:
+                raise ValueError(f"{card.name} and {first.name} differ in {what} ({b!r} vs {a!r})")
+        if card.quantization != first.quantization:
+            raise ValueError(f"{card.name} and {first.name} differ in quantization")
+    missing = [c.name for c in cards if not c.feature_output]
+    if missing:
+        raise ValueError(f"{', '.join(missing)}: no feature output to build the ensemble's CAM and gate from")
+
+
+def ensemble_onnx(cards: Sequence[ModelCard], dst: Path) -> None:
+    """Write the ensemble graph of the members' ONNX models at ``dst`` (see the module docstring)."""
+    graphs = []
+    for i, card in enumerate(cards):
+        model = onnx.load(str(card.weights_path))
+        graphs.append(compose.add_prefix(model, f"m{i}_"))
+    opset = max(op.version for g in graphs for op in g.opset_import if op.domain in ("", "ai.onnx"))
+    src = onnx.load(str(cards[0].weights_path))
+    input_info = src.graph.input[0]
+    nodes, inits = [], []
+    k = len(cards)
+    feature_names = []
+    for i, (card, g) in enumerate(zip(cards, graphs, strict=True)):
+        nodes.append(helper.make_node("Identity", [input_info.name], [f"m{i}_{input_info.name}"]))
+        nodes.extend(g.graph.node)
+        inits.extend(g.graph.initializer)
+        scale = np.array(1.0 / (k * card.temperature), np.float32)
+        inits.append(numpy_helper.from_array(scale, f"ens_scale{i}"))
+        nodes.append(helper.make_node("Mul", [f"m{i}_logits", f"ens_scale{i}"], [f"ens_l{i}"]))
+        feature_names.append(f"m{i}_{card.feature_output}")
+    nodes.append(helper.make_node("Sum", [f"ens_l{i}" for i in range(k)], ["logits"]))
+    nodes.append(helper.make_node("Concat", feature_names, ["features"], axis=1))
+    n_logits = cards[0].label_schema().n_logits
+    graph = helper.make_graph(
+        nodes,
+        "medlens_ensemble",
+        [input_info],
+        [
+            helper.make_tensor_value_info("logits", TensorProto.FLOAT, ["batch", n_logits]),
+            helper.make_tensor_value_info("features", TensorProto.FLOAT, ["batch", None, None, None]),
+        ],
+        initializer=inits,
+    )
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", opset)])
+    model.ir_version = src.ir_version
+    onnx.checker.check_model(model)
+    onnx.save(model, str(dst))
+
+
+def ensemble_cam_head(cards: Sequence[ModelCard]) -> CamHead | None:
+    """The exact CAM head of the ensemble (linear member heads only; None otherwise)."""
+    heads = [CamHead.load(c.directory / c.cam_file) if c.cam_file else None for c in cards]
+    if any(h is None or h.kind != "linear" for h in heads):
+        log.warning("a member has no linear CAM head: the ensemble bundle has no heatmap")
+        return None
+    k = len(cards)
+    w = np.concatenate([h.fc_w / (k * c.temperature) for h, c in zip(heads, cards, strict=True) if h], axis=1)
+    b = sum(h.fc_b / (k * c.temperature) for h, c in zip(heads, cards, strict=True) if h)
+    return CamHead(kind="linear", fc_w=w, fc_b=np.asarray(b))
+
+
+def _dry_run(path: Path, size: int) -> None:
+    """Run the graph once on every output: members whose feature grids differ cannot be concatenated."""
+    import onnxruntime as ort
+
+    sess = ort.InferenceSession(str(path), providers=["CPUExecutionProvider"])
+    try:
+        sess.run(None, {sess.get_inputs()[0].name: np.zeros((1, 3, size, size), np.float32)})
+    except Exception as exc:
+        raise ValueError(f"the members' outputs cannot be combined (feature grids differ?): {exc}") from exc
+
+
+def _member_entry(card: ModelCard) -> dict[str, Any]:
+    return {
+        "name": card.name,
+        "backbone": card.backbone,
+        "weights_sha256": card.weights_sha256,
+        "temperature": card.temperature,
+        "training_command": card.training_command,
+        "export_command": card.export_command,
+        "test": card.metrics.get("test"),
+    }
+
+
+def export_ensemble(
+    members: Sequence[Path],
+    out_dir: Path,
+    name: str | None = None,
+    target_recall: float | None = None,
+    command: str = "",
+    latency_runs: int = 100,
+    n_boot: int = 1000,
+) -> ModelCard:
+    """Write the ensemble bundle of ``members`` into ``out_dir``, calibrated and measured on their split."""
+    from medlens.data.rebuild import facts_from_card, rebuild_split
+    from medlens.export.bundle import _calibrate_and_test, _fill_weights_facts, _split_images
+    from medlens.serving.latency import hardware_summary
+    from medlens.serving.source_gate_bundle import fit_source_gate
+    from medlens.tasks import get_task
+
+    cards = [ModelCard.load(Path(m)) for m in members]
+    check_members(cards)
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    base = cards[0]
+    card = base.model_copy(deep=True)
+    card._dir = out_dir
+    card.name = name or out_dir.name
+    card.backbone = "ensemble(" + " + ".join(c.backbone for c in cards) + ")"
+    card.temperature = 1.0
+    card.weights_file, card.feature_output = "model.onnx", "features"
+    card.quantization = base.quantization
+    card.source_gate, card.conformal, card.ood, card.lineage = None, None, None, None
+    card.export_command = command
+    card.training_command = " && ".join(c.training_command for c in cards)  # the first names the split
+    card.params = sum(c.params or 0 for c in cards) or None
+    card.macs = sum(c.macs or 0 for c in cards) or None
+    card.limitations = [
+        *base.limitations,
+        f"Ensemble of {len(cards)} models ({', '.join(c.name for c in cards)}): the mean of their calibrated "
+        "logits; it costs the sum of their inference times.",
+    ]
+    ensemble_onnx(cards, out_dir / card.weights_file)
+    _dry_run(out_dir / card.weights_file, card.preprocessing.input_size)
+    head = ensemble_cam_head(cards)
+    if head is not None:
+        path = head.save(out_dir / "cam_head.npz")
+        card.cam_file, card.cam_sha256 = path.name, sha256_file(path)
+    else:
+        card.cam_file, card.cam_sha256 = None, ""
+    _fill_weights_facts(card, out_dir, latency_runs)
+    card.latency_hardware = hardware_summary() if latency_runs else card.latency_hardware
+    split = rebuild_split(facts_from_card(base), base.data.fingerprint, strict=True)
+    data_split = _split_images((split.sample_set, split.manifest))
+    spec = get_task(card.task)
+    recall = float(target_recall or base.thresholds.target_recall or spec.target_recall)
+    _calibrate_and_test(card, data_split, spec.target, recall, n_boot)
+    card.metrics["source"] = (
+        f"exported ensemble ONNX model on the members' test split (served TTA: {card.tta or 'none'}), "
+        "calibrated on their val split"
+    )
+    card.metrics["members"] = [_member_entry(c) for c in cards]
+    fit_source_gate(card, split.sample_set, split.manifest.splits, "the members' split (card fingerprint)",
+                    command=command)  # fmt: skip
+    card.save(out_dir)
+    return ModelCard.load(out_dir)

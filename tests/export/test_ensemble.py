@@ -1,0 +1,82 @@
+"""``medlens ensemble``: several bundles of one task and split become one ONNX bundle, served like any other."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+pytest.importorskip("torch")
+
+from typer.testing import CliRunner
+
+from medlens.card import ModelCard
+from medlens.cli.main import app
+from medlens.data import create_dataset
+from medlens.export import export_run
+from medlens.export.ensemble import check_members, export_ensemble
+from medlens.serving import Predictor
+
+from .conftest import make_run
+
+
+@pytest.fixture(scope="module")
+def members(tmp_path_factory: pytest.TempPathFactory, shared_data: Path) -> list[Path]:
+    """Two bundles of different backbones exported from runs on the same photos and split."""
+    base = tmp_path_factory.mktemp("ens")
+    out = []
+    for i, backbone in enumerate(("resnet18", "tf_efficientnet_lite0")):
+        run = make_run(base, shared_data, backbone=backbone, seed=i, name=f"run{i}")
+        out.append(export_run(run, base / f"bundle{i}", latency_runs=5, n_boot=50).directory)
+    return out
+
+
+def test_ensemble_serves_the_mean_of_calibrated_logits_with_an_exact_cam(
+    members: list[Path], tmp_path: Path
+) -> None:
+    card = export_ensemble(
+        members, tmp_path / "ens", latency_runs=5, n_boot=50, command="medlens ensemble (test)"
+    )
+    cards = [ModelCard.load(m) for m in members]
+    assert card.backbone == "ensemble(resnet18 + tf_efficientnet_lite0)"
+    assert [m["weights_sha256"] for m in card.metrics["members"]] == [c.weights_sha256 for c in cards]
+    assert card.metrics["test"] and card.thresholds.threshold is not None and card.source_gate is not None
+    assert card.params == sum(c.params or 0 for c in cards) and card.tta == ["hflip"]
+    images = [s.load_image() for s in create_dataset("imagefolder", members[0].parent / "data").samples[:6]]
+    served = Predictor.from_card(card.directory)
+    expected = (
+        sum(
+            Predictor.from_card(m).logits_batch(images) / c.temperature
+            for m, c in zip(members, cards, strict=True)
+        )
+        / 2
+    )
+    np.testing.assert_allclose(served.logits_batch(images), expected, rtol=1e-4, atol=1e-4)
+    # the CAM head reproduces the plain view's logits from the concatenated feature map exactly
+    plain = Predictor.from_card(card.directory, tta=False)
+    x = np.stack([np.zeros((3, 64, 64), np.float32), np.ones((3, 64, 64), np.float32)])
+    logits, feats = plain.forward(x, features=True)
+    assert feats is not None and plain.cam_head is not None
+    np.testing.assert_allclose(
+        feats.mean(axis=(2, 3)) @ plain.cam_head.fc_w.T + plain.cam_head.fc_b, logits, rtol=1e-3, atol=1e-3
+    )
+    pred = served.predict(images[0], cam=True)
+    assert pred.heatmap is not None and pred.heatmap.shape == images[0].shape[:2]
+
+
+def test_members_must_share_classes_and_split(members: list[Path], tmp_path: Path) -> None:
+    copy = tmp_path / "other"
+    shutil.copytree(members[1], copy)
+    raw = json.loads((copy / "card.json").read_text())
+    raw["data"]["fingerprint"] = "0" * 64
+    (copy / "card.json").write_text(json.dumps(raw))
+    with pytest.raises(ValueError, match="split fingerprint"):
+        check_members([ModelCard.load(members[0]), ModelCard.load(copy)])
+    result = CliRunner().invoke(app, ["ensemble", str(members[0]), str(copy), "--out", str(tmp_path / "e")])
+    assert result.exit_code != 0 and "split fingerprint" in result.output
+    assert not (tmp_path / "e" / "card.json").exists()
+    one = CliRunner().invoke(app, ["ensemble", str(members[0]), "--out", str(tmp_path / "e1")])
+    assert one.exit_code != 0 and "at least two" in one.output
