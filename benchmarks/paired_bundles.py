@@ -1,0 +1,114 @@
+"""Two bundles of one task on the same photos, as served: paired bootstrap of each metric's difference.
+
+In-source: the test split both cards name (the split fingerprints must be equal), rebuilt from the
+first card; metrics accuracy, balanced accuracy and macro AUROC on the calibrated probabilities.
+Cross-source (``--cross DATASET:SPLIT:CLASS``, repeatable): AUROC of the bundles' P(CLASS) against the
+dataset's binary labels (1 = CLASS), e.g. the skin-lesion models' P(mel) on the Kaggle melanoma photos.
+Rows are resampled with the same indices for both bundles, so each interval is that of the difference.
+
+    python benchmarks/paired_bundles.py --model runs/bundles/new --reference models/skin-lesion \
+        --cross melanoma-kaggle:all:mel --out reports/x/paired.md
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+from pathlib import Path
+
+import numpy as np
+
+from medlens.card import ModelCard
+from medlens.config import default_data_root
+from medlens.data import create_dataset
+from medlens.data.rebuild import facts_from_card, rebuild_split
+from medlens.data.sample import SampleSet
+from medlens.evaluation.bootstrap import bootstrap_ci
+from medlens.evaluation.metrics import roc_auc
+from medlens.experiments.compare import PAIRED_METRICS, paired_difference
+from medlens.serving import Predictor
+from medlens.serving.predictor import softmax
+from medlens.serving.source_check import bundle_logits, split_indices
+
+log = logging.getLogger("paired_bundles")
+METRICS = ("accuracy", "balanced_accuracy", "auroc_macro")
+
+
+def _probs(predictor: Predictor, sample_set: SampleSet, idx: list[int]) -> np.ndarray:
+    return softmax(bundle_logits(predictor, sample_set, idx), predictor.card.temperature)
+
+
+def _ci(v: tuple[float, float, float] | dict) -> str:
+    if isinstance(v, dict):
+        v = (v["value"], v["ci_low"], v["ci_high"])
+    mark = "**" if v[1] > 0 or v[2] < 0 else ""
+    return f"{mark}{v[0]:+.3f} [{v[1]:+.3f}, {v[2]:+.3f}]{mark}"
+
+
+def main(argv: list[str] | None = None) -> dict:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--model", type=Path, required=True, help="the candidate bundle")
+    ap.add_argument("--reference", type=Path, required=True, help="the bundle it is compared with")
+    ap.add_argument(
+        "--data-root", type=Path, default=None, help="root of the in-source data (default: card's)"
+    )
+    ap.add_argument(
+        "--cross", action="append", default=[], help="DATASET:SPLIT:CLASS under the shared data root"
+    )
+    ap.add_argument("--shared-root", type=Path, default=default_data_root())
+    ap.add_argument("--threads", type=int, default=1)
+    ap.add_argument("--n-boot", type=int, default=1000)
+    ap.add_argument("--out", type=Path, default=None, help="Markdown table (a .json beside it)")
+    args = ap.parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+    a, b = (Predictor.from_card(p, threads=args.threads) for p in (args.model, args.reference))
+    if a.card.data.fingerprint != b.card.data.fingerprint:
+        raise SystemExit("the two cards name different splits (fingerprints differ): no paired comparison")
+    card: ModelCard = a.card
+    split = rebuild_split(facts_from_card(card, args.data_root), card.data.fingerprint, strict=True)
+    test = list(split.manifest.splits["test"])
+    y = np.asarray([split.sample_set.samples[i].label for i in test])
+    pa, pb = _probs(a, split.sample_set, test), _probs(b, split.sample_set, test)
+    out: dict = {"model": str(args.model), "reference": str(args.reference), "n_test": len(test), "rows": {}}
+    diff = paired_difference((y, pa, ""), (y, pb, ""), METRICS, n_boot=args.n_boot)
+    for m in METRICS:
+        out["rows"][f"in-source test: {m}"] = {
+            "model": PAIRED_METRICS[m](y, pa),
+            "reference": PAIRED_METRICS[m](y, pb),
+            "delta": diff[m],
+        }
+    for spec in args.cross:
+        dataset, part, cls = spec.split(":")
+        ds = create_dataset(dataset, args.shared_root)
+        idx = split_indices(ds, part)
+        yy = (ds.subset(idx).labels() == 1).astype(int)
+        sa = _probs(a, ds, idx)[:, card.classes.index(cls)]
+        sb = _probs(b, ds, idx)[:, card.classes.index(cls)]
+        d = bootstrap_ci(lambda t, u, v: roc_auc(t, u) - roc_auc(t, v), yy, sa, sb, n_boot=args.n_boot)
+        out["rows"][f"cross-source {dataset} ({part}, n={len(idx)}): AUROC of P({cls})"] = {
+            "model": roc_auc(yy, sa),
+            "reference": roc_auc(yy, sb),
+            "delta": {"value": d[0], "ci_low": d[1], "ci_high": d[2]},
+        }
+    lines = [
+        f"| photos, as served | {b.card.name} ({args.reference}) | {a.card.name} ({args.model}) | paired Δ |",
+        "|---|---:|---:|---:|",
+    ]
+    lines += [
+        f"| {k} | {r['reference']:.3f} | {r['model']:.3f} | {_ci(r['delta'])} |"
+        for k, r in out["rows"].items()
+    ]
+    text = "\n".join(lines)
+    print(text)
+    if args.out:
+        args.out.parent.mkdir(parents=True, exist_ok=True)
+        cmd = "python benchmarks/paired_bundles.py " + " ".join(argv if argv is not None else sys.argv[1:])
+        args.out.write_text(f"{text}\n\nBold: the interval excludes 0. Command: `{cmd}`\n")
+        args.out.with_suffix(".json").write_text(json.dumps(out, indent=1))
+    return out
+
+
+if __name__ == "__main__":
+    main()
