@@ -6,7 +6,7 @@ import json
 import shlex
 import sys
 from pathlib import Path
-from typing import NoReturn
+from typing import Any, NoReturn
 
 import typer
 
@@ -122,6 +122,17 @@ def _screen_to_file(
     )
 
 
+def _target_recall_option(default: str) -> Any:
+    return typer.Option(
+        None,
+        "--target-recall",
+        min=0.01,
+        max=1.0,
+        help="Recall of the target class the operating threshold reaches on validation, in every source "
+        f"when there are several (default: {default}).",
+    )
+
+
 def export(
     run_dir: Path = typer.Argument(
         ..., exists=True, file_okay=False, help="Training run folder (best.pt, config.json, metrics.json)."
@@ -133,14 +144,7 @@ def export(
     ),
     opset: int = typer.Option(17, "--opset"),
     latency_runs: int = typer.Option(100, "--latency-runs", min=5),
-    target_recall: float | None = typer.Option(
-        None,
-        "--target-recall",
-        min=0.01,
-        max=1.0,
-        help="Recall of the target class the operating threshold reaches on validation, in every source "
-        "when there are several (default: the run's, else the task's).",
-    ),
+    target_recall: float | None = _target_recall_option("the run's, else the task's"),
 ) -> None:
     """Turn a training run into a bundled model: model.onnx + cam_head.npz + card.json."""
     from medlens.export import export_run
@@ -169,14 +173,7 @@ def ensemble(
     out: Path = typer.Option(..., "--out", "-o", help="Output model folder."),
     name: str | None = typer.Option(None, "--name", help="Model name (default: the output folder's name)."),
     latency_runs: int = typer.Option(100, "--latency-runs", min=5),
-    target_recall: float | None = typer.Option(
-        None,
-        "--target-recall",
-        min=0.01,
-        max=1.0,
-        help="Recall of the target class the operating threshold reaches on validation (default: the first "
-        "member's).",
-    ),
+    target_recall: float | None = _target_recall_option("the first member's"),
 ) -> None:
     """One bundle from several of the same task: the mean of their calibrated logits in one ONNX graph,
     calibrated, thresholded and measured afresh on their shared split."""
