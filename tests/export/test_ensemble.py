@@ -41,6 +41,7 @@ def test_ensemble_serves_the_mean_of_calibrated_logits_with_an_exact_cam(
         members, tmp_path / "ens", latency_runs=5, n_boot=50, command="medlens ensemble (test)"
     )
     cards = [ModelCard.load(m) for m in members]
+    assert not list(tmp_path.glob(".ens-*"))  # built aside, moved into place whole
     assert card.backbone == "ensemble(resnet18 + tf_efficientnet_lite0)"
     assert [m["weights_sha256"] for m in card.metrics["members"]] == [c.weights_sha256 for c in cards]
     assert card.metrics["test"] and card.thresholds.threshold is not None and card.source_gate is not None
@@ -78,5 +79,7 @@ def test_members_must_share_classes_and_split(members: list[Path], tmp_path: Pat
     result = CliRunner().invoke(app, ["ensemble", str(members[0]), str(copy), "--out", str(tmp_path / "e")])
     assert result.exit_code != 0 and "split fingerprint" in result.output
     assert not (tmp_path / "e" / "card.json").exists()
+    onto = CliRunner().invoke(app, ["ensemble", str(members[0]), str(members[1]), "--out", str(members[1])])
+    assert onto.exit_code != 0 and "a member's folder" in onto.output
     one = CliRunner().invoke(app, ["ensemble", str(members[0]), "--out", str(tmp_path / "e1")])
     assert one.exit_code != 0 and "at least two" in one.output

@@ -17,6 +17,8 @@ has seen the validation or test images of another.
 from __future__ import annotations
 
 import logging
+import shutil
+import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -140,20 +142,42 @@ def export_ensemble(
     n_boot: int = 1000,
 ) -> ModelCard:
     """Write the ensemble bundle of ``members`` into ``out_dir``, calibrated and measured on their split."""
+    cards = [ModelCard.load(Path(m)) for m in members]
+    check_members(cards)
+    out_dir = Path(out_dir)
+    if any(out_dir.resolve() == c.directory.resolve() for c in cards):
+        raise ValueError(f"{out_dir} is a member's folder: write the ensemble elsewhere")
+    out_dir.parent.mkdir(parents=True, exist_ok=True)
+    work = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}-", dir=out_dir.parent))
+    try:  # built aside and moved into place whole: a failure leaves no half-written bundle
+        _build(cards, work, name or out_dir.name, target_recall, command, latency_runs, n_boot)
+        if out_dir.exists():
+            shutil.rmtree(out_dir)
+        work.replace(out_dir)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    return ModelCard.load(out_dir)
+
+
+def _build(
+    cards: Sequence[ModelCard],
+    out_dir: Path,
+    name: str,
+    target_recall: float | None,
+    command: str,
+    latency_runs: int,
+    n_boot: int,
+) -> None:
     from medlens.data.rebuild import facts_from_card, rebuild_split
     from medlens.export.bundle import _calibrate_and_test, _fill_weights_facts, _split_images
     from medlens.serving.latency import hardware_summary
     from medlens.serving.source_gate_bundle import fit_source_gate
     from medlens.tasks import get_task
 
-    cards = [ModelCard.load(Path(m)) for m in members]
-    check_members(cards)
-    out_dir = Path(out_dir)
-    out_dir.mkdir(parents=True, exist_ok=True)
     base = cards[0]
     card = base.model_copy(deep=True)
     card._dir = out_dir
-    card.name = name or out_dir.name
+    card.name = name
     card.backbone = "ensemble(" + " + ".join(c.backbone for c in cards) + ")"
     card.temperature = 1.0
     card.weights_file, card.feature_output = "model.onnx", "features"
@@ -191,4 +215,3 @@ def export_ensemble(
     fit_source_gate(card, split.sample_set, split.manifest.splits, "the members' split (card fingerprint)",
                     command=command)  # fmt: skip
     card.save(out_dir)
-    return ModelCard.load(out_dir)
