@@ -9,9 +9,10 @@ import pytest
 
 from medlens.evaluation.metrics import accuracy
 from medlens.experiments.compare import paired_difference
-from medlens.experiments.plots import pareto_front
+from medlens.experiments.plots import pareto_front, plot_pareto
 from medlens.experiments.protocol import apply_protocol
 from medlens.experiments.spec import ExperimentError
+from medlens.experiments.table import TrialRow
 
 from .conftest import make_folder
 
@@ -82,3 +83,15 @@ def test_crowded_scatter_points_get_numbers_and_a_key() -> None:
     assert labels[:12] == [str(i) for i in range(1, 13)]  # numbers at the points
     key = labels[12].splitlines()
     assert len(key) == 12 and key[0].split() == ["1", "trial-0"] and key[-1].split() == ["12", "trial-11"]
+
+
+def test_pareto_plot_needs_two_latencies(tmp_path: Path) -> None:
+    def row(name: str, acc: float, ms: float) -> TrialRow:
+        return TrialRow(name, "done", test={"accuracy": {"value": acc}}, profile={"latency_ms": ms})
+
+    path = tmp_path / "pareto.png"
+    assert plot_pareto([row("a", 0.9, 2.0), row("b", 0.92, 3.5)], "accuracy", path) == path
+    assert path.stat().st_size > 1000
+    # one architecture: one latency, no trade-off; the plot left from an earlier table is removed
+    assert plot_pareto([row("a", 0.9, 2.0), row("b", 0.92, 2.0)], "accuracy", path) is None
+    assert not path.exists()

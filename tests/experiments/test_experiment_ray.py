@@ -121,6 +121,6 @@ def test_grid_on_ray_tune_survives_a_kill_and_reports_failures(tiny_folder: Path
     results = (out / "results.md").read_text()
     assert "| broken | failed:" in results
     assert "| none+none (ref) | done |" in results and "| flip+none | done |" in results
-    for png in ("bars_accuracy.png", "pareto_latency.png"):
-        assert (out / png).stat().st_size > 1000
+    assert (out / "bars_accuracy.png").stat().st_size > 1000
+    assert not (out / "pareto_latency.png").exists()  # one architecture: one latency, no trade-off to plot
     assert "<table>" in (out / "report.html").read_text()

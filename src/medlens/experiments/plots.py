@@ -95,11 +95,13 @@ def _scatter_width(n_points: int) -> float:
 
 
 def plot_pareto(rows: list[TrialRow], metric: str, path: Path) -> Path | None:
-    """Test ``metric`` vs ONNX latency per trial, the Pareto front joined; None without latencies."""
+    """Test ``metric`` vs ONNX latency per trial, the Pareto front joined; None without latencies or when
+    every trial shares one architecture (one latency: no trade-off to draw)."""
     done = [
         r for r in rows if metric in r.test and math.isfinite(float(r.profile.get("latency_ms", math.nan)))
     ]
-    if not done:
+    if len({r.profile["latency_ms"] for r in done}) < 2:
+        path.unlink(missing_ok=True)  # an older plot of per-trial timings would be stale
         return None
     pts = [(float(r.profile["latency_ms"]), float(r.test[metric]["value"])) for r in done]
     front = pareto_front(pts)
