@@ -143,7 +143,8 @@ def evaluate_model(
     from medlens.serving.predictor import softmax
     from medlens.serving.preprocessing import preprocess
 
-    bundle, run = ROOT / "models" / name, ROOT / run_folder(name)
+    run_name = run_folder(name)
+    bundle, run = ROOT / "models" / name, ROOT / run_name
     predictor = Predictor.from_card(bundle)  # as served (TTA): predicted class and served heatmap
     # Curves score the plain view by default: the CAM is computed from it, and it is 1/(1+#flips) the cost.
     scorer = predictor if score_tta else Predictor.from_card(bundle, tta=False)
@@ -250,7 +251,7 @@ def evaluate_model(
             "tta": card.tta,
             "temperature": card.temperature,
             "curves_scored_with_tta": bool(score_tta and card.tta),
-            "run": run_folder(name),
+            "run": run_name,
             "torch_target_layer": _layer_name(model, layer),
             "feature_grid": list(serving_small.shape),
         },

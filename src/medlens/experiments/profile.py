@@ -55,11 +55,11 @@ def _input_size(run_dir: Path) -> int:
 
 def architecture_key(run_dir: Path) -> str:
     """``backbone@size/classes`` of a finished run: trials with the same key run the same ONNX graph."""
+    import numpy as np
+
     from medlens.training.config import TrainConfig
 
     config = TrainConfig.load(Path(run_dir) / "config.json")
-    import numpy as np
-
     n = int(np.load(Path(run_dir) / "test_logits.npy", mmap_mode="r").shape[1])  # the model's classes
     return f"{config.resolved('backbone')}@{int(config.resolved('input_size'))}/{n}"
 
@@ -83,9 +83,9 @@ def _round_times(
 
 def architecture_latencies(
     run_dirs: Iterable[Path], cache: Path | None = None, rounds: int = 7, runs: int = 20, threads: int = 1
-) -> dict[str, dict[str, Any]]:
-    """Latency per architecture of the finished runs in ``run_dirs``: ``{key: {latency_ms, latency_q1_ms,
-    latency_q3_ms, rounds, runs, threads, hardware, architecture, trials}}``.
+) -> dict[Path, dict[str, Any]]:
+    """Each finished run's architecture latency: ``{run_dir: {latency_ms, latency_q1_ms, latency_q3_ms,
+    rounds, runs, threads, hardware, architecture, trials}}`` (``trials``: the runs sharing it).
 
     One run per :func:`architecture_key` is exported to ONNX; each round times every architecture for
     ``runs`` calls (batch 1, after warm-ups) and keeps the median; ``latency_ms`` is the median of the
@@ -134,4 +134,8 @@ def architecture_latencies(
             }
         if cache is not None:
             cache.write_text(json.dumps(known, indent=1, sort_keys=True))
-    return {k: {**known[k], "architecture": k, "trials": len(groups[k])} for k in groups}
+    return {
+        run_dir: {**known[k], "architecture": k, "trials": len(members)}
+        for k, members in groups.items()
+        for run_dir in members
+    }

@@ -16,7 +16,7 @@ from typing import Any
 
 from medlens.experiments.compare import load_test_predictions, paired_difference
 from medlens.experiments.cross import load_cross_scores, paired_cross_auroc, trial_cross_source
-from medlens.experiments.profile import architecture_key, architecture_latencies, trial_profile
+from medlens.experiments.profile import architecture_latencies, trial_profile
 from medlens.experiments.spec import ExperimentSpec
 
 __all__ = ["TrialRow", "collect_rows", "headline_metrics"]
@@ -107,9 +107,9 @@ def _add_latency(rows: list[TrialRow], trials_dir: Path, cache: Path) -> None:
     """Each done row's latency: its architecture's, timed once for all trials that share it."""
     done = [r for r in rows if r.state == "done"]
     try:
-        per_arch = architecture_latencies([trials_dir / r.name for r in done], cache)
+        per_run = architecture_latencies([trials_dir / r.name for r in done], cache)
         for r in done:
-            r.profile.update(per_arch[architecture_key(trials_dir / r.name)])
+            r.profile.update(per_run[trials_dir / r.name])
     except Exception as e:  # a timing failure must not hide the metrics
         log.warning("latency timing failed: %s", e)
 

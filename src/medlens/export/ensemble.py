@@ -60,12 +60,10 @@ def check_members(cards: Sequence[ModelCard]) -> None:
 
 def ensemble_onnx(cards: Sequence[ModelCard], dst: Path) -> None:
     """Write the ensemble graph of the members' ONNX models at ``dst`` (see the module docstring)."""
-    graphs = []
-    for i, card in enumerate(cards):
-        model = onnx.load(str(card.weights_path))
-        graphs.append(compose.add_prefix(model, f"m{i}_"))
+    loaded = [onnx.load(str(card.weights_path)) for card in cards]
+    graphs = [compose.add_prefix(model, f"m{i}_") for i, model in enumerate(loaded)]
     opset = max(op.version for g in graphs for op in g.opset_import if op.domain in ("", "ai.onnx"))
-    src = onnx.load(str(cards[0].weights_path))
+    src = loaded[0]
     input_info = src.graph.input[0]
     nodes, inits = [], []
     k = len(cards)
@@ -181,7 +179,6 @@ def _build(
     card.backbone = "ensemble(" + " + ".join(c.backbone for c in cards) + ")"
     card.temperature = 1.0
     card.weights_file, card.feature_output = "model.onnx", "features"
-    card.quantization = base.quantization
     card.source_gate, card.conformal, card.ood, card.lineage = None, None, None, None
     card.export_command = command
     card.training_command = " && ".join(c.training_command for c in cards)  # the first names the split
