@@ -229,6 +229,9 @@ class ModelCard(BaseCard):
     latency_ms: float | None = None  # measured median ONNX Runtime latency, batch 1, this hardware
     latency_hardware: str = ""
     latency_batch32_ips: float | None = None  # images per second, batch 32, ONNX Runtime
+    latency_q1_ms: float | None = None  # quartiles of the timing rounds' medians (``medlens retime``)
+    latency_q3_ms: float | None = None
+    latency_method: str = ""  # how and when latency_ms was measured (at export, or ``medlens retime``)
     export_command: str = ""  # the `medlens export ...` that wrote this bundle
     lineage: Lineage | None = None  # a retrained model: parent version and confirmed-case dataset
     intended_use: str = "Screening aid that helps decide whether to see a clinician. " + DISCLAIMER_EN

@@ -1,4 +1,5 @@
-"""medlens CLI: ``predict`` (ONNX model on images) and ``export`` (training run -> bundled model)."""
+"""medlens CLI: ``predict`` (ONNX model on images), ``export`` / ``ensemble`` (-> bundled model), ``retime``
+(re-measure a bundle's latency) and ``check``."""
 
 from __future__ import annotations
 
@@ -193,11 +194,50 @@ def ensemble(
     )
 
 
+def retime(
+    models: list[Path] = typer.Argument(..., help="Bundled model folders (or their card.json)."),
+    rounds: int = typer.Option(7, "--rounds", min=1, help="Interleaved timing rounds."),
+    runs: int = typer.Option(20, "--runs", min=3, help="Calls per model per round (batch 1)."),
+    threads: int | None = typer.Option(
+        None, "--threads", min=1, help="ONNX Runtime threads (default: its own, as at export)."
+    ),
+    max_busy: float = typer.Option(
+        0.1, "--max-busy", min=0.0, max=1.0, help="Refuse when other processes used more of the CPUs."
+    ),
+    write: bool = typer.Option(False, "--write", help="Write the new figures into the cards."),
+) -> None:
+    """Re-measure the models' latency on an idle machine and (with --write) put it in their cards."""
+    from medlens.card import CardError
+    from medlens.serving.retime import MachineBusyError, retime_bundles
+
+    try:
+        results, share = retime_bundles(
+            models, rounds=rounds, runs=runs, threads=threads, max_others=max_busy, write=write
+        )
+    except (CardError, ValueError) as exc:
+        _fail(str(exc))
+    except MachineBusyError as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(1) from None
+    typer.echo("model | card before (ms) | now: median [q1, q3] (ms) | batch 32 img/s before -> now")
+    for r in results:
+        before = "-" if r.before_ms is None else f"{r.before_ms:.2f}"
+        typer.echo(
+            f"{r.model} | {before} | {r.latency_ms:.2f} [{r.q1_ms:.2f}, {r.q3_ms:.2f}] | "
+            f"{r.before_batch32_ips or '-'} -> {r.batch32_ips}"
+        )
+    others = "unknown" if share is None else f"{share:.0%}"
+    typer.echo(
+        f"other processes used {others} of the CPUs meanwhile; cards {'updated' if write else 'unchanged'}"
+    )
+
+
 def register(app: typer.Typer) -> None:
     """Add this module's commands to app."""
     app.command("predict")(predict)
     app.command("export")(export)
     app.command("ensemble")(ensemble)
+    app.command("retime")(retime)
     app.command("check")(check)
 
 

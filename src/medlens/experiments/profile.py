@@ -13,9 +13,9 @@ from __future__ import annotations
 
 import json
 import logging
-import statistics
 import tempfile
 from collections.abc import Iterable
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -64,23 +64,6 @@ def architecture_key(run_dir: Path) -> str:
     return f"{config.resolved('backbone')}@{int(config.resolved('input_size'))}/{n}"
 
 
-def _round_times(
-    sessions: dict[str, Any], inputs: dict[str, Any], rounds: int, runs: int
-) -> dict[str, list[float]]:
-    """Per architecture, the median call time (ms) of each round; every architecture is timed once per round."""
-    from functools import partial
-
-    from medlens.serving.latency import median_ms
-
-    times: dict[str, list[float]] = {k: [] for k in sessions}
-    for r in range(rounds):
-        for key, sess in sessions.items():
-            call = partial(sess.run, ["logits"], {"input": inputs[key]})
-            times[key].append(median_ms(call, runs, warmup=3))
-        log.debug("latency round %d/%d done", r + 1, rounds)
-    return times
-
-
 def architecture_latencies(
     run_dirs: Iterable[Path], cache: Path | None = None, rounds: int = 7, runs: int = 20, threads: int = 1
 ) -> dict[Path, dict[str, Any]]:
@@ -97,7 +80,7 @@ def architecture_latencies(
 
     from medlens.export.onnx import export_onnx
     from medlens.models import load_checkpoint
-    from medlens.serving.latency import hardware_summary
+    from medlens.serving.latency import hardware_summary, interleaved_latency
 
     groups: dict[str, list[Path]] = {}
     for run_dir in run_dirs:
@@ -123,15 +106,10 @@ def architecture_latencies(
                 path = export_onnx(model, Path(tmp) / f"model{i}.onnx", size)
                 sessions[key] = ort.InferenceSession(str(path), opts, providers=["CPUExecutionProvider"])
                 inputs[key] = np.random.default_rng(0).standard_normal((1, 3, size, size)).astype(np.float32)
-            times = _round_times(sessions, inputs, rounds, runs)
-        for key, ts in times.items():
-            q1, _, q3 = statistics.quantiles(ts, n=4) if len(ts) > 1 else (ts[0], ts[0], ts[0])
-            known[key] = {
-                "latency_ms": round(statistics.median(ts), 3),
-                "latency_q1_ms": round(q1, 3),
-                "latency_q3_ms": round(q3, 3),
-                **settings,
-            }
+            calls = {k: partial(sess.run, ["logits"], {"input": inputs[k]}) for k, sess in sessions.items()}
+            timed = interleaved_latency(calls, rounds, runs)
+        for key, figures in timed.items():
+            known[key] = {**figures, **settings}
         if cache is not None:
             cache.write_text(json.dumps(known, indent=1, sort_keys=True))
     return {

@@ -52,6 +52,11 @@ def _fill_weights_facts(card: ModelCard, out_dir: Path, latency_runs: int) -> No
         card.latency_ms = round(measure_onnx_latency(path, size, runs=latency_runs), 3)
         b32 = measure_onnx_latency(path, size, runs=max(3, latency_runs // 20), batch=32)
         card.latency_batch32_ips = round(32_000 / b32, 1)
+        card.latency_q1_ms = card.latency_q3_ms = None
+        card.latency_method = (
+            f"at export: median of {latency_runs} calls, batch 1, ONNX Runtime's default threads; "
+            "whatever else the machine was running (`medlens retime` re-measures on an idle machine)"
+        )
 
 
 def write_bundle(

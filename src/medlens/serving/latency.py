@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import logging
 import os
 import platform
 import statistics
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
 from pathlib import Path
 
 import numpy as np
@@ -22,6 +24,71 @@ def median_ms(fn: Callable[[], object], runs: int, warmup: int = 5) -> float:
         fn()
         times.append((time.perf_counter() - t0) * 1000)
     return statistics.median(times)
+
+
+log = logging.getLogger(__name__)
+
+
+def interleaved_latency(
+    calls: Mapping[str, Callable[[], object]], rounds: int = 7, runs: int = 20, warmup: int = 3
+) -> dict[str, dict[str, float]]:
+    """Per key, ``{latency_ms, latency_q1_ms, latency_q3_ms}``: each round times every call ``runs`` times
+    (after ``warmup`` untimed calls) and keeps the median; the result is the median of the round medians
+    and their quartiles. Every key is timed once per round, so a busy spell on a shared machine hits all
+    of them alike instead of whichever model happened to be timed then."""
+    times: dict[str, list[float]] = {k: [] for k in calls}
+    for r in range(rounds):
+        for key, call in calls.items():
+            times[key].append(median_ms(call, runs, warmup=warmup))
+        log.debug("latency round %d/%d done", r + 1, rounds)
+    out = {}
+    for key, ts in times.items():
+        q1, _, q3 = statistics.quantiles(ts, n=4) if len(ts) > 1 else (ts[0], ts[0], ts[0])
+        out[key] = {
+            "latency_ms": round(statistics.median(ts), 3),
+            "latency_q1_ms": round(q1, 3),
+            "latency_q3_ms": round(q3, 3),
+        }
+    return out
+
+
+def _busy_ticks() -> tuple[int, int] | None:
+    """(busy, total) clock ticks of all CPUs since boot (Linux ``/proc/stat``), else None."""
+    try:
+        fields = [int(v) for v in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
+    except (OSError, ValueError):
+        return None
+    idle = fields[3] + (fields[4] if len(fields) > 4 else 0)  # idle + iowait
+    return sum(fields[:8]) - idle, sum(fields[:8])
+
+
+def _own_ticks() -> int:
+    """CPU clock ticks this process (all its threads) and its waited-for children have used."""
+    t = os.times()
+    return round((t.user + t.system + t.children_user + t.children_system) * os.sysconf("SC_CLK_TCK"))
+
+
+class CpuShare:
+    """Filled by :func:`others_cpu_share`: the fraction of the machine's CPU time that *other* processes
+    used while the block ran (0 = they were idle, 1 = they held every core); None where unknown."""
+
+    value: float | None = None
+
+
+@contextmanager
+def others_cpu_share() -> Iterator[CpuShare]:
+    """Measure how busy the rest of the machine was during the block (Linux; None elsewhere).
+
+    Latency measured while another process holds the cores describes that process, not the model; this
+    is the check a timing command uses to refuse such a measurement."""
+    share = CpuShare()
+    start, own0 = _busy_ticks(), _own_ticks()
+    yield share
+    end, own1 = _busy_ticks(), _own_ticks()
+    if start is None or end is None or end[1] <= start[1]:
+        return
+    others = (end[0] - start[0]) - (own1 - own0)
+    share.value = round(min(1.0, max(0.0, others / (end[1] - start[1]))), 3)
 
 
 def measure_onnx_latency(
