@@ -136,3 +136,4 @@ def test_summary_table_has_a_row_per_card(melanoma_bundle: Path) -> None:
     assert len(table) == 4 and card.name in table[2]
     assert fmt_ci({"value": 0.5, "ci_low": 0.4, "ci_high": 0.6}) == "0.500 (0.400–0.600)"
     assert "not a diagnosis" in card_details(card)
+    assert "Timed at export, median of 5 calls" in card_details(card)  # the fixture's latency_runs

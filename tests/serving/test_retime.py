@@ -93,7 +93,7 @@ def test_retime_writes_only_the_latency_fields(bundles: list[Path]) -> None:
         }
         assert raw["latency_q1_ms"] <= raw["latency_ms"] == r.latency_ms <= raw["latency_q3_ms"]
         assert raw["latency_batch32_ips"] == r.batch32_ips > 0
-        assert raw["latency_method"].startswith("medlens retime")
+        assert raw["latency_method"].startswith("by medlens retime on ")
         assert r.before_ms == before[r.path]["latency_ms"]
         load_card(r.path)  # weights hash and every check still pass
     if share is not None:

@@ -54,8 +54,8 @@ def _fill_weights_facts(card: ModelCard, out_dir: Path, latency_runs: int) -> No
         card.latency_batch32_ips = round(32_000 / b32, 1)
         card.latency_q1_ms = card.latency_q3_ms = None
         card.latency_method = (
-            f"at export: median of {latency_runs} calls, batch 1, ONNX Runtime's default threads; "
-            "whatever else the machine was running (`medlens retime` re-measures on an idle machine)"
+            f"at export, median of {latency_runs} calls, batch 1, ONNX Runtime's default threads; "
+            "with whatever else the machine was running then (`medlens retime` re-measures on an idle machine)"
         )
 
 

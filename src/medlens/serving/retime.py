@@ -125,7 +125,7 @@ def retime_bundles(
 def _method(rounds: int, runs: int, threads: int | None, share: float | None) -> str:
     others = "unknown" if share is None else f"{share:.0%}"
     return (
-        f"medlens retime, {dt.date.today().isoformat()}: median of {rounds} interleaved rounds x {runs} "
+        f"by medlens retime on {dt.date.today().isoformat()}, median of {rounds} interleaved rounds x {runs} "
         f"calls, batch 1, {threads or 'the default'} ONNX Runtime threads; other processes used {others} "
         "of the CPUs meanwhile"
     )

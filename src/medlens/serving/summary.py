@@ -115,8 +115,14 @@ def card_details(card: ModelCard) -> str:
             f"{fmt_ci(q.get('auroc_macro'))}."
         )
     if card.latency_ms:
+        spread = (
+            f", quartiles of the rounds {card.latency_q1_ms:.1f}-{card.latency_q3_ms:.1f} ms"
+            if card.latency_q1_ms is not None and card.latency_q3_ms is not None
+            else ""
+        )
+        how = f" Timed {card.latency_method}." if card.latency_method else " Timed at export."
         out.append(
-            f"- ONNX Runtime latency at export: {card.latency_ms:.1f} ms (batch 1, {card.latency_hardware})."
+            f"- ONNX Runtime latency: {card.latency_ms:.1f} ms (batch 1{spread}; {card.latency_hardware}).{how}"
         )
     rob = card.metrics.get("robustness")
     if rob:
