@@ -57,8 +57,9 @@ def test_ray_data_gives_the_same_rows_as_one_process(files: list[Path], tmp_path
     )
     assert result.exit_code == 0, result.output
     ray_rows = [json.loads(line) for line in out.read_text().splitlines()]
-    local = list(screen_local(files, MODEL))
+    local = list(screen_local(files, MODEL, quality=True))  # the CLI applies the quality gate by default
     assert [_strip(r) for r in ray_rows] == [_strip(r) for r in local]
+    assert all("quality_ok" in r for r in ray_rows[:-1])  # every decoded file has a verdict
     import ray
 
     assert not ray.is_initialized()

@@ -3,7 +3,9 @@
 ``screen_local`` runs the :class:`~medlens.serving.Predictor` in this process; ``screen_ray`` runs the
 same decode + predict in Ray Data actors (each holds one ONNX Runtime session and receives batches
 of file paths), locally or on a cluster (``address``). Both give the same rows in the same order:
-``file`` plus the Predictor's ``to_dict`` summary, or ``error`` for a file that cannot be read.
+``file`` plus the Predictor's ``to_dict`` summary, or ``error`` for a file that cannot be read. With
+``quality`` each row also carries the web upload's capture-quality verdict (``quality_ok``, the issue
+codes, retake advice); a row whose photo fails it means "retake, then screen again", not a result.
 """
 
 from __future__ import annotations
@@ -29,6 +31,8 @@ CSV_FIELDS = (
     "ood",
     "source_ood",
     "nearest_source",
+    "quality_ok",
+    "quality_issues",
     "error",
 )
 
@@ -36,14 +40,19 @@ CSV_FIELDS = (
 class ScreenActor:
     """Decode and predict a batch of file paths (a Ray Data ``map_batches`` callable class)."""
 
-    def __init__(self, model: str, tta: bool = True, lang: str = "en", threads: int | None = 1) -> None:
+    def __init__(
+        self, model: str, tta: bool = True, lang: str = "en", threads: int | None = 1, quality: bool = False
+    ) -> None:
+        from medlens.quality.for_card import quality_check_for
         from medlens.serving import Predictor
 
         self.predictor = Predictor.from_card(model, tta=tta, threads=threads)
         self.lang = lang
+        self.check = quality_check_for(self.predictor.card) if quality else None
 
     def rows(self, files: list[str]) -> list[dict[str, Any]]:
         from medlens.data.imageio import ImageDecodeError
+        from medlens.quality.for_card import quality_row
         from medlens.serving import read_any_image
 
         images, ok, out = [], [], []
@@ -55,6 +64,9 @@ class ScreenActor:
                 out.append({"file": f, "error": str(exc)})
         preds = self.predictor.predict_batch(images, batch_size=max(1, len(images))) if images else []
         done = {f: {"file": f, **p.to_dict(self.lang)} for f, p in zip(ok, preds, strict=True)}
+        if self.check is not None:
+            for f, image in zip(ok, images, strict=True):
+                done[f].update(quality_row(self.check(image), self.lang))
         errors = {r["file"]: r for r in out}
         return [done.get(f) or errors[f] for f in files]
 
@@ -64,10 +76,10 @@ class ScreenActor:
 
 
 def screen_local(
-    files: list[Path], model: str | Path, batch_size: int = 32, tta: bool = True
+    files: list[Path], model: str | Path, batch_size: int = 32, tta: bool = True, quality: bool = False
 ) -> Iterator[dict]:
     """Rows for ``files`` from one in-process Predictor (all cores for ONNX Runtime)."""
-    actor = ScreenActor(str(model), tta=tta, threads=None)
+    actor = ScreenActor(str(model), tta=tta, threads=None, quality=quality)
     for start in range(0, len(files), batch_size):
         yield from actor.rows([str(Path(f).absolute()) for f in files[start : start + batch_size]])
 
@@ -79,6 +91,7 @@ def screen_ray(
     actors: int = 2,
     tta: bool = True,
     address: str | None = None,
+    quality: bool = False,
 ) -> Iterator[dict]:
     """Rows for ``files`` from ``actors`` Ray Data actors (1 CPU and 1 ORT thread each), in input order."""
     from medlens.experiments.runner import init_ray
@@ -93,7 +106,7 @@ def screen_ray(
     items = ray.data.from_items([{"file": str(Path(f).absolute())} for f in files])
     ds = items.map_batches(
         ScreenActor,
-        fn_constructor_kwargs={"model": model_path, "tta": tta, "threads": 1},
+        fn_constructor_kwargs={"model": model_path, "tta": tta, "threads": 1, "quality": quality},
         batch_size=batch_size,
         concurrency=actors,
         num_cpus=1,

@@ -40,6 +40,12 @@ def predict(
     address: str | None = typer.Option(
         None, "--address", help="Ray cluster address with --ray (default: local)."
     ),
+    quality: bool = typer.Option(
+        True,
+        "--quality/--no-quality",
+        help="Apply the web upload's capture-quality gate (wrong kind of image, blur, exposure) and mark "
+        "photos that fail it RETAKE.",
+    ),
 ) -> None:
     """Screen images with a bundled model. Screening aid only, never a diagnosis."""
     from PIL import Image
@@ -47,6 +53,7 @@ def predict(
     from medlens import DISCLAIMER_EN, DISCLAIMER_KO
     from medlens.card import CardError
     from medlens.data.imageio import ImageDecodeError
+    from medlens.quality.for_card import quality_check_for, quality_row
     from medlens.serving import Predictor, read_any_image
     from medlens.serving.images import cam_file_names, expand_inputs
 
@@ -59,8 +66,9 @@ def predict(
         hint = "" if recursive else " (add --recursive to look in subfolders)"
         _fail(f"no images found in {', '.join(map(str, inputs))}{hint}")
     if use_ray or out is not None:
-        _screen_to_file(files, model, out, use_ray, actors, address, batch_size, tta)
+        _screen_to_file(files, model, out, use_ray, actors, address, batch_size, tta, quality)
         return
+    check = quality_check_for(predictor.card) if quality else None
     results = []
     cam_names = cam_file_names(files)
     for start in range(0, len(files), batch_size):  # decode one batch at a time: folders may be large
@@ -71,10 +79,11 @@ def predict(
                 images.append(read_any_image(f))
             except (ImageDecodeError, FileNotFoundError) as exc:
                 _fail(str(exc))
-        for f, p in zip(
-            chunk, predictor.predict_batch(images, cam=cam is not None, batch_size=batch_size), strict=True
-        ):
+        preds = predictor.predict_batch(images, cam=cam is not None, batch_size=batch_size)
+        for f, image, p in zip(chunk, images, preds, strict=True):
             row = {"file": str(f), **p.to_dict(lang)}
+            if check is not None:
+                row.update(quality_row(check(image), lang))
             if cam is not None and p.overlay is not None:
                 out = cam if len(files) == 1 and cam.suffix.lower() == ".png" else cam / cam_names[f]
                 out.parent.mkdir(parents=True, exist_ok=True)
@@ -89,6 +98,8 @@ def predict(
         ood = "  OUT-OF-DISTRIBUTION?" if r["ood"] else ""
         if r.get("source_ood"):
             ood += f"  FAR FROM EVERY TRAINING SOURCE (nearest {r['nearest_source']}): refer"
+        if r.get("quality_ok") is False:
+            ood += f"  RETAKE ({r['quality_issues']}): {r['quality_advice']}"
         probs = ", ".join(f"{k}={v:.3f}" for k, v in r["probabilities"].items())
         typer.echo(
             f"{r['file']}: {r['label']}{risk}{ood}  [{probs}]" + (f"  cam={r['cam']}" if "cam" in r else "")
@@ -98,7 +109,7 @@ def predict(
 
 def _screen_to_file(
     files: list[Path], model: Path, out: Path | None, use_ray: bool, actors: int, address: str | None,
-    batch_size: int, tta: bool,
+    batch_size: int, tta: bool, quality: bool,
 ) -> None:  # fmt: skip
     """Large folders: rows to a JSONL/CSV file, in this process or on Ray Data (``medlens.batch``)."""
     import time
@@ -112,11 +123,11 @@ def _screen_to_file(
         import ray
 
         try:
-            n = write_rows(screen_ray(files, model, batch_size, actors, tta, address), out)
+            n = write_rows(screen_ray(files, model, batch_size, actors, tta, address, quality), out)
         finally:
             ray.shutdown()
     else:
-        n = write_rows(screen_local(files, model, batch_size, tta), out)
+        n = write_rows(screen_local(files, model, batch_size, tta, quality), out)
     wall = time.perf_counter() - t0
     typer.echo(
         f"{n} images screened in {wall:.1f} s ({n / wall:.1f} images/s{', Ray' if use_ray else ''}): {out}"
