@@ -48,6 +48,9 @@ class Thresholds(BaseModel):
     # sources' recall thresholds, so each training source reaches the target; per-source recall below)
     rule: str | None = None
     val_recall_by_source: dict[str, float] | None = None
+    # when set, the threshold was chosen so that the one-sided lower bound (Wilson, this confidence) of the
+    # validation recall reaches target_recall, not just the observed recall
+    recall_confidence: float | None = None
 
 
 class OODGate(BaseModel):

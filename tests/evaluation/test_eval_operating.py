@@ -89,3 +89,58 @@ def test_threshold_by_group_reaches_recall_in_every_group() -> None:
     assert none == {} and op1 == pooled
     with pytest.raises(ValueError, match="groups"):
         threshold_for_recall_by_group(y, s, g[:10], 0.9)
+
+
+@pytest.mark.parametrize(
+    ("k", "n", "confidence"), [(85, 100, 0.95), (140, 160, 0.9), (10, 10, 0.95), (0, 30, 0.95)]
+)
+def test_recall_lower_bound_is_the_wilson_bound(k: int, n: int, confidence: float) -> None:
+    from scipy.stats import binomtest
+
+    from medlens.evaluation.operating import recall_lower_bound
+
+    # a two-sided interval at 1 - 2(1 - c) has the one-sided lower bound at c
+    ref = binomtest(k, n).proportion_ci(confidence_level=2 * confidence - 1, method="wilson").low
+    assert float(recall_lower_bound(k, n, confidence)) == pytest.approx(ref, abs=1e-9)
+    with pytest.raises(ValueError, match="confidence"):
+        recall_lower_bound(k, n, 1.0)
+
+
+def test_threshold_with_confidence_is_the_highest_whose_bound_reaches_the_target(
+    rng: np.random.Generator,
+) -> None:
+    from medlens.evaluation.operating import recall_lower_bound
+
+    y, s = _scores(rng, 800)
+    n_pos = int(y.sum())
+    plain = threshold_for_recall(y, s, 0.85)
+    sure = threshold_for_recall(y, s, 0.85, confidence=0.95)
+    assert sure.threshold < plain.threshold and sure.recall > plain.recall
+    tp = round(sure.recall * n_pos)
+    assert recall_lower_bound(tp, n_pos, 0.95) >= 0.85
+    higher = np.unique(s[s > sure.threshold])
+    if higher.size:  # the next candidate up no longer proves the target
+        tp_next = int(((s >= higher[0]) & (y == 1)).sum())
+        assert recall_lower_bound(tp_next, n_pos, 0.95) < 0.85
+    # too few positives to prove 0.99: the lowest threshold (recall 1)
+    assert threshold_for_recall(y[:40], s[:40], 0.99, confidence=0.95).recall == 1.0
+
+
+def _draw(rng: np.random.Generator, n_pos: int, n_neg: int) -> tuple[np.ndarray, np.ndarray]:
+    y = np.r_[np.ones(n_pos, int), np.zeros(n_neg, int)]
+    return y, np.r_[rng.normal(1.6, 1, n_pos), rng.normal(0, 1, n_neg)]
+
+
+def test_confidence_keeps_the_promised_recall_on_new_data() -> None:
+    """The reason for the bound: a threshold chosen on a validation set for recall 0.85 lands below 0.85
+    on new photos about half the time; requiring the 95 % lower bound, rarely."""
+    rng = np.random.default_rng(7)
+    below = {None: 0, 0.95: 0}
+    trials = 300
+    for _ in range(trials):
+        (yv, sv), (yt, st) = _draw(rng, 150, 1000), _draw(rng, 2000, 10)
+        for conf in below:
+            thr = threshold_for_recall(yv, sv, 0.85, confidence=conf).threshold
+            below[conf] += metrics_at_threshold(yt, st, thr).recall < 0.85
+    assert below[None] / trials > 0.3
+    assert below[0.95] / trials < 0.1

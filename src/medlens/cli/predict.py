@@ -145,6 +145,17 @@ def _target_recall_option(default: str) -> Any:
     )
 
 
+def _recall_confidence_option() -> Any:
+    return typer.Option(
+        None,
+        "--recall-confidence",
+        min=0.5,
+        max=0.999,
+        help="Choose the threshold so that the validation recall's one-sided lower bound (Wilson, this "
+        "confidence, e.g. 0.95) reaches --target-recall, not just the observed recall.",
+    )
+
+
 def export(
     run_dir: Path = typer.Argument(
         ..., exists=True, file_okay=False, help="Training run folder (best.pt, config.json, metrics.json)."
@@ -157,6 +168,7 @@ def export(
     opset: int = typer.Option(17, "--opset"),
     latency_runs: int = typer.Option(100, "--latency-runs", min=5),
     target_recall: float | None = _target_recall_option("the run's, else the task's"),
+    recall_confidence: float | None = _recall_confidence_option(),
 ) -> None:
     """Turn a training run into a bundled model: model.onnx + cam_head.npz + card.json."""
     from medlens.export import export_run
@@ -171,6 +183,7 @@ def export(
         latency_runs=latency_runs,
         command=command,
         target_recall=target_recall,
+        recall_confidence=recall_confidence,
     )
     typer.echo(
         f"wrote {out / 'card.json'} ({card.name}: {card.backbone}, {card.preprocessing.input_size}px, "
@@ -186,6 +199,7 @@ def ensemble(
     name: str | None = typer.Option(None, "--name", help="Model name (default: the output folder's name)."),
     latency_runs: int = typer.Option(100, "--latency-runs", min=5),
     target_recall: float | None = _target_recall_option("the first member's"),
+    recall_confidence: float | None = _recall_confidence_option(),
 ) -> None:
     """One bundle from several of the same task: the mean of their calibrated logits in one ONNX graph,
     calibrated, thresholded and measured afresh on their shared split."""
@@ -195,7 +209,13 @@ def ensemble(
     command = "medlens " + " ".join(shlex.quote(a) for a in sys.argv[1:])
     try:
         card = export_ensemble(
-            members, out, name=name, target_recall=target_recall, command=command, latency_runs=latency_runs
+            members,
+            out,
+            name=name,
+            target_recall=target_recall,
+            command=command,
+            latency_runs=latency_runs,
+            recall_confidence=recall_confidence,
         )
     except (CardError, ValueError, FileNotFoundError) as exc:
         _fail(str(exc))

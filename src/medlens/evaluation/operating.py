@@ -3,12 +3,19 @@
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass
+from statistics import NormalDist
 
 import numpy as np
 
 from medlens.evaluation.metrics import _binary, _score
 
-__all__ = ["OperatingPoint", "metrics_at_threshold", "threshold_for_recall", "threshold_for_recall_by_group"]
+__all__ = [
+    "OperatingPoint",
+    "metrics_at_threshold",
+    "recall_lower_bound",
+    "threshold_for_recall",
+    "threshold_for_recall_by_group",
+]
 
 
 @dataclass(frozen=True)
@@ -51,11 +58,31 @@ def metrics_at_threshold(y_bin: object, score: object, thr: float) -> OperatingP
     return _point(tp, fp, float(a.sum()), float(a.size - a.sum()), thr)
 
 
-def threshold_for_recall(y_bin: object, score: object, target_recall: float) -> OperatingPoint:
+def recall_lower_bound(tp: object, n_pos: float, confidence: float) -> np.ndarray:
+    """One-sided Wilson score lower bound of the recall ``tp / n_pos`` at ``confidence`` (e.g. 0.95).
+
+    The recall a threshold reaches on validation is itself an estimate from ``n_pos`` positives; with 150
+    melanomas an observed 0.85 is as likely to be 0.82 on new photos as 0.88. Requiring the lower bound to
+    reach the target makes the promised recall hold on new data with about that confidence."""
+    if not 0.5 <= confidence < 1.0:
+        raise ValueError(f"confidence must be in [0.5, 1), got {confidence}")
+    z = NormalDist().inv_cdf(confidence)
+    p = np.asarray(tp, dtype=np.float64) / n_pos
+    centre = p + z * z / (2 * n_pos)
+    spread = z * np.sqrt(np.maximum(p * (1 - p), 0.0) / n_pos + z * z / (4 * n_pos * n_pos))
+    return np.asarray((centre - spread) / (1 + z * z / n_pos))
+
+
+def threshold_for_recall(
+    y_bin: object, score: object, target_recall: float, confidence: float | None = None
+) -> OperatingPoint:
     """Best-precision threshold among those reaching ``recall >= target_recall``; ties -> highest threshold.
 
     Candidate thresholds are the distinct scores (decision ``score >= threshold``). The lowest score
-    always reaches recall 1, so a point always exists when ``y_bin`` holds a positive.
+    always reaches recall 1, so a point always exists when ``y_bin`` holds a positive. With
+    ``confidence`` the condition is on the recall's one-sided lower bound (:func:`recall_lower_bound`)
+    instead of the observed recall; when no threshold's bound reaches the target (too few positives),
+    the lowest threshold (recall 1) is taken.
     """
     if not 0.0 < target_recall <= 1.0:
         raise ValueError(f"target_recall must be in (0, 1], got {target_recall}")
@@ -70,15 +97,22 @@ def threshold_for_recall(y_bin: object, score: object, target_recall: float) -> 
     thresholds = s_sorted[last]  # descending
     tps = np.cumsum(a_sorted)[last].astype(np.float64)
     fps = np.cumsum(1 - a_sorted)[last].astype(np.float64)
-    recall = tps / n_pos
+    recall = tps / n_pos if confidence is None else recall_lower_bound(tps, n_pos, confidence)
     precision = tps / (tps + fps)
     ok = np.flatnonzero(recall >= target_recall - 1e-12)
+    if ok.size == 0:  # only with a confidence bound: even recall 1 is not proof enough
+        ok = np.array([thresholds.size - 1])
     best = ok[np.argmax(precision[ok])]  # argmax takes the first max = highest threshold on ties
     return _point(tps[best], fps[best], n_pos, n_neg, thresholds[best])
 
 
 def threshold_for_recall_by_group(
-    y_bin: object, score: object, groups: object, target_recall: float, min_positives: int = 20
+    y_bin: object,
+    score: object,
+    groups: object,
+    target_recall: float,
+    min_positives: int = 20,
+    confidence: float | None = None,
 ) -> tuple[OperatingPoint, dict[str, float]]:
     """Threshold reaching ``recall >= target_recall`` in *every* group (e.g. every data source).
 
@@ -87,7 +121,8 @@ def threshold_for_recall_by_group(
     target. A pooled threshold lets the largest source decide: on the multi-source melanoma data the
     Kaggle photos dominate validation and HAM10000 melanomas got recall 0.75 at a pooled 0.9 target.
     Falls back to the pooled threshold when fewer than two groups qualify. Returns the pooled
-    operating point at that threshold and the recall per qualifying group.
+    operating point at that threshold and the recall per qualifying group. ``confidence``: as in
+    :func:`threshold_for_recall`, per group.
     """
     a, s = _check(y_bin, score)
     g = np.asarray(groups).astype(str)
@@ -95,7 +130,7 @@ def threshold_for_recall_by_group(
         raise ValueError(f"groups has {g.size} entries for {a.size} scores")
     names = [n for n in sorted(set(g.tolist())) if int(a[g == n].sum()) >= min_positives]
     if len(names) < 2:
-        return threshold_for_recall(a, s, target_recall), {}
-    thr = min(threshold_for_recall(a[g == n], s[g == n], target_recall).threshold for n in names)
+        return threshold_for_recall(a, s, target_recall, confidence), {}
+    thr = min(threshold_for_recall(a[g == n], s[g == n], target_recall, confidence).threshold for n in names)
     by_group = {n: metrics_at_threshold(a[g == n], s[g == n], thr).recall for n in names}
     return metrics_at_threshold(a, s, thr), by_group

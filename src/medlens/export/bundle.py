@@ -117,6 +117,7 @@ def export_run(
     command: str = "",
     n_boot: int = 1000,
     target_recall: float | None = None,
+    recall_confidence: float | None = None,
 ) -> ModelCard:
     """Training run folder -> bundled model folder (model.onnx, cam_head.npz, card.json).
 
@@ -124,7 +125,8 @@ def export_run(
     recomputed from the *exported* model's logits on the run's val/test splits (with the same
     test-time flips the Predictor applies), so the card describes what is served; the run's own
     (torch, TTA) numbers are kept under ``metrics["training_run"]``. With ``int8`` the bundle holds the
-    dynamically quantized model and its accuracy cost is recorded.
+    dynamically quantized model and its accuracy cost is recorded. ``recall_confidence``: the operating
+    threshold must reach ``target_recall`` with the validation recall's lower bound at that confidence.
     """
     from medlens.models import load_checkpoint
     from medlens.tasks import get_task
@@ -141,10 +143,10 @@ def export_run(
     if spec.schema.plain and split is not None:
         data_split = _split_images(split)
         recall = float(target_recall or config.get("target_recall") or spec.target_recall)
-        fp32_test = _calibrate_and_test(card, data_split, spec.target, recall, n_boot)
+        fp32_test = _calibrate_and_test(card, data_split, spec.target, recall, n_boot, recall_confidence)
         if int8:
             _quantize_in_place(card, out_dir, latency_runs)
-            _calibrate_and_test(card, data_split, spec.target, recall, n_boot)
+            _calibrate_and_test(card, data_split, spec.target, recall, n_boot, recall_confidence)
             card.metrics["fp32_test"] = fp32_test
             card.metrics["source"] += "; weights int8 (fp32_test: the same model before quantization)"
     if split is not None and card.feature_output:  # images far from every training source -> refer
@@ -161,7 +163,12 @@ def export_run(
 
 
 def _calibrate_and_test(
-    card: ModelCard, data_split: dict, target: str | None, recall: float, n_boot: int
+    card: ModelCard,
+    data_split: dict,
+    target: str | None,
+    recall: float,
+    n_boot: int,
+    recall_confidence: float | None = None,
 ) -> dict:
     """Fit temperature / threshold / OOD gate / conformal sets on the bundle's val logits, measure test;
     update ``card``."""
@@ -174,7 +181,13 @@ def _calibrate_and_test(
         (predictor.logits_batch(data_split[k][0]), data_split[k][1]) for k in ("val", "test")
     )
     card.temperature, card.thresholds, card.ood = calibrate(
-        vl, vy, card.classes, target, recall, val_sources=data_split.get("val_sources")
+        vl,
+        vy,
+        card.classes,
+        target,
+        recall,
+        val_sources=data_split.get("val_sources"),
+        recall_confidence=recall_confidence,
     )
     test = evaluate_test(tl, ty, card.classes, card.temperature, card.thresholds, n_boot=n_boot)
     card.conformal = fit_block(

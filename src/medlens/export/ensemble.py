@@ -138,8 +138,10 @@ def export_ensemble(
     command: str = "",
     latency_runs: int = 100,
     n_boot: int = 1000,
+    recall_confidence: float | None = None,
 ) -> ModelCard:
-    """Write the ensemble bundle of ``members`` into ``out_dir``, calibrated and measured on their split."""
+    """Write the ensemble bundle of ``members`` into ``out_dir``, calibrated and measured on their split.
+    ``target_recall`` and ``recall_confidence`` default to the first member's."""
     cards = [ModelCard.load(Path(m)) for m in members]
     check_members(cards)
     out_dir = Path(out_dir)
@@ -148,7 +150,9 @@ def export_ensemble(
     out_dir.parent.mkdir(parents=True, exist_ok=True)
     work = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}-", dir=out_dir.parent))
     try:  # built aside and moved into place whole: a failure leaves no half-written bundle
-        _build(cards, work, name or out_dir.name, target_recall, command, latency_runs, n_boot)
+        _build(
+            cards, work, name or out_dir.name, target_recall, command, latency_runs, n_boot, recall_confidence
+        )
         if out_dir.exists():
             shutil.rmtree(out_dir)
         work.replace(out_dir)
@@ -165,6 +169,7 @@ def _build(
     command: str,
     latency_runs: int,
     n_boot: int,
+    recall_confidence: float | None = None,
 ) -> None:
     from medlens.data.rebuild import facts_from_card, rebuild_split
     from medlens.export.bundle import _calibrate_and_test, _fill_weights_facts, _split_images
@@ -203,7 +208,8 @@ def _build(
     data_split = _split_images((split.sample_set, split.manifest))
     spec = get_task(card.task)
     recall = float(target_recall or base.thresholds.target_recall or spec.target_recall)
-    _calibrate_and_test(card, data_split, spec.target, recall, n_boot)
+    confidence = recall_confidence or base.thresholds.recall_confidence
+    _calibrate_and_test(card, data_split, spec.target, recall, n_boot, confidence)
     card.metrics["source"] = (
         f"exported ensemble ONNX model on the members' test split (served TTA: {card.tta or 'none'}), "
         "calibrated on their val split"

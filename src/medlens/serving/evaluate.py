@@ -33,12 +33,14 @@ def calibrate(
     target_recall: float,
     ood_percentile: float = 99.0,
     val_sources: np.ndarray | None = None,
+    recall_confidence: float | None = None,
 ) -> tuple[float, Thresholds, OODGate]:
     """Temperature, operating threshold (recall >= target on val) and energy OOD gate from val logits.
 
     With ``val_sources`` (the data source of each validation image) the threshold reaches the recall
     target in every source holding enough target cases (:func:`threshold_for_recall_by_group`, which
-    falls back to the pooled threshold when fewer than two do).
+    falls back to the pooled threshold when fewer than two do). With ``recall_confidence`` the recall's
+    one-sided lower bound must reach the target (:func:`~medlens.evaluation.operating.recall_lower_bound`).
     """
     temperature = float(fit_temperature(val_logits, val_y))
     thresholds = Thresholds()
@@ -47,9 +49,11 @@ def calibrate(
         y_t, p_t = (val_y == t).astype(int), softmax(val_logits, temperature)[:, t]
         by_source: dict[str, float] = {}
         if val_sources is not None:
-            op, by_source = threshold_for_recall_by_group(y_t, p_t, val_sources, target_recall)
+            op, by_source = threshold_for_recall_by_group(
+                y_t, p_t, val_sources, target_recall, confidence=recall_confidence
+            )
         else:
-            op = threshold_for_recall(y_t, p_t, target_recall)
+            op = threshold_for_recall(y_t, p_t, target_recall, recall_confidence)
         thresholds = Thresholds(
             target_class=target,
             target_recall=target_recall,
@@ -59,6 +63,7 @@ def calibrate(
             val_specificity=float(op.specificity),
             rule="every-source" if by_source else "pooled",
             val_recall_by_source=by_source or None,
+            recall_confidence=recall_confidence,
         )
     gate = OODGate(
         method="energy",

@@ -60,6 +60,10 @@ def models_table(cards: list[ModelCard]) -> str:
     return "\n".join(lines)
 
 
+def _by_source(recalls: dict[str, float]) -> str:
+    return ", ".join(f"{k} {v:.3f}" for k, v in recalls.items())
+
+
 def card_details(card: ModelCard) -> str:
     """Per-model Markdown section: data and licence, calibration, OOD gate, size, limits, commands."""
     thr = card.thresholds
@@ -83,7 +87,18 @@ def card_details(card: ModelCard) -> str:
     if thr.threshold is not None:
         out.append(
             f"- Operating point: `{thr.target_class}` probability ≥ {thr.threshold:.3f}, chosen on validation for "
-            f"recall ≥ {thr.target_recall} (val recall {_f(thr.val_recall)}, precision {_f(thr.val_precision)}, "
+            f"recall ≥ {thr.target_recall}"
+            + (
+                f" in every source ({_by_source(thr.val_recall_by_source)})"
+                if thr.val_recall_by_source
+                else ""
+            )
+            + (
+                f", required of the recall's {thr.recall_confidence:.0%} lower bound"
+                if thr.recall_confidence
+                else ""
+            )
+            + f" (val recall {_f(thr.val_recall)}, precision {_f(thr.val_precision)}, "
             f"specificity {_f(thr.val_specificity)})."
         )
         op = card.metrics.get("test", {}).get("operating_point_test")
