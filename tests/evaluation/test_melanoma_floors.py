@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib.util
 import shutil
 from pathlib import Path
 
@@ -12,16 +11,6 @@ import pytest
 from medlens.card import ModelCard
 
 REPO = Path(__file__).resolve().parents[2]
-
-
-def _module():  # type: ignore[no-untyped-def]
-    spec = importlib.util.spec_from_file_location(
-        "melanoma_floors", REPO / "benchmarks" / "melanoma_floors.py"
-    )
-    assert spec and spec.loader
-    mod = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(mod)
-    return mod
 
 
 def _npz(folder: Path, seed: int, threshold: float, ham_shift: float) -> None:
@@ -45,8 +34,8 @@ def _npz(folder: Path, seed: int, threshold: float, ham_shift: float) -> None:
     )
 
 
-def test_floors_and_card_rows(tmp_path: Path) -> None:
-    mod = _module()
+def test_floors_and_card_rows(tmp_path: Path, load_benchmark) -> None:
+    mod = load_benchmark("melanoma_floors")
     _npz(tmp_path / "val", 0, 0.5, 1.5)
     _npz(tmp_path / "test", 1, 0.5, 1.5)
     _npz(tmp_path / "k0", 2, 0.5, 3.0)

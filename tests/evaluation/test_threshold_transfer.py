@@ -2,23 +2,10 @@
 
 from __future__ import annotations
 
-import importlib.util
 import json
 from pathlib import Path
 
 import numpy as np
-
-REPO = Path(__file__).resolve().parents[2]
-
-
-def _module():  # type: ignore[no-untyped-def]
-    spec = importlib.util.spec_from_file_location(
-        "threshold_transfer", REPO / "benchmarks" / "threshold_transfer.py"
-    )
-    assert spec and spec.loader
-    mod = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(mod)
-    return mod
 
 
 def _write_val(folder: Path, seed: int = 0) -> None:
@@ -39,8 +26,8 @@ def _write_val(folder: Path, seed: int = 0) -> None:
     )
 
 
-def test_split_half_shows_the_bound_keeping_the_target(tmp_path: Path) -> None:
-    mod = _module()
+def test_split_half_shows_the_bound_keeping_the_target(tmp_path: Path, load_benchmark) -> None:
+    mod = load_benchmark("threshold_transfer")
     _write_val(tmp_path / "val")
     res = mod.main(
         ["--val", str(tmp_path / "val"), "--repeats", "120", "--out", str(tmp_path / "out" / "transfer")]
@@ -58,8 +45,8 @@ def test_split_half_shows_the_bound_keeping_the_target(tmp_path: Path) -> None:
     assert json.loads((tmp_path / "out" / "transfer.json").read_text())["repeats"] == 120
 
 
-def test_halves_are_stratified_by_source_and_label() -> None:
-    mod = _module()
+def test_halves_are_stratified_by_source_and_label(load_benchmark) -> None:
+    mod = load_benchmark("threshold_transfer")
     y = np.r_[np.ones(10), np.zeros(30), np.ones(7), np.zeros(3)].astype(int)
     g = np.array(["a"] * 40 + ["b"] * 10)
     a = mod.halves(y, g, np.random.default_rng(0))

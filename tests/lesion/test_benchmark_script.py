@@ -2,18 +2,11 @@
 
 from __future__ import annotations
 
-import importlib.util
 from pathlib import Path
 
-from medlens.config import PROJECT_ROOT
 
-
-def test_abcd_benchmark_tiny(shared_data: Path, tmp_path: Path) -> None:
-    script = PROJECT_ROOT / "benchmarks" / "abcd_melanoma.py"
-    spec = importlib.util.spec_from_file_location("abcd_melanoma", script)
-    assert spec is not None and spec.loader is not None
-    mod = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(mod)
+def test_abcd_benchmark_tiny(shared_data: Path, tmp_path: Path, load_benchmark) -> None:
+    mod = load_benchmark("abcd_melanoma")
     data = shared_data / "melanoma_10000" / "train"
     mod.main(["--data", str(data), "--per-class", "4", "--seed", "1", "--out", str(tmp_path)])
     report = (tmp_path / "report.md").read_text()

@@ -2,19 +2,14 @@
 
 from __future__ import annotations
 
-import importlib.util
 from pathlib import Path
 
 import pytest
 
-from medlens.config import PROJECT_ROOT
-
 
 @pytest.mark.slow
-def test_load_benchmark_runs(models_dir: Path, tmp_path: Path):
-    spec = importlib.util.spec_from_file_location("medlens_load", PROJECT_ROOT / "benchmarks" / "load.py")
-    load = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(load)
+def test_load_benchmark_runs(models_dir: Path, tmp_path: Path, load_benchmark):
+    load = load_benchmark("load")
     out = tmp_path / "load.json"
     result = load.main(
         [
@@ -42,10 +37,8 @@ def test_load_benchmark_runs(models_dir: Path, tmp_path: Path):
     assert out.exists()
 
 
-def test_load_benchmark_refuses_remote_targets():
-    spec = importlib.util.spec_from_file_location("medlens_load", PROJECT_ROOT / "benchmarks" / "load.py")
-    load = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(load)
+def test_load_benchmark_refuses_remote_targets(load_benchmark):
+    load = load_benchmark("load")
     with pytest.raises(SystemExit, match="only loopback"):
         load._loopback_only("http://8.8.8.8:8000")
     load._loopback_only("http://127.0.0.1:8000")

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib.util
 from pathlib import Path
 
 import pytest
@@ -11,12 +10,8 @@ from medlens.config import PROJECT_ROOT
 
 
 @pytest.mark.slow
-def test_upload_path_benchmark_runs():
-    spec = importlib.util.spec_from_file_location(
-        "medlens_upload_path", PROJECT_ROOT / "benchmarks" / "upload_path.py"
-    )
-    bench = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(bench)
+def test_upload_path_benchmark_runs(load_benchmark):
+    bench = load_benchmark("upload_path")
     models = Path(PROJECT_ROOT) / "models"
     result = bench.main(["--models-dir", str(models), "--n", "3", "--uploads", "4", "--pause-ms", "5"])
     assert result["write"]["orm_ms"] > 0 and result["write"]["core_ms"] > 0
