@@ -7,7 +7,9 @@ Prints images/s for (1) the ONNX model alone on pre-decoded, preprocessed batche
 no decode: the ceiling), (2) ``medlens predict FOLDER --out rows.jsonl`` in one process and (3) the
 same with ``--ray`` (Ray Data, ``--actors`` actors with one ONNX Runtime thread each), and the ratio
 of each to the model-only figure. Ray start-up is included in (3), as a user would see it. On a
-shared machine the figures move with the load: run it on an idle one to quote them.
+shared machine the figures move with the load: run it on an idle one to quote them. ``--quality`` adds
+the capture-quality gate that ``medlens predict`` applies by default (off here, so the figures compare
+with earlier runs; run both to see what the gate costs).
 """
 
 from __future__ import annotations
@@ -49,6 +51,7 @@ def main() -> None:
     parser.add_argument("--actors", type=int, default=2)
     parser.add_argument("--batch-size", type=int, default=32)
     parser.add_argument("--out", type=Path, default=Path("runs/batch_screening"))
+    parser.add_argument("--quality", action="store_true", help="apply the capture-quality gate per image")
     args = parser.parse_args()
     logging.basicConfig(level=logging.WARNING)
     os.environ.setdefault("RAY_USAGE_STATS_ENABLED", "0")
@@ -59,11 +62,13 @@ def main() -> None:
     if not files:
         raise SystemExit(f"no images under {args.folder}")
     print(f"{len(files)} images from {args.folder}, model {args.model}, batch {args.batch_size}, "
-          f"{os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.1f}")  # fmt: skip
+          f"{os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.1f}, quality gate {args.quality}")  # fmt: skip
     ceiling = model_only_ips(args.model, files, args.batch_size)
     print(f"model only (ONNX Runtime, preprocessed batches): {ceiling:8.1f} images/s")
     t0 = time.perf_counter()
-    n = write_rows(screen_local(files, args.model, args.batch_size), args.out / "local.jsonl")
+    n = write_rows(
+        screen_local(files, args.model, args.batch_size, quality=args.quality), args.out / "local.jsonl"
+    )
     local = n / (time.perf_counter() - t0)
     print(
         f"one process (decode + predict + write):        {local:8.1f} images/s  ({ceiling / local:.2f}x model time)"
@@ -72,7 +77,8 @@ def main() -> None:
 
     t0 = time.perf_counter()
     try:
-        n = write_rows(screen_ray(files, args.model, args.batch_size, args.actors), args.out / "ray.jsonl")
+        rows = screen_ray(files, args.model, args.batch_size, args.actors, quality=args.quality)
+        n = write_rows(rows, args.out / "ray.jsonl")
     finally:
         ray.shutdown()
     on_ray = n / (time.perf_counter() - t0)
