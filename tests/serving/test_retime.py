@@ -59,6 +59,12 @@ def test_interleaved_latency_orders_calls_and_reports_the_spread() -> None:
     assert figures["slow"]["latency_ms"] >= 8.0
 
 
+def test_pause_spreads_the_rounds_out() -> None:
+    t0 = time.perf_counter()
+    interleaved_latency({"noop": lambda: None}, rounds=4, runs=3, warmup=0, pause_s=0.05)
+    assert time.perf_counter() - t0 >= 0.15  # three pauses between four rounds
+
+
 def test_cpu_share_counts_other_processes_not_this_one(busy_core: None) -> None:
     with others_cpu_share() as share:
         time.sleep(1.0)
@@ -82,7 +88,7 @@ def test_cpu_share_leaves_out_this_process_own_work() -> None:
 
 def test_retime_writes_only_the_latency_fields(bundles: list[Path]) -> None:
     before = {p: json.loads((p / "card.json").read_text()) for p in bundles}
-    results, share = retime_bundles(bundles, rounds=3, runs=5, max_others=1.0, write=True)
+    results, share = retime_bundles(bundles, rounds=3, runs=5, max_others=1.0, write=True, pause_s=0.01)
     assert [r.path for r in results] == bundles
     small, large = results
     assert small.latency_ms < large.latency_ms  # 32 px vs 96 px input, same network
@@ -94,6 +100,7 @@ def test_retime_writes_only_the_latency_fields(bundles: list[Path]) -> None:
         assert raw["latency_q1_ms"] <= raw["latency_ms"] == r.latency_ms <= raw["latency_q3_ms"]
         assert raw["latency_batch32_ips"] == r.batch32_ips > 0
         assert raw["latency_method"].startswith("by medlens retime on ")
+        assert "3 interleaved rounds 0.01 s apart x 5 calls" in raw["latency_method"]
         assert r.before_ms == before[r.path]["latency_ms"]
         load_card(r.path)  # weights hash and every check still pass
     if share is not None:

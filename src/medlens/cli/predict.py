@@ -235,6 +235,9 @@ def retime(
     max_busy: float = typer.Option(
         0.1, "--max-busy", min=0.0, max=1.0, help="Refuse when other processes used more of the CPUs."
     ),
+    pause: float = typer.Option(
+        0.0, "--pause", min=0.0, help="Seconds between rounds (spreads them over minutes of machine drift)."
+    ),
     write: bool = typer.Option(False, "--write", help="Write the new figures into the cards."),
 ) -> None:
     """Re-measure the models' latency on an idle machine and (with --write) put it in their cards."""
@@ -243,7 +246,7 @@ def retime(
 
     try:
         results, share = retime_bundles(
-            models, rounds=rounds, runs=runs, threads=threads, max_others=max_busy, write=write
+            models, rounds=rounds, runs=runs, threads=threads, max_others=max_busy, write=write, pause_s=pause
         )
     except (CardError, ValueError) as exc:
         _fail(str(exc))

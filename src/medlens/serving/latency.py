@@ -30,14 +30,22 @@ log = logging.getLogger(__name__)
 
 
 def interleaved_latency(
-    calls: Mapping[str, Callable[[], object]], rounds: int = 7, runs: int = 20, warmup: int = 3
+    calls: Mapping[str, Callable[[], object]],
+    rounds: int = 7,
+    runs: int = 20,
+    warmup: int = 3,
+    pause_s: float = 0.0,
 ) -> dict[str, dict[str, float]]:
     """Per key, ``{latency_ms, latency_q1_ms, latency_q3_ms}``: each round times every call ``runs`` times
     (after ``warmup`` untimed calls) and keeps the median; the result is the median of the round medians
     and their quartiles. Every key is timed once per round, so a busy spell on a shared machine hits all
-    of them alike instead of whichever model happened to be timed then."""
+    of them alike instead of whichever model happened to be timed then. ``pause_s`` between rounds spreads
+    them over a longer time: on a shared virtual machine speed drifts from minute to minute, which rounds
+    taken back to back cannot show in their quartiles."""
     times: dict[str, list[float]] = {k: [] for k in calls}
     for r in range(rounds):
+        if r and pause_s > 0:
+            time.sleep(pause_s)
         for key, call in calls.items():
             times[key].append(median_ms(call, runs, warmup=warmup))
         log.debug("latency round %d/%d done", r + 1, rounds)

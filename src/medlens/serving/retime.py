@@ -79,10 +79,12 @@ def retime_bundles(
     threads: int | None = None,
     max_others: float = 0.1,
     write: bool = False,
+    pause_s: float = 0.0,
 ) -> tuple[list[Retimed], float | None]:
     """Time every bundle in ``paths`` (batch 1: ``rounds`` x ``runs`` calls; batch 32: ``rounds`` x 3) and
     return the figures with the share of the machine's CPU that other processes used meanwhile (None
-    where the platform cannot tell). ``threads`` None is ONNX Runtime's default, as at export.
+    where the platform cannot tell). ``threads`` None is ONNX Runtime's default, as at export; ``pause_s``
+    spreads the rounds out (:func:`~medlens.serving.latency.interleaved_latency`).
 
     Raises :class:`MachineBusyError` when that share is above ``max_others`` (nothing is written);
     with ``write`` the cards' latency fields are updated in place (only those fields change)."""
@@ -94,7 +96,7 @@ def retime_bundles(
     sessions = {key: _session(card, threads) for key, card in cards.items()}
     log.info("timing %d model(s): %d rounds x %d calls", len(cards), rounds, runs)
     with others_cpu_share() as share:
-        single = interleaved_latency(_calls(cards, sessions, 1), rounds, runs)
+        single = interleaved_latency(_calls(cards, sessions, 1), rounds, runs, pause_s=pause_s)
         batched = interleaved_latency(_calls(cards, sessions, 32), rounds, 3, warmup=1)
     if share.value is not None and share.value > max_others:
         raise MachineBusyError(
@@ -116,18 +118,19 @@ def retime_bundles(
         for key, card in cards.items()
     ]
     if write:
-        method = _method(rounds, runs, threads, share.value)
+        method = _method(rounds, runs, threads, share.value, pause_s)
         for r in results:
             edit_card_json(r.path, partial(_set_latency, r=r, method=method))
     return results, share.value
 
 
-def _method(rounds: int, runs: int, threads: int | None, share: float | None) -> str:
+def _method(rounds: int, runs: int, threads: int | None, share: float | None, pause_s: float = 0.0) -> str:
     others = "unknown" if share is None else f"{share:.0%}"
+    spread = f" {pause_s:g} s apart" if pause_s > 0 else ""
     return (
-        f"by medlens retime on {dt.date.today().isoformat()}, median of {rounds} interleaved rounds x {runs} "
-        f"calls, batch 1, {threads or 'the default'} ONNX Runtime threads; other processes used {others} "
-        "of the CPUs meanwhile"
+        f"by medlens retime on {dt.date.today().isoformat()}, median of {rounds} interleaved rounds{spread} x "
+        f"{runs} calls, batch 1, {threads or 'the default'} ONNX Runtime threads; other processes used "
+        f"{others} of the CPUs meanwhile"
     )
 
 
