@@ -98,8 +98,9 @@ def card_details(card: ModelCard) -> str:
                 if thr.recall_confidence
                 else ""
             )
-            + f" (val recall {_f(thr.val_recall)}, precision {_f(thr.val_precision)}, "
-            f"specificity {_f(thr.val_specificity)})."
+            + ("; pooled " if thr.val_recall_by_source else " (")
+            + f"val recall {_f(thr.val_recall)}, precision {_f(thr.val_precision)}, "
+            f"specificity {_f(thr.val_specificity)}" + ("." if thr.val_recall_by_source else ").")
         )
         op = card.metrics.get("test", {}).get("operating_point_test")
         if op:
