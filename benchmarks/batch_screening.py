@@ -58,7 +58,7 @@ def main() -> None:
     from medlens.batch.screen import screen_local, screen_ray, write_rows
     from medlens.serving.images import expand_inputs
 
-    files = sorted(expand_inputs([args.folder]))[: args.n]
+    files = sorted(expand_inputs([args.folder], recursive=True))[: args.n]
     if not files:
         raise SystemExit(f"no images under {args.folder}")
     print(f"{len(files)} images from {args.folder}, model {args.model}, batch {args.batch_size}, "
