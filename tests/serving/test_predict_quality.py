@@ -82,3 +82,17 @@ def test_unregistered_task_has_no_check(tmp_path: Path) -> None:
     card = load_card(MELANOMA)
     assert quality_check_for(card) is not None
     assert quality_check_for(card.model_copy(update={"task": "no-such-task"})) is None
+
+
+@pytest.mark.parametrize(
+    ("size", "model", "code"), [((1, 1), "melanoma", "too_small"), ((3, 5), "chest-xray", "xray_too_small")]
+)
+def test_a_tiny_image_is_a_retake_not_a_crash(
+    tmp_path: Path, size: tuple[int, int], model: str, code: str
+) -> None:
+    tiny = tmp_path / "tiny.png"
+    Image.new("RGB", size, (120, 80, 60)).save(tiny)
+    res = runner.invoke(app, ["predict", str(tiny), "--model", str(MELANOMA.parent / model), "--json"])
+    assert res.exit_code == 0, res.output
+    (row,) = json.loads(res.stdout)
+    assert row["quality_ok"] is False and row["quality_issues"] == code

@@ -93,8 +93,28 @@ def _check_image(image_rgb: np.ndarray) -> None:
         raise ValueError(f"assess_quality expects an RGB uint8 array of shape (H, W, 3), got {shape}")
     if image_rgb.dtype != np.uint8:
         raise ValueError(f"assess_quality expects dtype uint8, got {image_rgb.dtype}")
-    if image_rgb.shape[0] < 2 or image_rgb.shape[1] < 2:
+    if image_rgb.shape[0] < 1 or image_rgb.shape[1] < 1:
         raise ValueError(f"assess_quality: image of shape {image_rgb.shape} is empty")
+
+
+#: below this side (px) there are too few pixels for blur or exposure statistics: only "too small" is said
+TINY_SIDE = 8
+
+
+def _tiny_report(image_rgb: np.ndarray, modality: str, xray: bool) -> QualityReport:
+    h, w = image_rgb.shape[:2]
+    gray = image_rgb.astype(np.float64).mean(axis=2)
+    return QualityReport(
+        ok=False,
+        issues=[ISSUES["xray_too_small" if xray else "too_small"]],
+        blur=0.0,
+        brightness=float(gray.mean()),
+        contrast=float(gray.std()),
+        skin_fraction=None,
+        width=w,
+        height=h,
+        modality=modality,
+    )
 
 
 def assess_quality(
@@ -123,6 +143,8 @@ def assess_quality(
     profile = quality_profile(modality)
     xray = profile == XRAY_PROFILE
     h, w = image_rgb.shape[:2]
+    if min(h, w) < TINY_SIDE:
+        return _tiny_report(image_rgb, modality, xray)
     gray = normalized_gray(image_rgb)
     blur = laplacian_variance(gray)
     expo = exposure_stats(gray)
