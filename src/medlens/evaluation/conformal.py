@@ -37,6 +37,7 @@ __all__ = [
     "lac_scores",
     "mean_set_size",
     "prediction_sets",
+    "wilson_bounds",
     "wilson_interval",
 ]
 
@@ -145,15 +146,22 @@ def mean_set_size(sets: np.ndarray) -> float:
     return float(np.asarray(sets, bool).sum(axis=1).mean()) if len(sets) else math.nan
 
 
+def wilson_bounds(successes: object, n: float, z: float = 1.959963984540054) -> tuple[np.ndarray, np.ndarray]:
+    """Wilson score bounds of the proportions ``successes / n`` (``n`` > 0; ``successes`` may be an array),
+    clipped to [0, 1]; ``z`` 1.96 gives the 95 % two-sided interval, 1.645 the 95 % one-sided bound."""
+    p = np.asarray(successes, dtype=np.float64) / n
+    denom = 1 + z * z / n
+    centre = (p + z * z / (2 * n)) / denom
+    half = z * np.sqrt(np.maximum(p * (1 - p), 0.0) / n + z * z / (4 * n * n)) / denom
+    return np.clip(centre - half, 0.0, 1.0), np.clip(centre + half, 0.0, 1.0)
+
+
 def wilson_interval(successes: int, n: int, z: float = 1.959963984540054) -> tuple[float, float]:
     """Wilson score interval for a binomial proportion (95 % by default); (nan, nan) when ``n == 0``."""
     if n == 0:
         return math.nan, math.nan
-    p = successes / n
-    denom = 1 + z * z / n
-    centre = (p + z * z / (2 * n)) / denom
-    half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / denom
-    return max(0.0, centre - half), min(1.0, centre + half)
+    low, high = wilson_bounds(successes, n, z)
+    return float(low), float(high)
 
 
 @dataclass(frozen=True)

@@ -7,6 +7,7 @@ from statistics import NormalDist
 
 import numpy as np
 
+from medlens.evaluation.conformal import wilson_bounds
 from medlens.evaluation.metrics import _binary, _score
 
 __all__ = [
@@ -66,11 +67,7 @@ def recall_lower_bound(tp: object, n_pos: float, confidence: float) -> np.ndarra
     reach the target makes the promised recall hold on new data with about that confidence."""
     if not 0.5 <= confidence < 1.0:
         raise ValueError(f"confidence must be in [0.5, 1), got {confidence}")
-    z = NormalDist().inv_cdf(confidence)
-    p = np.asarray(tp, dtype=np.float64) / n_pos
-    centre = p + z * z / (2 * n_pos)
-    spread = z * np.sqrt(np.maximum(p * (1 - p), 0.0) / n_pos + z * z / (4 * n_pos * n_pos))
-    return np.asarray((centre - spread) / (1 + z * z / n_pos))
+    return wilson_bounds(tp, n_pos, NormalDist().inv_cdf(confidence))[0]
 
 
 def threshold_for_recall(

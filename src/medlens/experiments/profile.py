@@ -76,11 +76,10 @@ def architecture_latencies(
     with the same settings) are not measured again; new ones are added to it.
     """
     import numpy as np
-    import onnxruntime as ort
 
     from medlens.export.onnx import export_onnx
     from medlens.models import load_checkpoint
-    from medlens.serving.latency import hardware_summary, interleaved_latency
+    from medlens.serving.latency import cpu_session, hardware_summary, interleaved_latency
 
     groups: dict[str, list[Path]] = {}
     for run_dir in run_dirs:
@@ -93,9 +92,6 @@ def architecture_latencies(
         log.info(
             "timing %d architecture(s) (%d rounds x %d runs, %d thread)", len(todo), rounds, runs, threads
         )
-        opts = ort.SessionOptions()
-        opts.intra_op_num_threads = threads
-        opts.inter_op_num_threads = 1
         sessions: dict[str, Any] = {}
         inputs: dict[str, Any] = {}
         with tempfile.TemporaryDirectory() as tmp:
@@ -104,7 +100,7 @@ def architecture_latencies(
                 size = _input_size(run_dir)
                 model, _ = load_checkpoint(run_dir / "best.pt")
                 path = export_onnx(model, Path(tmp) / f"model{i}.onnx", size)
-                sessions[key] = ort.InferenceSession(str(path), opts, providers=["CPUExecutionProvider"])
+                sessions[key] = cpu_session(path, threads, inter_op_threads=1)
                 inputs[key] = np.random.default_rng(0).standard_normal((1, 3, size, size)).astype(np.float32)
             calls = {k: partial(sess.run, ["logits"], {"input": inputs[k]}) for k, sess in sessions.items()}
             timed = interleaved_latency(calls, rounds, runs)

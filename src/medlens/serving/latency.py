@@ -10,8 +10,11 @@ import time
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import numpy as np
+
+log = logging.getLogger(__name__)
 
 
 def median_ms(fn: Callable[[], object], runs: int, warmup: int = 5) -> float:
@@ -26,7 +29,17 @@ def median_ms(fn: Callable[[], object], runs: int, warmup: int = 5) -> float:
     return statistics.median(times)
 
 
-log = logging.getLogger(__name__)
+def cpu_session(path: Path | str, threads: int | None = None, inter_op_threads: int | None = None) -> Any:
+    """An ONNX Runtime CPU session for timing (``threads`` None: ONNX Runtime's default, as the bundle's
+    export and serving use)."""
+    import onnxruntime as ort
+
+    opts = ort.SessionOptions()
+    if threads:
+        opts.intra_op_num_threads = threads
+    if inter_op_threads:
+        opts.inter_op_num_threads = inter_op_threads
+    return ort.InferenceSession(str(path), opts, providers=["CPUExecutionProvider"])
 
 
 def interleaved_latency(
@@ -103,12 +116,7 @@ def measure_onnx_latency(
     path: Path, input_size: int, runs: int = 100, batch: int = 1, threads: int | None = None
 ) -> float:
     """Median wall time in ms of one ONNX Runtime call on a (batch, 3, S, S) input (after 5 warm-ups)."""
-    import onnxruntime as ort
-
-    opts = ort.SessionOptions()
-    if threads:
-        opts.intra_op_num_threads = threads
-    sess = ort.InferenceSession(str(path), opts, providers=["CPUExecutionProvider"])
+    sess = cpu_session(path, threads)
     x = np.random.default_rng(0).standard_normal((batch, 3, input_size, input_size)).astype(np.float32)
     return median_ms(lambda: sess.run(["logits"], {"input": x}), runs)
 

@@ -20,7 +20,7 @@ from typing import Any
 import numpy as np
 
 from medlens.card import CardError, ModelCard, edit_card_json, load_card
-from medlens.serving.latency import hardware_summary, interleaved_latency, others_cpu_share
+from medlens.serving.latency import cpu_session, hardware_summary, interleaved_latency, others_cpu_share
 
 __all__ = ["MachineBusyError", "Retimed", "retime_bundles"]
 
@@ -50,15 +50,6 @@ def _image_card(path: Path) -> ModelCard:
     if not isinstance(card, ModelCard):
         raise CardError(f"{path}: a {card.kind} model; retime times image models (ONNX)")
     return card
-
-
-def _session(card: ModelCard, threads: int | None) -> Any:
-    import onnxruntime as ort
-
-    opts = ort.SessionOptions()
-    if threads:
-        opts.intra_op_num_threads = threads
-    return ort.InferenceSession(str(card.weights_path), opts, providers=["CPUExecutionProvider"])
 
 
 def _calls(cards: dict[str, ModelCard], sessions: dict[str, Any], batch: int) -> dict[str, Any]:
@@ -93,7 +84,7 @@ def retime_bundles(
     cards = {str(p): _image_card(Path(p)) for p in paths}
     if len(cards) < len(paths):
         raise ValueError("a bundle is named twice")
-    sessions = {key: _session(card, threads) for key, card in cards.items()}
+    sessions = {key: cpu_session(card.weights_path, threads) for key, card in cards.items()}
     log.info("timing %d model(s): %d rounds x %d calls", len(cards), rounds, runs)
     with others_cpu_share() as share:
         single = interleaved_latency(_calls(cards, sessions, 1), rounds, runs, pause_s=pause_s)

@@ -85,22 +85,17 @@ def card_details(card: ModelCard) -> str:
         f"- Calibration: temperature {card.temperature:.3f} fitted on validation.",
     ]
     if thr.threshold is not None:
+        by_source = thr.val_recall_by_source
+        rule = f" in every source ({_by_source(by_source)})" if by_source else ""
+        if thr.recall_confidence:
+            rule += f", required of the recall's {thr.recall_confidence:.0%} lower bound"
+        val = (
+            f"val recall {_f(thr.val_recall)}, precision {_f(thr.val_precision)}, "
+            f"specificity {_f(thr.val_specificity)}"
+        )
         out.append(
             f"- Operating point: `{thr.target_class}` probability ≥ {thr.threshold:.3f}, chosen on validation for "
-            f"recall ≥ {thr.target_recall}"
-            + (
-                f" in every source ({_by_source(thr.val_recall_by_source)})"
-                if thr.val_recall_by_source
-                else ""
-            )
-            + (
-                f", required of the recall's {thr.recall_confidence:.0%} lower bound"
-                if thr.recall_confidence
-                else ""
-            )
-            + ("; pooled " if thr.val_recall_by_source else " (")
-            + f"val recall {_f(thr.val_recall)}, precision {_f(thr.val_precision)}, "
-            f"specificity {_f(thr.val_specificity)}" + ("." if thr.val_recall_by_source else ").")
+            f"recall ≥ {thr.target_recall}{rule}" + (f"; pooled {val}." if by_source else f" ({val}).")
         )
         op = card.metrics.get("test", {}).get("operating_point_test")
         if op:

@@ -3,13 +3,13 @@ agreement with each model version."""
 
 from __future__ import annotations
 
-import math
 from typing import Any
 
 from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session
 
 from medlens.db import Case, User
+from medlens.evaluation import conformal
 from medlens.web.services.users import require_role
 
 CANNOT_ASSESS = (
@@ -40,10 +40,7 @@ def wilson_interval(k: int, n: int, z: float = 1.959964) -> tuple[float, float] 
     """The Wilson score interval of a proportion ``k / n`` (95 % by default); None when ``n`` is 0."""
     if n <= 0:
         return None
-    p = k / n
-    centre = (p + z * z / (2 * n)) / (1 + z * z / n)
-    half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / (1 + z * z / n)
-    return max(0.0, centre - half), min(1.0, centre + half)
+    return conformal.wilson_interval(k, n, z)
 
 
 def agreement_by_model(db: Session, admin: User) -> list[dict[str, Any]]:
