@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import importlib.util
 import os
+import sys
 from collections.abc import Callable
 from pathlib import Path
 from types import ModuleType
@@ -49,6 +50,7 @@ def load_benchmark() -> Callable[[str], ModuleType]:
         spec = importlib.util.spec_from_file_location(f"benchmark_{name}", path)
         assert spec is not None and spec.loader is not None, path
         module = importlib.util.module_from_spec(spec)
+        sys.modules[spec.name] = module  # dataclasses resolve their annotations through sys.modules
         spec.loader.exec_module(module)
         return module
 

@@ -17,7 +17,7 @@ from medlens.card import ModelCard
 from medlens.cli.main import app
 from medlens.data import create_dataset
 from medlens.export import export_run
-from medlens.export.ensemble import check_members, export_ensemble
+from medlens.export.ensemble import check_members, export_ensemble, split_nesting_problems
 from medlens.serving import Predictor
 
 from .conftest import make_run
@@ -74,8 +74,10 @@ def test_members_must_share_classes_and_split(members: list[Path], tmp_path: Pat
     raw = json.loads((copy / "card.json").read_text())
     raw["data"]["fingerprint"] = "0" * 64
     (copy / "card.json").write_text(json.dumps(raw))
-    with pytest.raises(ValueError, match="split fingerprint"):
-        check_members([ModelCard.load(members[0]), ModelCard.load(copy)])
+    check_members([ModelCard.load(members[0]), ModelCard.load(copy)])  # same input: the data decides
+    with pytest.raises(ValueError, match="split fingerprint.*cannot be rebuilt"):
+        export_ensemble([members[0], copy], tmp_path / "e0", latency_runs=0, n_boot=10)
+    assert not (tmp_path / "e0").exists()
     result = CliRunner().invoke(app, ["ensemble", str(members[0]), str(copy), "--out", str(tmp_path / "e")])
     assert result.exit_code != 0 and "split fingerprint" in result.output
     assert not (tmp_path / "e" / "card.json").exists()
@@ -83,3 +85,17 @@ def test_members_must_share_classes_and_split(members: list[Path], tmp_path: Pat
     assert onto.exit_code != 0 and "a member's folder" in onto.output
     one = CliRunner().invoke(app, ["ensemble", str(members[0]), "--out", str(tmp_path / "e1")])
     assert one.exit_code != 0 and "at least two" in one.output
+
+
+def test_a_member_split_must_be_nested_part_by_part() -> None:
+    base = {"train": {"a", "b", "c", "d"}, "val": {"e", "f"}, "test": {"g", "h"}}
+    # a model trained on one source of the task: each of its parts inside the same part of the base split
+    assert split_nesting_problems(base, {"train": {"a", "b"}, "val": {"e"}, "test": {"g"}}) == []
+    assert split_nesting_problems(base, base) == []
+    # it trained on an image the ensemble tests on, and validated on one the ensemble trains on
+    leaky = split_nesting_problems(base, {"train": {"a", "g"}, "val": {"b"}, "test": {"h", "z"}}, "v2")
+    assert leaky == [
+        "1 of the member's train images are outside v2's train part (1 in its test part)",
+        "1 of the member's val images are outside v2's val part (1 in its train part)",
+        "1 of the member's test images are outside v2's test part (1 not in its split at all)",
+    ]

@@ -193,7 +193,9 @@ def export(
 
 def ensemble(
     members: list[Path] = typer.Argument(
-        ..., help="Two or more bundled model folders of one task and split."
+        ...,
+        help="Two or more bundled model folders of one task; each one's split must be the first one's "
+        "or nested in it (e.g. a model trained on one of the task's sources).",
     ),
     out: Path = typer.Option(..., "--out", "-o", help="Output model folder."),
     name: str | None = typer.Option(None, "--name", help="Model name (default: the output folder's name)."),

@@ -10,8 +10,10 @@ Because the ensemble logits are linear in the members' pooled features, the CAM 
 weights are the members' heads side by side, each divided by ``k * T_i``. The card is calibrated,
 thresholded and measured afresh on the exported graph (:func:`medlens.export.bundle._calibrate_and_test`)
 on the members' shared split, and its source gate is refitted on the concatenated features.
-Members must share task, classes, preprocessing, test-time flips and split (fingerprint), so no member
-has seen the validation or test images of another.
+Members must share task, classes, preprocessing and test-time flips, and no member may have seen the
+validation or test images of the ensemble: each member's split is the first member's (same fingerprint), or
+is nested in it part by part (its train, val and test images are among the first member's train, val and
+test images; e.g. a model trained on one source of a multi-source task), checked image by image.
 """
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ import shutil
 import tempfile
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import onnx
@@ -30,13 +32,18 @@ from onnx import TensorProto, compose, helper, numpy_helper
 from medlens.card import ModelCard, sha256_file
 from medlens.serving.cam import CamHead
 
-__all__ = ["check_members", "ensemble_cam_head", "ensemble_onnx", "export_ensemble"]
+__all__ = ["check_members", "ensemble_cam_head", "ensemble_onnx", "export_ensemble", "split_nesting_problems"]
+
+if TYPE_CHECKING:
+    from medlens.data.rebuild import RebuiltSplit
 
 log = logging.getLogger(__name__)
 
 
 def check_members(cards: Sequence[ModelCard]) -> None:
-    """Raise ValueError unless the cards can form one ensemble (same task, classes, input, TTA, split)."""
+    """Raise ValueError unless the cards can form one ensemble (same task, classes, input, TTA).
+
+    Their splits are checked against the data by :func:`check_member_splits`."""
     if len(cards) < 2:
         raise ValueError("an ensemble needs at least two bundles")
     first = cards[0]
@@ -47,7 +54,6 @@ def check_members(cards: Sequence[ModelCard]) -> None:
             ("heads", first.heads, card.heads),
             ("preprocessing", first.preprocessing, card.preprocessing),
             ("test-time flips", first.tta, card.tta),
-            ("split fingerprint", first.data.fingerprint, card.data.fingerprint),
         ):
             if a != b:
                 raise ValueError(f"{card.name} and {first.name} differ in {what} ({b!r} vs {a!r})")
@@ -56,6 +62,74 @@ def check_members(cards: Sequence[ModelCard]) -> None:
     missing = [c.name for c in cards if not c.feature_output]
     if missing:
         raise ValueError(f"{', '.join(missing)}: no feature output to build the ensemble's CAM and gate from")
+
+
+SPLIT_PARTS = ("train", "val", "test")
+
+
+def split_nesting_problems(
+    base: dict[str, set[str]], member: dict[str, set[str]], base_name: str = "the first member"
+) -> list[str]:
+    """Why a member's split (part -> image ids) is not nested in ``base``'s; empty when each part is inside
+    the same part of ``base``. An image the member trained on that the ensemble validates or tests on, or
+    one it validated on that the ensemble tests on, would leak."""
+    problems = []
+    for part in SPLIT_PARTS:
+        outside = member.get(part, set()) - base.get(part, set())
+        if not outside:
+            continue
+        where = [
+            f"{len(outside & base.get(p, set()))} in its {p} part"
+            for p in SPLIT_PARTS
+            if outside & base.get(p, set())
+        ]
+        missing = len(outside - set().union(*(base.get(p, set()) for p in SPLIT_PARTS)))
+        if missing:
+            where.append(f"{missing} not in its split at all")
+        problems.append(
+            f"{len(outside)} of the member's {part} images are outside {base_name}'s {part} part ({', '.join(where)})"
+        )
+    return problems
+
+
+def _split_parts(card: ModelCard) -> tuple[RebuiltSplit, dict[str, set[str]]]:
+    """The card's split rebuilt from the data (strict: its fingerprint must match) and its parts as image ids."""
+    from medlens.data.rebuild import facts_from_card, rebuild_split
+
+    split = rebuild_split(facts_from_card(card), card.data.fingerprint, strict=True)
+    samples = split.sample_set.samples
+    return split, {p: {_image_id(samples[i].source) for i in split.manifest.splits[p]} for p in SPLIT_PARTS}
+
+
+def _image_id(source: str) -> str:
+    """A sample's source with its file path resolved, so two data roots spelled differently compare equal."""
+    path, sep, key = source.partition("#")
+    return str(Path(path).resolve()) + sep + key
+
+
+def check_member_splits(cards: Sequence[ModelCard]) -> RebuiltSplit:
+    """Rebuild the first member's split and check every other member's split is the same or nested in it.
+
+    Returns the first member's rebuilt split. Raises ValueError naming the member and the leak."""
+    base_split, base_parts = _split_parts(cards[0])
+    for card in cards[1:]:
+        if card.data.fingerprint == cards[0].data.fingerprint:
+            continue
+        try:
+            _, parts = _split_parts(card)
+        except ValueError as exc:
+            raise ValueError(
+                f"{card.name} and {cards[0].name} differ in split fingerprint, and {card.name}'s split cannot be "
+                f"rebuilt to check it is nested: {exc}"
+            ) from exc
+        problems = split_nesting_problems(base_parts, parts, cards[0].name)
+        if problems:
+            raise ValueError(
+                f"{card.name} and {cards[0].name} differ in split fingerprint and {card.name}'s split is not "
+                f"nested in {cards[0].name}'s: " + "; ".join(problems)
+            )
+        log.info("%s: split nested in %s's (checked image by image)", card.name, cards[0].name)
+    return base_split
 
 
 def ensemble_onnx(cards: Sequence[ModelCard], dst: Path) -> None:
@@ -122,6 +196,8 @@ def _member_entry(card: ModelCard) -> dict[str, Any]:
     return {
         "name": card.name,
         "backbone": card.backbone,
+        "data": card.data.dataset,
+        "n_train": card.data.n_train,
         "weights_sha256": card.weights_sha256,
         "temperature": card.temperature,
         "training_command": card.training_command,
@@ -147,11 +223,20 @@ def export_ensemble(
     out_dir = Path(out_dir)
     if any(out_dir.resolve() == c.directory.resolve() for c in cards):
         raise ValueError(f"{out_dir} is a member's folder: write the ensemble elsewhere")
+    split = check_member_splits(cards)
     out_dir.parent.mkdir(parents=True, exist_ok=True)
     work = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}-", dir=out_dir.parent))
     try:  # built aside and moved into place whole: a failure leaves no half-written bundle
         _build(
-            cards, work, name or out_dir.name, target_recall, command, latency_runs, n_boot, recall_confidence
+            cards,
+            split,
+            work,
+            name or out_dir.name,
+            target_recall,
+            command,
+            latency_runs,
+            n_boot,
+            recall_confidence,
         )
         if out_dir.exists():
             shutil.rmtree(out_dir)
@@ -163,6 +248,7 @@ def export_ensemble(
 
 def _build(
     cards: Sequence[ModelCard],
+    split: RebuiltSplit,
     out_dir: Path,
     name: str,
     target_recall: float | None,
@@ -171,7 +257,6 @@ def _build(
     n_boot: int,
     recall_confidence: float | None = None,
 ) -> None:
-    from medlens.data.rebuild import facts_from_card, rebuild_split
     from medlens.export.bundle import _calibrate_and_test, _fill_weights_facts, _split_images
     from medlens.serving.latency import hardware_summary
     from medlens.serving.source_gate_bundle import fit_source_gate
@@ -204,7 +289,6 @@ def _build(
         card.cam_file, card.cam_sha256 = None, ""
     _fill_weights_facts(card, out_dir, latency_runs)
     card.latency_hardware = hardware_summary() if latency_runs else card.latency_hardware
-    split = rebuild_split(facts_from_card(base), base.data.fingerprint, strict=True)
     data_split = _split_images((split.sample_set, split.manifest))
     spec = get_task(card.task)
     recall = float(target_recall or base.thresholds.target_recall or spec.target_recall)
