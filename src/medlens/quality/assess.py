@@ -72,6 +72,14 @@ class QualityReport:
     def codes(self) -> list[str]:
         return [i.code for i in self.issues]
 
+    def advice(self, lang: str = "en") -> str:
+        """What is wrong and how to retake it, issue by issue, in ``lang`` (``en`` or ``ko``)."""
+        ko = lang.startswith("ko")
+        return " ".join(
+            f"{i.message.ko if ko else i.message.en} {i.retake_advice.ko if ko else i.retake_advice.en}"
+            for i in self.issues
+        )
+
     def to_dict(self) -> dict[str, object]:
         """JSON-ready dict (no arrays)."""
         return {

@@ -37,9 +37,8 @@ def quality_check_for(card: ModelCard) -> Callable[[np.ndarray], QualityReport] 
 def quality_row(report: QualityReport, lang: str = "en") -> dict[str, object]:
     """The fields a screening row carries: ``quality_ok``, ``quality_issues`` (codes, space-separated) and
     ``quality_advice`` (what is wrong and how to retake it, in ``lang``)."""
-    ko = lang.startswith("ko")
-    advice = " ".join(
-        f"{i.message.ko if ko else i.message.en} {i.retake_advice.ko if ko else i.retake_advice.en}"
-        for i in report.issues
-    )
-    return {"quality_ok": report.ok, "quality_issues": " ".join(report.codes), "quality_advice": advice}
+    return {
+        "quality_ok": report.ok,
+        "quality_issues": " ".join(report.codes),
+        "quality_advice": report.advice(lang),
+    }

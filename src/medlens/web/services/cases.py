@@ -63,11 +63,7 @@ def check_quality(
         model_gate=ModelGate.from_card(card),
     )
     if not report.ok:
-        issues = Text(
-            en=" ".join(f"{i.message.en} {i.retake_advice.en}" for i in report.issues),
-            ko=" ".join(f"{i.message.ko} {i.retake_advice.ko}" for i in report.issues),
-        )
-        raise AppError(422, "error.bad_quality", issues=issues)
+        raise AppError(422, "error.bad_quality", issues=Text(en=report.advice("en"), ko=report.advice("ko")))
     return report.to_dict()
 
 
