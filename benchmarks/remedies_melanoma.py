@@ -65,6 +65,10 @@ def _acc(y: np.ndarray, p: np.ndarray) -> float:
     return float(np.mean((p >= 0.5) == (y == 1)))
 
 
+def _signed(d: dict[str, float]) -> str:
+    return f"{d['value']:+.3f} [{d['ci_low']:+.3f}, {d['ci_high']:+.3f}]"
+
+
 def row_metrics(model: dict[str, Any], files: list[str], n_boot: int) -> dict[str, Any] | None:
     if not files or any(f not in model["per_file"] for f in files):
         return None
@@ -127,8 +131,8 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         lines += [
             f"### {title} (n = {len(files)})",
             "",
-            "| model | trained on | role | accuracy | AUROC | Δ AUROC vs first row (paired) | malignant recall @thr | specificity @thr | nevi called benign @thr |",
-            "|---|---|---|---:|---:|---:|---:|---:|---:|",
+            "| model | trained on | role | accuracy | Δ accuracy vs first row (paired) | AUROC | Δ AUROC vs first row (paired) | malignant recall @thr | specificity @thr | nevi called benign @thr |",
+            "|---|---|---|---:|---:|---:|---:|---:|---:|---:|",
         ]
         for m, r in zip(models, rows, strict=True):
             res = row_metrics(m, files, args.n_boot)
@@ -140,21 +144,21 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
                 or (key != "kaggle" and "ham10000" in r["train_sources"])
                 else "cross-source"
             )
-            delta = "—"
+            delta = delta_acc = "—"
             if m is not base and row_metrics(base, files, 100) is not None:
                 y = np.array([m["per_file"][f][0] for f in files])
-                d = paired_difference(
-                    y,
+                scores = (
                     np.array([m["per_file"][f][1] for f in files]),
                     np.array([base["per_file"][f][1] for f in files]),
-                    n_boot=args.n_boot,
                 )
-                res["delta_auroc"] = d
-                delta = f"{d['value']:+.3f} [{d['ci_low']:+.3f}, {d['ci_high']:+.3f}]"
+                d = paired_difference(y, *scores, n_boot=args.n_boot)
+                da = paired_difference(y, *scores, metric=_acc, n_boot=args.n_boot)
+                res["delta_auroc"], res["delta_accuracy"] = d, da
+                delta, delta_acc = _signed(d), _signed(da)
             nevi = format_value_ci(res["nevi benign@thr"]) if "nevi benign@thr" in res else "—"
             lines.append(
                 f"| {r['name']} | {', '.join(r['train_sources'])} | {role} | {format_value_ci(res['accuracy'])} | "
-                f"{format_value_ci(res['auroc'])} | {delta} | {format_value_ci(res['recall@thr'])} | "
+                f"{delta_acc} | {format_value_ci(res['auroc'])} | {delta} | {format_value_ci(res['recall@thr'])} | "
                 f"{format_value_ci(res['specificity@thr'])} | {nevi} |"
             )
             results.setdefault(r["name"], {})[key] = res
