@@ -75,7 +75,7 @@ def test_members_must_share_classes_and_split(members: list[Path], tmp_path: Pat
     raw["data"]["fingerprint"] = "0" * 64
     (copy / "card.json").write_text(json.dumps(raw))
     check_members([ModelCard.load(members[0]), ModelCard.load(copy)])  # same input: the data decides
-    with pytest.raises(ValueError, match="split fingerprint.*cannot be rebuilt"):
+    with pytest.raises(ValueError, match=r"split fingerprint.*cannot be rebuilt"):
         export_ensemble([members[0], copy], tmp_path / "e0", latency_runs=0, n_boot=10)
     assert not (tmp_path / "e0").exists()
     result = CliRunner().invoke(app, ["ensemble", str(members[0]), str(copy), "--out", str(tmp_path / "e")])
