@@ -35,9 +35,11 @@ def test_bundled_card_is_complete_and_predicts(bundle: Path, melanoma_images: li
     assert card.classes and card.preprocessing.input_size > 0 and card.temperature > 0
     assert card.params and card.macs and card.latency_ms and card.weights_bytes
     assert card.data.fingerprint and card.data.source and card.data.license and card.data.n_test > 0
-    assert card.training_command.startswith("medlens train") and card.export_command.startswith(
-        "medlens export"
-    )
+    # a single network is exported; an ensemble bundle is built from member bundles (medlens ensemble)
+    assert card.training_command.startswith("medlens train")
+    assert card.export_command.startswith(("medlens export", "medlens ensemble")), card.export_command
+    if card.export_command.startswith("medlens ensemble"):
+        assert card.backbone.startswith("ensemble(") and "--out" in card.export_command
     assert card.ood is not None and card.limitations and "not a diagnosis" in card.intended_use
     # every image bundle refers images far from its training sources (issue 12): block + bank file
     assert card.source_gate is not None and (bundle / card.source_gate.file).is_file()
