@@ -108,7 +108,7 @@ def screen_ray(
         ScreenActor,
         fn_constructor_kwargs={"model": model_path, "tta": tta, "threads": 1, "quality": quality},
         batch_size=batch_size,
-        concurrency=actors,
+        compute=ray.data.ActorPoolStrategy(size=actors),  # `concurrency=` is deprecated since Ray 2.51
         num_cpus=1,
         batch_format="numpy",
     )
