@@ -215,6 +215,8 @@ def test_patient_clinician_round_trip(server, browser, shared_data: Path):
     assert "irregular border" in text and "진단이 아닙니다" in text
 
 
+# the statistics show the round trip's case, uploaded from a real photo: without the data both skip
+@pytest.mark.usefixtures("shared_data")
 def test_admin_dashboard_and_care_pages(server, browser):
     """Runs after the round trip: the admin sees the case in the statistics; clinic search works."""
     from selenium.webdriver.common.by import By
