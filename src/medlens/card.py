@@ -217,7 +217,7 @@ class ModelCard(BaseCard):
     ordinal: list[str] = Field(default_factory=list)  # heads with CORN logits (K-1 per K grades)
     preprocessing: Preprocessing
     temperature: float = 1.0
-    tta: list[str] = Field(default_factory=list)  # test-time flips averaged over ("hflip", "vflip")
+    tta: list[str] = Field(default_factory=list)  # test-time views averaged over (medlens.serving.views)
     ood: OODGate | None = None
     source_gate: SourceGate | None = None  # feature-space gate: far from every training source -> refer
     conformal: ConformalBlock | None = None  # prediction sets (abstain and refer when > 1 class)

@@ -27,7 +27,7 @@ def predict(
     lang: str = typer.Option("en", "--lang", help="Language of risk labels and advice: en | ko."),
     batch_size: int = typer.Option(16, "--batch-size", min=1),
     tta: bool = typer.Option(
-        True, "--tta/--no-tta", help="Apply the card's test-time flips (its metrics assume them)."
+        True, "--tta/--no-tta", help="Apply the card's test-time views (its metrics assume them)."
     ),
     out: Path | None = typer.Option(
         None, "--out", help="Write one row per image to this .jsonl or .csv file."
@@ -227,6 +227,44 @@ def ensemble(
     )
 
 
+def recalibrate(
+    model: Path = typer.Argument(..., help="Bundled model folder (or its card.json)."),
+    out: Path = typer.Option(..., "--out", "-o", help="Output model folder (not the bundle itself)."),
+    views: list[str] = typer.Option(
+        None,
+        "--tta",
+        help="Test-time views to serve with, repeatable (hflip, vflip, rot90, rot180, rot270, transpose, "
+        "transverse); default: the card's. --tta none serves the plain image only.",
+    ),
+    target_recall: float | None = _target_recall_option("the card's"),
+    recall_confidence: float | None = _recall_confidence_option(),
+    data_root: Path | None = typer.Option(
+        None, "--data-root", help="Where the bundle's data is (default: as its training command says)."
+    ),
+) -> None:
+    """Refit a bundle's temperature, threshold, OOD gate and conformal sets on its own split (rebuilt from
+    the card), optionally with other test-time views; the same weights, measured afresh on its test split."""
+    from medlens.card import CardError
+    from medlens.data import DatasetFormatError
+    from medlens.export.recalibrate import recalibrate_bundle
+
+    command = "medlens " + " ".join(shlex.quote(a) for a in sys.argv[1:])
+    chosen = None if not views else ([] if list(views) == ["none"] else list(views))
+    try:
+        card = recalibrate_bundle(
+            model, out, views=chosen, target_recall=target_recall, recall_confidence=recall_confidence,
+            data_root=data_root, command=command,
+        )  # fmt: skip
+    except (CardError, ValueError, DatasetFormatError, OSError) as exc:
+        _fail(str(exc))
+    test = card.metrics.get("test", {})
+    acc = test.get("accuracy", {}).get("value")
+    typer.echo(
+        f"wrote {out / 'card.json'} ({card.name}: views {card.tta or 'none'}, T={card.temperature:.3f}, "
+        f"threshold={card.thresholds.threshold}, test accuracy {acc if acc is None else round(acc, 4)})"
+    )
+
+
 def retime(
     models: list[Path] = typer.Argument(..., help="Bundled model folders (or their card.json)."),
     rounds: int = typer.Option(7, "--rounds", min=1, help="Interleaved timing rounds."),
@@ -273,6 +311,7 @@ def register(app: typer.Typer) -> None:
     app.command("predict")(predict)
     app.command("export")(export)
     app.command("ensemble")(ensemble)
+    app.command("recalibrate")(recalibrate)
     app.command("retime")(retime)
     app.command("check")(check)
 

@@ -60,7 +60,11 @@ def _choices(kind: str) -> list[str]:
         from medlens.training import kd, mixing
 
         return list(mixing.MIXES if kind == "mixes" else kd.CURRICULA)
-    return {"samplers": ["none", "weighted"], "tta": ["hflip", "vflip"]}[kind]
+    if kind == "tta":
+        from medlens.serving.views import VIEWS
+
+        return list(VIEWS)
+    return {"samplers": ["none", "weighted"]}[kind]
 
 
 def _check_choices(values: dict[str, Any]) -> None:

@@ -123,7 +123,7 @@ def export_run(
 
     Calibration (temperature, operating threshold, OOD gate) and test metrics with 95% CIs are
     recomputed from the *exported* model's logits on the run's val/test splits (with the same
-    test-time flips the Predictor applies), so the card describes what is served; the run's own
+    test-time views the Predictor applies), so the card describes what is served; the run's own
     (torch, TTA) numbers are kept under ``metrics["training_run"]``. With ``int8`` the bundle holds the
     dynamically quantized model and its accuracy cost is recorded. ``recall_confidence``: the operating
     threshold must reach ``target_recall`` with the validation recall's lower bound at that confidence.

@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from medlens.card import DataInfo, ModelCard, OODGate, Preprocessing, Thresholds
+from medlens.serving.views import VIEWS
 from medlens.tasks import TaskSpec
 
 COMMON_LIMITS = (
@@ -50,7 +51,7 @@ def card_from_run(
             ops=list(config.get("image_ops", [])),
         ),
         temperature=float(run_metrics.get("temperature", 1.0)),
-        tta=[op for op in run_metrics.get("tta", config.get("tta", [])) if op in ("hflip", "vflip")],
+        tta=[op for op in run_metrics.get("tta", config.get("tta", [])) if op in VIEWS],
         thresholds=Thresholds(
             **{
                 k: v

@@ -3,14 +3,14 @@
 The graph feeds the shared input to every member and outputs
 
 * ``logits = mean_i(logits_i / T_i)``, the mean of the members' calibrated logits (the Predictor
-  averages logits over its test-time flips too, so TTA of the ensemble equals the ensemble of TTAs);
+  averages logits over its test-time views too, so TTA of the ensemble equals the ensemble of TTAs);
 * ``features = concat_i(features_i)`` along channels (the members must share the feature grid).
 
 Because the ensemble logits are linear in the members' pooled features, the CAM head is exact: its
 weights are the members' heads side by side, each divided by ``k * T_i``. The card is calibrated,
 thresholded and measured afresh on the exported graph (:func:`medlens.export.bundle._calibrate_and_test`)
 on the members' shared split, and its source gate is refitted on the concatenated features.
-Members must share task, classes, preprocessing and test-time flips, and no member may have seen the
+Members must share task, classes, preprocessing and test-time views, and no member may have seen the
 validation or test images of the ensemble: each member's split is the first member's (same fingerprint), or
 is nested in it part by part (its train, val and test images are among the first member's train, val and
 test images; e.g. a model trained on one source of a multi-source task), checked image by image.
@@ -53,7 +53,7 @@ def check_members(cards: Sequence[ModelCard]) -> None:
             ("classes", first.classes, card.classes),
             ("heads", first.heads, card.heads),
             ("preprocessing", first.preprocessing, card.preprocessing),
-            ("test-time flips", first.tta, card.tta),
+            ("test-time views", first.tta, card.tta),
         ):
             if a != b:
                 raise ValueError(f"{card.name} and {first.name} differ in {what} ({b!r} vs {a!r})")

@@ -90,7 +90,7 @@ def write_report(
         f"# Corruption robustness: {card.name}",
         "",
         f"Model `{card.name}` ({card.backbone}, {card.preprocessing.input_size} px, task `{card.task}`), "
-        "run as served (ONNX Runtime through the `Predictor`, the card's preprocessing and test-time flips).",
+        "run as served (ONNX Runtime through the `Predictor`, the card's preprocessing and test-time views).",
         f"Data: {sample}.",
         "Corruptions: the 15 ImageNet-C types x 5 severities (`medlens.data.corruptions`; frost is procedural, "
         "glass blur and elastic are vectorised approximations, see the module docstring), applied to the image "

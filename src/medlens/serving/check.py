@@ -1,7 +1,7 @@
 """Independent check of a bundled model on a labelled dataset (torch-free).
 
 Runs the served artifact exactly as the service does (``Predictor``: the card's preprocessing,
-test-time flips and calibration) over every image of a dataset and measures it, e.g. the melanoma
+test-time views and calibration) over every image of a dataset and measures it, e.g. the melanoma
 bundle on the official Kaggle test part that was kept aside from training.
 """
 

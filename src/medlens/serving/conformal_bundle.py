@@ -1,7 +1,7 @@
 """``conformal_for_bundle``: a bundled model -> its card's ``conformal`` block and a short report.
 
 The bundle's split is rebuilt from its card (:mod:`medlens.data.rebuild`, checked against the
-manifest sha256), the served ONNX model (with its test-time flips and temperature) scores the
+manifest sha256), the served ONNX model (with its test-time views and temperature) scores the
 validation split to fit the thresholds, and the test split measures coverage. Numpy + ONNX Runtime.
 """
 

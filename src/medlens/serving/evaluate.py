@@ -1,6 +1,6 @@
 """Calibrate and evaluate an exported model from its own logits (numpy only, no torch).
 
-Used at export time: the served artifact (ONNX, with the test-time flips its card names, as the
+Used at export time: the served artifact (ONNX, with the test-time views its card names, as the
 Predictor applies them) gets its temperature,
 operating threshold and OOD gate fitted on the validation split, and its test metrics with 95%
 bootstrap intervals measured on the test split, so the card describes exactly what is served.

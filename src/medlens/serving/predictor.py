@@ -17,6 +17,7 @@ from medlens.quality.source_gate import SourceBank, embed, is_far
 from medlens.serving.cam import CamHead, grad_cam, heatmap_to_image, overlay_heatmap
 from medlens.serving.conformal import prediction_set
 from medlens.serving.preprocessing import check_image, normalize, resize_for_model
+from medlens.serving.views import check_views, view_batches
 from medlens.tasks import get_task
 from medlens.tasks.spec import RiskBand, TaskSpec
 
@@ -106,7 +107,7 @@ class Predictor:
         self.logits_name = "logits" if "logits" in outputs else outputs[0]
         self.features_name = card.feature_output if card.feature_output in outputs else None
         self.schema = card.label_schema()
-        self.tta: list[str] = []  # test-time flips ("hflip", "vflip"); from_card takes them from the card
+        self.tta: list[str] = []  # test-time views (medlens.serving.views); from_card takes them from the card
 
     @classmethod
     def from_card(
@@ -115,7 +116,7 @@ class Predictor:
         """Load ``card.json`` (or its folder, or the model file beside it, or a loaded card) and open an
         ONNX Runtime session.
 
-        ``tta=False`` skips the card's test-time flips (faster; the card's metrics assume them).
+        ``tta=False`` skips the card's test-time views (faster; the card's metrics assume them).
         """
         import onnxruntime as ort
 
@@ -137,7 +138,10 @@ class Predictor:
         predictor = cls(card, session, cam_head, bank)
         if bank is not None and predictor.features_name is None:
             raise CardError(f"{card.weights_path}: the source gate needs the {card.feature_output!r} output")
-        predictor.tta = list(card.tta) if tta else []
+        try:
+            predictor.tta = check_views(card.tta) if tta else []
+        except ValueError as exc:
+            raise CardError(f"{card.name}: {exc}") from exc
         return predictor
 
     # --- inference -----------------------------------------------------------------------------
@@ -190,9 +194,9 @@ class Predictor:
         return np.concatenate(out) if out else np.zeros((0, 0), np.float64)
 
     def forward(self, batch: np.ndarray, features: bool = False) -> tuple[np.ndarray, np.ndarray | None]:
-        """Network on a preprocessed batch: logits averaged over the TTA views, features of the plain view."""
+        """Network on a preprocessed batch: logits averaged over the test-time views, features of the plain view."""
         n = len(batch)
-        views = [batch] + [batch[..., ::-1] if op == "hflip" else batch[..., ::-1, :] for op in self.tta]
+        views = view_batches(batch, self.tta)
         x = np.ascontiguousarray(np.concatenate(views)) if len(views) > 1 else batch
         wanted = [self.logits_name] + ([self.features_name] if features and self.features_name else [])
         outs = self.session.run(wanted, {self.input_name: x})

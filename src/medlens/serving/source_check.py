@@ -1,6 +1,6 @@
 """Cross-source check of a bundle (torch-free): the served model, measured per source of a dataset.
 
-``cross_source_check`` runs the ``Predictor`` (the card's preprocessing, test-time flips, calibration)
+``cross_source_check`` runs the ``Predictor`` (the card's preprocessing, test-time views, calibration)
 over one split of a multi-source SampleSet and reports, per source, the headline metrics with 95%
 bootstrap intervals at the card's threshold, marked *in-source* when the model was trained on that
 source and *cross-source* when it was not; binary tasks also get a per-original-class breakdown

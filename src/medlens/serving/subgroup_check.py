@@ -4,7 +4,7 @@ and body site.
 The test images are the bundle's own test split, rebuilt from its card (``test_set="card"``, the split's
 sha256 checked), or for a melanoma model trained on the Kaggle folder (whose photos carry no metadata) the
 HAM10000 photos it never saw (``test_set="ham10000-unseen"``, cross-source). The model runs through the
-``Predictor`` exactly as served (preprocessing, test-time flips, temperature); groups come from the
+``Predictor`` exactly as served (preprocessing, test-time views, temperature); groups come from the
 samples' ``meta`` (age, sex, site); metrics at the card's operating threshold.
 """
 

@@ -80,7 +80,7 @@ def card_details(card: ModelCard) -> str:
         f"- Preprocessing: squash-resize to {card.preprocessing.input_size} px ({card.preprocessing.interpolation}), "
         f"mean {list(card.preprocessing.mean)}, std {list(card.preprocessing.std)}"
         + (", grayscale" if card.preprocessing.grayscale else "")
-        + (f"; test-time flips: {', '.join(card.tta)}" if card.tta else "")
+        + (f"; test-time views: {', '.join(card.tta)}" if card.tta else "")
         + ".",
         f"- Calibration: temperature {card.temperature:.3f} fitted on validation.",
     ]

@@ -60,7 +60,10 @@ class TrainConfig:
     lp_epochs: int = opt(0, "Linear-probe epochs (frozen backbone) before fine-tuning (LP-FT).")
     patience: int = opt(5, "Early-stopping patience in epochs.")
     monitor: str = opt("auroc", "Validation metric for model selection.", "monitors")
-    tta: list[str] = opt([], "Test-time flips at evaluation, repeatable: hflip, vflip.", "tta")
+    tta: list[str] = opt(
+        [], "Test-time views at evaluation, repeatable: hflip, vflip, rot90, rot180, rot270, transpose, transverse.",
+        "tta",
+    )  # fmt: skip
     seed: int = opt(0, "Seed for split, sampling, augmentation and initialisation.")
     split: str = opt(
         "grouped",

@@ -11,7 +11,7 @@ from torch import nn
 from torch.utils.data import DataLoader
 from tqdm.auto import tqdm
 
-TTA_OPS = ("hflip", "vflip")
+from medlens.serving.views import check_views, view_batches
 
 
 def _autocast(device: torch.device) -> contextlib.AbstractContextManager:
@@ -64,17 +64,15 @@ def predict(
     channels_last: bool = False,
     progress: bool = False,
 ) -> tuple[np.ndarray, np.ndarray]:
-    """(logits, targets) over ``loader``; with ``tta`` the logits are averaged over flipped copies."""
-    unknown = set(tta) - set(TTA_OPS)
-    if unknown:
-        raise ValueError(f"unknown TTA op(s) {sorted(unknown)}; valid: {', '.join(TTA_OPS)}")
+    """(logits, targets) over ``loader``; with ``tta`` the logits are averaged over the test-time views
+    (:mod:`medlens.serving.views`)."""
+    check_views(tta)
     model.eval()
     outs, targets = [], []
     for x, y in tqdm(loader, desc="predict", leave=False, disable=not progress, mininterval=2.0):
         x = _to(x, device, channels_last)
         with _autocast(device):
-            views = [x] + [x.flip(3) if op == "hflip" else x.flip(2) for op in tta]
-            logits = torch.stack([model(v).float() for v in views]).mean(0)
+            logits = torch.stack([model(v).float() for v in view_batches(x, tta)]).mean(0)
         outs.append(logits.cpu())
         targets.append(y)
     return torch.cat(outs).numpy(), torch.cat(targets).numpy()
