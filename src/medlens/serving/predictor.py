@@ -107,7 +107,8 @@ class Predictor:
         self.logits_name = "logits" if "logits" in outputs else outputs[0]
         self.features_name = card.feature_output if card.feature_output in outputs else None
         self.schema = card.label_schema()
-        self.tta: list[str] = []  # test-time views (medlens.serving.views); from_card takes them from the card
+        # test-time views (medlens.serving.views); from_card takes them from the card
+        self.tta: list[str] = []
 
     @classmethod
     def from_card(
