@@ -47,3 +47,40 @@ def test_train_augmentation_changes_image_and_is_seeded(rng: np.random.Generator
 def test_unknown_preset() -> None:
     with pytest.raises(ValueError, match="C8"):
         create_transform("Z9", 32, (0.5,) * 3, (0.5,) * 3, train=True)
+
+
+def _d8(image: np.ndarray) -> set[bytes]:
+    return {
+        np.ascontiguousarray(np.rot90(m, k)).tobytes()
+        for m in (image, image.swapaxes(0, 1))
+        for k in range(4)
+    }
+
+
+def test_seeded_flips_draw_independently(rng: np.random.Generator) -> None:
+    """Regression: albumentations' Compose(seed=...) gave each transform the same stream, so the horizontal
+    and vertical flip fired together and a single mirror never occurred; both mirrors must appear."""
+    image = rng.integers(0, 256, (8, 8, 3), dtype=np.uint8)
+    tf = create_transform("flip", 8, (0.5,) * 3, (0.5,) * 3, train=True, seed=0)
+    seen = {tf(image).tobytes() for _ in range(100)}
+    norm = create_transform("none", 8, (0.5,) * 3, (0.5,) * 3, train=False)
+    expect = {
+        norm(np.ascontiguousarray(v)).tobytes()
+        for v in (image, image[:, ::-1], image[::-1], image[::-1, ::-1])
+    }
+    assert seen == expect
+    # still reproducible: the same seed gives the same sequence
+    a, b = (create_transform("C4", 8, (0.5,) * 3, (0.5,) * 3, train=True, seed=3) for _ in range(2))
+    assert all(np.array_equal(a(image), b(image)) for _ in range(10))
+
+
+def test_quarter_turn_with_flips_reaches_all_eight_symmetries(rng: np.random.Generator) -> None:
+    import albumentations as A
+
+    from medlens.data.transforms import SINGLE, seed_augmentation
+
+    assert PRESETS.get(canonical_preset("C4Q")) == ("flip", "rotate", "color-jitter", "quarter-turn")
+    image = rng.integers(0, 256, (8, 8, 3), dtype=np.uint8)
+    tf = A.Compose([*SINGLE["flip"](), *SINGLE["quarter-turn"]()])
+    seed_augmentation(tf, 0)
+    assert {tf(image=image)["image"].tobytes() for _ in range(200)} == _d8(image)

@@ -10,6 +10,8 @@ left/right).
 Against acquisition shortcuts (issue 12): ``zoom`` (scale 0.7–1.4), ``lens-border`` (a random dark
 circular lens border, p=0.5, as some dermoscopes leave); C4Z ``flip-rotate-color-jitter-zoom``, C4B
 ``flip-rotate-color-jitter-lens-border``, C4ZB ``flip-rotate-color-jitter-zoom-lens-border``.
+``quarter-turn`` (a random multiple of 90°; with ``flip`` every symmetry of the square, the views a model
+served with all eight test-time views meets): C4Q ``flip-rotate-color-jitter-quarter-turn``.
 
 Images arrive already resized to ``input_size`` (see ``medlens.training.data``); a transform
 resizes again only when the size differs, then normalises and returns a float32 CHW array.
@@ -17,6 +19,7 @@ resizes again only when the size differs, then normalises and returns a float32 
 
 from __future__ import annotations
 
+import random
 from collections.abc import Callable, Sequence
 
 import albumentations as A
@@ -98,6 +101,7 @@ SINGLE: dict[str, Callable[[], list[A.BasicTransform]]] = {
     "cutout": robust_aug.cutout,
     "gridmask": robust_aug.gridmask,
     "corruption": robust_aug.corruption,
+    "quarter-turn": lambda: [A.RandomRotate90(p=1.0)],  # with flip: all eight symmetries of the square
 }
 
 PRESETS: Registry[tuple[str, ...]] = Registry("augmentation preset")
@@ -119,6 +123,7 @@ for _alias, _combo in {
     "C4Z": ("flip", "rotate", "color-jitter", "zoom"),
     "C4B": ("flip", "rotate", "color-jitter", "lens-border"),
     "C4ZB": ("flip", "rotate", "color-jitter", "zoom", "lens-border"),
+    "C4Q": ("flip", "rotate", "color-jitter", "quarter-turn"),
 }.items():
     _name = "all-five" if _alias == "C8" else "-".join(_combo)
     PRESETS.register(_name, _combo)
@@ -191,5 +196,19 @@ def create_transform(
 ) -> Transform:
     """Train transform for ``preset`` (eval: resize + normalise only). ``seed`` fixes the augmentation RNG."""
     parts = _parts(preset) if train else []
-    aug = A.Compose(parts, seed=seed) if parts else None
+    aug = A.Compose(parts) if parts else None
+    if aug is not None and seed is not None:
+        seed_augmentation(aug, seed)
     return Transform(aug, input_size, mean, std)
+
+
+def seed_augmentation(aug: A.Compose, seed: int) -> None:
+    """Seed ``aug`` so that its transforms draw from ONE shared stream (independent draws, reproducible).
+
+    Not ``A.Compose(seed=...)`` / ``set_random_seed``: albumentations 2.0 gives every transform its own
+    generator seeded with the same number, so all of them draw the same values and their ``p`` gates fire
+    together (HorizontalFlip(p=0.5) and VerticalFlip(p=0.5) always both or neither: never one mirror, and
+    a rotation or colour jitter only ever on top of them). Models trained before this fix (stop 30) saw
+    that reduced set of augmentations.
+    """
+    aug.set_random_state(np.random.default_rng(seed), random.Random(seed))

@@ -20,7 +20,7 @@ from torch.utils.data import Dataset
 
 from medlens.data.image_ops import apply_ops, check_ops
 from medlens.data.sample import SampleSet
-from medlens.data.transforms import Transform, resize_square
+from medlens.data.transforms import Transform, resize_square, seed_augmentation
 
 log = logging.getLogger(__name__)
 
@@ -84,7 +84,7 @@ class CachedImageDataset(Dataset):
 
     def set_epoch(self, epoch: int) -> None:
         if self.transform.aug is not None:
-            self.transform.aug.set_random_seed(self.seed * 100_003 + epoch)
+            seed_augmentation(self.transform.aug, self.seed * 100_003 + epoch)
 
     def __len__(self) -> int:
         return len(self.images)
