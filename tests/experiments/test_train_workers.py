@@ -62,11 +62,14 @@ def test_gradients_are_averaged_and_weights_broadcast(tmp_path: Path) -> None:
 
 
 def _train(root: Path, out: Path, workers: int) -> dict:
+    """A tiny run; no augmentation, whose draws differ with the sharding, so that only the data-parallel
+    training itself separates the 1- and 2-worker runs."""
     cmd = [
         sys.executable, "-c", "from medlens.cli.main import app; app()", "train",
         "--task", "melanoma", "--dataset", "imagefolder", "--data-root", str(root), "--out", str(out),
         "--backbone", "resnet10t", "--pretrained", "none", "--input-size", "32", "--epochs", "4",
-        "--batch-size", "16", "--lr", "3e-3", "--drop-rate", "0", "--cache-dir", "", "--no-progress",
+        "--batch-size", "16", "--lr", "3e-3", "--drop-rate", "0", "--preset", "none", "--cache-dir", "",
+        "--no-progress",
         "--threads", "1", "--n-boot", "200", "--workers", str(workers),
     ]  # fmt: skip
     env = {**os.environ, "HF_HUB_OFFLINE": "1", "MPLBACKEND": "Agg", "RAY_USAGE_STATS_ENABLED": "0"}
