@@ -81,16 +81,43 @@ class CachedImageDataset(Dataset):
         self.targets = torch.as_tensor(np.asarray(targets, dtype=np.int64))
         self.transform = transform
         self.seed = seed
+        self.epoch = 0
 
     def set_epoch(self, epoch: int) -> None:
-        if self.transform.aug is not None:
-            seed_augmentation(self.transform.aug, self.seed * 100_003 + epoch)
+        self.epoch = epoch
+        self.reseed()
+
+    def reseed(self, worker: int = 0) -> None:
+        """Seed the augmentation for (seed, epoch, DataLoader worker): reproducible, distinct per worker.
+
+        Worker 0 is the main process (``num_workers=0``); worker processes are numbered from 1.
+        """
+        if self.transform.aug is None:
+            return
+        seed = self.seed * 100_003 + self.epoch
+        if worker:
+            seed = int(np.random.SeedSequence((seed, worker)).generate_state(1)[0])
+        seed_augmentation(self.transform.aug, seed)
 
     def __len__(self) -> int:
         return len(self.images)
 
     def __getitem__(self, i: int) -> tuple[torch.Tensor, torch.Tensor]:
         return torch.from_numpy(self.transform(self.images[i])), self.targets[i]
+
+
+def augmentation_worker_init(worker_id: int) -> None:
+    """DataLoader ``worker_init_fn``: each worker process reseeds its copy of the augmentation.
+
+    Forked workers inherit one generator state, so without this worker k's i-th image gets the same random
+    draws as every other worker's i-th image.
+    """
+    info = torch.utils.data.get_worker_info()
+    ds = info.dataset if info is not None else None
+    while ds is not None and not isinstance(ds, CachedImageDataset):
+        ds = getattr(ds, "base", None)  # wrappers such as kd.DistillDataset
+    if ds is not None:
+        ds.reseed(worker_id + 1)
 
 
 def targets_for(

@@ -18,7 +18,7 @@ from medlens.models.pretrained import default_weights
 from medlens.tasks import get_task
 from medlens.training.config import TrainConfig
 from medlens.training.criteria import create_criterion
-from medlens.training.data import CachedImageDataset
+from medlens.training.data import CachedImageDataset, augmentation_worker_init
 from medlens.training.fit import FitOptions, FitParts, fit
 from medlens.training.loop import predict
 from medlens.training.optim import create_optimizer, create_scheduler
@@ -96,6 +96,7 @@ def make_loaders(config: TrainConfig, data, generator: torch.Generator) -> dict[
             sampler=sampler,
             generator=generator if train else None,
             num_workers=config.num_workers,
+            worker_init_fn=augmentation_worker_init,
             drop_last=train and len(ds) > config.batch_size,
             persistent_workers=False,
         )
@@ -127,6 +128,7 @@ def attach_extras(config: TrainConfig, data, loaders: dict[str, DataLoader], cri
             shuffle=True,
             generator=generator,
             num_workers=config.num_workers,
+            worker_init_fn=augmentation_worker_init,
             drop_last=len(ds) > config.batch_size,
         )
         return kd.OfflineDistillation(criterion, config.kd_alpha, config.kd_temperature)
@@ -139,6 +141,7 @@ def attach_extras(config: TrainConfig, data, loaders: dict[str, DataLoader], cri
             sampler=None if isinstance(train.sampler, torch.utils.data.RandomSampler) else train.sampler,
             generator=generator,
             num_workers=config.num_workers,
+            worker_init_fn=augmentation_worker_init,
             drop_last=train.drop_last,
             collate_fn=collate,
         )
