@@ -202,6 +202,14 @@ def create_transform(
     return Transform(aug, input_size, mean, std)
 
 
+def stream_seed(seed: int, stream: int) -> int:
+    """The augmentation seed of parallel stream ``stream`` (a DataLoader worker, a Ray Train rank): stream 0 keeps
+    ``seed`` (single-process runs reproduce), others get an independent seed derived from (seed, stream)."""
+    if not stream:
+        return seed
+    return int(np.random.SeedSequence((seed, stream)).generate_state(1)[0])
+
+
 def seed_augmentation(aug: A.Compose, seed: int) -> None:
     """Seed ``aug`` so that its transforms draw from ONE shared stream (independent draws, reproducible).
 

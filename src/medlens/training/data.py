@@ -20,7 +20,7 @@ from torch.utils.data import Dataset
 
 from medlens.data.image_ops import apply_ops, check_ops
 from medlens.data.sample import SampleSet
-from medlens.data.transforms import Transform, resize_square, seed_augmentation
+from medlens.data.transforms import Transform, resize_square, seed_augmentation, stream_seed
 
 log = logging.getLogger(__name__)
 
@@ -94,10 +94,7 @@ class CachedImageDataset(Dataset):
         """
         if self.transform.aug is None:
             return
-        seed = self.seed * 100_003 + self.epoch
-        if worker:
-            seed = int(np.random.SeedSequence((seed, worker)).generate_state(1)[0])
-        seed_augmentation(self.transform.aug, seed)
+        seed_augmentation(self.transform.aug, stream_seed(self.seed * 100_003 + self.epoch, worker))
 
     def __len__(self) -> int:
         return len(self.images)

@@ -19,11 +19,11 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 import torch
 import torch.distributed as dist
 from torch import nn
 
+from medlens.data.transforms import stream_seed
 from medlens.training.config import TrainConfig
 from medlens.training.prepare import PreparedData
 
@@ -54,10 +54,8 @@ class DataParallel:
     def loader_config(self, config: TrainConfig) -> TrainConfig:
         """The config the loaders are built from: the per-worker batch size, and (ranks > 0) an augmentation
         seed of their own, so that the shards do not repeat rank 0's random draws image for image."""
-        seed = config.seed
-        if self.rank:
-            seed = int(np.random.SeedSequence((config.seed, self.rank)).generate_state(1)[0])
-        return dataclasses.replace(config, batch_size=max(1, config.batch_size // self.world_size), seed=seed)
+        batch_size = max(1, config.batch_size // self.world_size)
+        return dataclasses.replace(config, batch_size=batch_size, seed=stream_seed(config.seed, self.rank))
 
     def prepare_model(self, model: nn.Module) -> nn.Module:
         """Same initial weights on every worker; gradients averaged over workers after backward."""
