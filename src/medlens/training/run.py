@@ -6,7 +6,7 @@ import logging
 import os
 import time
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import torch
@@ -89,18 +89,25 @@ def make_loaders(config: TrainConfig, data, generator: torch.Generator) -> dict[
         sampler = None
         if train and config.sampler == "weighted":
             sampler = balanced_sampler(data.targets[split], generator)
-        loaders[split] = DataLoader(
+        loaders[split] = make_loader(
+            config,
             ds,
             batch_size=config.batch_size if train else config.batch_size * 2,
             shuffle=train and sampler is None,
             sampler=sampler,
             generator=generator if train else None,
-            num_workers=config.num_workers,
-            worker_init_fn=augmentation_worker_init,
             drop_last=train and len(ds) > config.batch_size,
             persistent_workers=False,
         )
     return loaders
+
+
+def make_loader(config: TrainConfig, dataset: Any, **kwargs: Any) -> DataLoader:
+    """A DataLoader with the run's worker count; each worker process reseeds its augmentation stream
+    (``augmentation_worker_init``), so forked workers do not repeat one another's draws."""
+    return DataLoader(
+        dataset, num_workers=config.num_workers, worker_init_fn=augmentation_worker_init, **kwargs
+    )
 
 
 def attach_extras(config: TrainConfig, data, loaders: dict[str, DataLoader], criterion, generator):  # type: ignore[no-untyped-def]
@@ -122,26 +129,24 @@ def attach_extras(config: TrainConfig, data, loaders: dict[str, DataLoader], cri
         hard = kd.difficulty(t_logits, labels) if config.curriculum == "confidence" else None
         ds = kd.DistillDataset(train.dataset, soft, labels, hard, config.epochs)
         ds.set_epoch(0)
-        loaders["train"] = DataLoader(
+        loaders["train"] = make_loader(
+            config,
             ds,
             batch_size=config.batch_size,
             shuffle=True,
             generator=generator,
-            num_workers=config.num_workers,
-            worker_init_fn=augmentation_worker_init,
             drop_last=len(ds) > config.batch_size,
         )
         return kd.OfflineDistillation(criterion, config.kd_alpha, config.kd_temperature)
     if config.mix != "none":
         collate = MixCollate(config.mix, config.num_classes, config.mix_alpha, generator)
-        loaders["train"] = DataLoader(
+        loaders["train"] = make_loader(
+            config,
             train.dataset,
             batch_size=config.batch_size,
             shuffle=train.sampler is None or isinstance(train.sampler, torch.utils.data.RandomSampler),
             sampler=None if isinstance(train.sampler, torch.utils.data.RandomSampler) else train.sampler,
             generator=generator,
-            num_workers=config.num_workers,
-            worker_init_fn=augmentation_worker_init,
             drop_last=train.drop_last,
             collate_fn=collate,
         )
