@@ -60,8 +60,8 @@ def group_rows(
     n_boot: int = 1000,
 ) -> dict[str, dict]:
     """Per group with >= ``min_target`` target images: paired Δ (a - b) of the target's sensitivity, each bundle
-    at its own threshold on P(target), and of the target-vs-rest AUROC. Groups below the count are named, not
-    measured."""
+    at its own threshold on P(target), and of the target-vs-rest AUROC. Smaller groups, groups of targets only
+    and ``unknown`` are left out."""
     yb = (y == target).astype(int)
     sa, sb = pa[:, target], pb[:, target]
     ta, tb = thresholds
@@ -151,7 +151,7 @@ def main(argv: list[str] | None = None) -> dict:
         found = sample_groups([split.sample_set.samples[i] for i in test])
         for attr in args.by:
             if attr not in found:
-                raise SystemExit(f"--by {attr}: the test photos carry no {attr}")
+                raise SystemExit(f"--by {attr}: the {args.split} photos carry no {attr}")
             rows = group_rows(y, pa, pb, found[attr], target, thresholds, args.min_target, args.n_boot)
             out["rows"].update({f"{attr} {k}": v for k, v in rows.items()})
     for spec in args.cross:
