@@ -4,6 +4,8 @@ In-source: the test split both cards name (the split fingerprints must be equal)
 first card; metrics accuracy, balanced accuracy and macro AUROC on the calibrated probabilities.
 Cross-source (``--cross DATASET:SPLIT:CLASS``, repeatable): AUROC of the bundles' P(CLASS) against the
 dataset's binary labels (1 = CLASS), e.g. the skin-lesion models' P(mel) on the Kaggle melanoma photos.
+With ``--no-border`` each cross-source row is repeated on the photos without a dark lens border only
+(``medlens.audit.probes.has_lens_border``), where a model cannot score by the border.
 Per group (``--by sex|age|site``, repeatable): within each group of the in-source split with at least
 ``--min-target`` images of the card's target class, the paired Δ of the target's sensitivity (each bundle at its
 own card threshold) and of its AUROC, so a change that one group pays for is seen before a bundle is shipped.
@@ -23,6 +25,7 @@ from pathlib import Path
 
 import numpy as np
 
+from medlens.audit.probes import has_lens_border
 from medlens.card import ModelCard
 from medlens.config import default_data_root
 from medlens.data import create_dataset
@@ -120,6 +123,9 @@ def main(argv: list[str] | None = None) -> dict:
         choices=("test", "val"),
         help="in-source split (val: to check a test finding)",
     )
+    ap.add_argument(
+        "--no-border", action="store_true", help="repeat cross-source rows on photos without a lens border"
+    )
     ap.add_argument("--min-target", type=int, default=20, help="--by: least target images a group needs")
     ap.add_argument("--shared-root", type=Path, default=default_data_root())
     ap.add_argument("--threads", type=int, default=1)
@@ -161,12 +167,20 @@ def main(argv: list[str] | None = None) -> dict:
         yy = (ds.subset(idx).labels() == 1).astype(int)
         sa = _probs(a, ds, idx)[:, card.classes.index(cls)]
         sb = _probs(b, ds, idx)[:, card.classes.index(cls)]
-        d = bootstrap_ci(lambda t, u, v: roc_auc(t, u) - roc_auc(t, v), yy, sa, sb, n_boot=args.n_boot)
-        out["rows"][f"cross-source {dataset} ({part}, n={len(idx)}): AUROC of P({cls})"] = {
-            "model": roc_auc(yy, sa),
-            "reference": roc_auc(yy, sb),
-            "delta": {"value": d[0], "ci_low": d[1], "ci_high": d[2]},
-        }
+        subsets = {"": np.ones(len(idx), bool)}
+        if args.no_border:
+            subsets[", no lens border"] = ~np.array(
+                [has_lens_border(ds.samples[i].load_image()) for i in idx]
+            )
+        for label, keep in subsets.items():
+            t, u, v = yy[keep], sa[keep], sb[keep]
+            d = bootstrap_ci(lambda t, u, v: roc_auc(t, u) - roc_auc(t, v), t, u, v, n_boot=args.n_boot)
+            name = f"cross-source {dataset} ({part}{label}, n={int(keep.sum())}, {int(t.sum())} {cls})"
+            out["rows"][f"{name}: AUROC of P({cls})"] = {
+                "model": roc_auc(t, u),
+                "reference": roc_auc(t, v),
+                "delta": {"value": d[0], "ci_low": d[1], "ci_high": d[2]},
+            }
     lines = [
         f"| photos, as served | {b.card.name} ({args.reference}) | {a.card.name} ({args.model}) | paired Δ |",
         "|---|---:|---:|---:|",

@@ -5,8 +5,15 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from medlens.audit.counterfactual import EDITS, add_lens_border, centre_crop, sensitivity, zoom_out
-from medlens.audit.probes import PROBES, image_probes, probe_matrix
+from medlens.audit.counterfactual import (
+    EDITS,
+    add_lens_border,
+    centre_crop,
+    remove_lens_border,
+    sensitivity,
+    zoom_out,
+)
+from medlens.audit.probes import PROBES, has_lens_border, image_probes, probe_matrix
 from medlens.audit.report import verdict
 from medlens.audit.shortcuts import probe_label_auroc, source_predictability
 
@@ -83,3 +90,12 @@ def test_verdict_reports_moving_edits_and_quiet_models() -> None:
         "ci_high": 0.03,
     }
     assert verdict(base)[-1].startswith("No acquisition-only edit")
+
+
+def test_has_lens_border_finds_the_dark_corners_that_add_lens_border_draws() -> None:
+    rng = np.random.default_rng(0)
+    photo = rng.integers(120, 200, size=(150, 200, 3), dtype=np.uint8)
+    assert not has_lens_border(photo)
+    bordered = add_lens_border(photo)
+    assert has_lens_border(bordered)
+    assert not has_lens_border(remove_lens_border(bordered))

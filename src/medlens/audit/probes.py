@@ -57,6 +57,12 @@ def corner_means(gray: np.ndarray, frac: float = 0.1) -> np.ndarray:
     return np.array([float(p.mean()) for p in patches])
 
 
+def has_lens_border(image: np.ndarray) -> bool:
+    """A dark dermoscope-lens border: at least two of the four corners darker than ``DARK_CORNER``."""
+    gray = cv2.cvtColor(_small(image), cv2.COLOR_RGB2GRAY)
+    return bool((corner_means(gray) < DARK_CORNER).sum() >= 2)
+
+
 def image_probes(image: np.ndarray, path: str | Path | None = None, segment: bool = True) -> dict[str, float]:
     """All probes of one RGB uint8 image (``path``: its file, for bytes per pixel)."""
     h, w = image.shape[:2]
