@@ -25,7 +25,7 @@ from pathlib import Path
 
 import numpy as np
 
-from medlens.audit.probes import has_lens_border
+from medlens.audit.probes import lens_border_mask
 from medlens.card import ModelCard
 from medlens.config import default_data_root
 from medlens.data import create_dataset
@@ -169,9 +169,7 @@ def main(argv: list[str] | None = None) -> dict:
         sb = _probs(b, ds, idx)[:, card.classes.index(cls)]
         subsets = {"": np.ones(len(idx), bool)}
         if args.no_border:
-            subsets[", no lens border"] = ~np.array(
-                [has_lens_border(ds.samples[i].load_image()) for i in idx]
-            )
+            subsets[", no lens border"] = ~lens_border_mask([ds.samples[i] for i in idx])
         for label, keep in subsets.items():
             t, u, v = yy[keep], sa[keep], sb[keep]
             d = bootstrap_ci(lambda t, u, v: roc_auc(t, u) - roc_auc(t, v), t, u, v, n_boot=args.n_boot)

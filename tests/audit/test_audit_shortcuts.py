@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pytest
 
@@ -13,7 +15,7 @@ from medlens.audit.counterfactual import (
     sensitivity,
     zoom_out,
 )
-from medlens.audit.probes import PROBES, has_lens_border, image_probes, probe_matrix
+from medlens.audit.probes import PROBES, has_lens_border, image_probes, lens_border_mask, probe_matrix
 from medlens.audit.report import verdict
 from medlens.audit.shortcuts import probe_label_auroc, source_predictability
 
@@ -99,3 +101,18 @@ def test_has_lens_border_finds_the_dark_corners_that_add_lens_border_draws() -> 
     bordered = add_lens_border(photo)
     assert has_lens_border(bordered)
     assert not has_lens_border(remove_lens_border(bordered))
+
+
+def test_lens_border_mask_marks_only_the_bordered_photos(tmp_path: Path) -> None:
+    from PIL import Image
+
+    from medlens.data.sample import Sample
+
+    rng = np.random.default_rng(1)
+    samples = []
+    for i, bordered in enumerate([False, True, False, True]):
+        photo = rng.integers(120, 200, size=(150, 200, 3), dtype=np.uint8)
+        path = tmp_path / f"{i}.png"
+        Image.fromarray(add_lens_border(photo) if bordered else photo).save(path)
+        samples.append(Sample(source=str(path), labels={"label": 0}, group_id=str(i)))
+    assert lens_border_mask(samples).tolist() == [False, True, False, True]

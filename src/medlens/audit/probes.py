@@ -9,11 +9,13 @@ the label within a source and the source from the image.
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from pathlib import Path
 
 import cv2
 import numpy as np
 
+from medlens.data.sample import Sample
 from medlens.lesion.segment import segment_lesion
 
 # probes that describe the file rather than its pixels (left out of the "pixels only" source classifier)
@@ -61,6 +63,11 @@ def has_lens_border(image: np.ndarray) -> bool:
     """A dark dermoscope-lens border: at least two of the four corners darker than ``DARK_CORNER``."""
     gray = cv2.cvtColor(_small(image), cv2.COLOR_RGB2GRAY)
     return bool((corner_means(gray) < DARK_CORNER).sum() >= 2)
+
+
+def lens_border_mask(samples: Sequence[Sample]) -> np.ndarray:
+    """Per sample, whether its photo has a dark lens border (loads each image once)."""
+    return np.array([has_lens_border(s.load_image()) for s in samples], dtype=bool)
 
 
 def image_probes(image: np.ndarray, path: str | Path | None = None, segment: bool = True) -> dict[str, float]:
