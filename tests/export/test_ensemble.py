@@ -99,3 +99,33 @@ def test_a_member_split_must_be_nested_part_by_part() -> None:
         "1 of the member's val images are outside v2's val part (1 in its train part)",
         "1 of the member's test images are outside v2's test part (1 not in its split at all)",
     ]
+
+
+def test_a_member_with_its_own_image_ops_applies_them_inside_the_graph(
+    members: list[Path], tmp_path: Path
+) -> None:
+    """A member trained with Shades of Gray and a circle mask keeps them in an ensemble with a member without."""
+    masked = tmp_path / "masked"
+    shutil.copytree(members[1], masked)
+    raw = json.loads((masked / "card.json").read_text())
+    raw["preprocessing"]["ops"] = ["sog", "circle"]
+    (masked / "card.json").write_text(json.dumps(raw))
+    card = export_ensemble([members[0], masked], tmp_path / "ens", latency_runs=0, n_boot=20)
+    assert card.preprocessing.ops == []  # the ensemble's input: the photo as is
+    assert [m["image_ops"] for m in card.metrics["members"]] == [[], ["sog", "circle"]]
+    images = [s.load_image() for s in create_dataset("imagefolder", members[0].parent / "data").samples[:6]]
+    cards = [ModelCard.load(members[0]), ModelCard.load(masked)]
+    member_logits = [Predictor.from_card(m).logits_batch(images) / c.temperature for m, c in zip(
+        (members[0], masked), cards, strict=True)]  # fmt: skip
+    np.testing.assert_allclose(
+        Predictor.from_card(card.directory).logits_batch(images), sum(member_logits) / 2, rtol=1e-3, atol=1e-3
+    )
+    # the ops matter: without them in the graph the masked member's logits differ
+    plain = Predictor.from_card(members[1]).logits_batch(images) / cards[1].temperature
+    assert np.abs(plain - member_logits[1]).max() > 1e-2
+    lung = tmp_path / "lung"
+    shutil.copytree(members[1], lung)
+    raw["preprocessing"]["ops"] = ["lungcrop"]
+    (lung / "card.json").write_text(json.dumps(raw))
+    with pytest.raises(ValueError, match="lungcrop cannot run inside the ensemble graph"):
+        check_members([ModelCard.load(members[0]), ModelCard.load(lung)])

@@ -204,7 +204,8 @@ def ensemble(
     recall_confidence: float | None = _recall_confidence_option(),
 ) -> None:
     """One bundle from several of the same task: the mean of their calibrated logits in one ONNX graph,
-    calibrated, thresholded and measured afresh on their shared split."""
+    calibrated, thresholded and measured afresh on their shared split. A member whose image ops (Shades of
+    Gray, circle mask) differ from the others' applies them inside the graph."""
     from medlens.card import CardError
     from medlens.export.ensemble import export_ensemble
 

@@ -10,7 +10,9 @@ Because the ensemble logits are linear in the members' pooled features, the CAM 
 weights are the members' heads side by side, each divided by ``k * T_i``. The card is calibrated,
 thresholded and measured afresh on the exported graph (:func:`medlens.export.bundle._calibrate_and_test`)
 on the members' shared split, and its source gate is refitted on the concatenated features.
-Members must share task, classes, preprocessing and test-time views, and no member may have seen the
+Members must share task, classes, preprocessing and test-time views (image ops aside: a member whose ops
+differ from the ensemble's applies them inside the graph, :mod:`medlens.export.graph_ops`, and the ensemble's
+card keeps only the ops every member shares), and no member may have seen the
 validation or test images of the ensemble: each member's split is the first member's (same fingerprint), or
 is nested in it part by part (its train, val and test images are among the first member's train, val and
 test images; e.g. a model trained on one source of a multi-source task), checked image by image.
@@ -30,9 +32,17 @@ import onnx
 from onnx import TensorProto, compose, helper, numpy_helper
 
 from medlens.card import ModelCard, sha256_file
+from medlens.export.graph_ops import graph_ops_supported, image_ops_nodes
 from medlens.serving.cam import CamHead
 
-__all__ = ["check_members", "ensemble_cam_head", "ensemble_onnx", "export_ensemble", "split_nesting_problems"]
+__all__ = [
+    "check_members",
+    "ensemble_cam_head",
+    "ensemble_onnx",
+    "ensemble_ops",
+    "export_ensemble",
+    "split_nesting_problems",
+]
 
 if TYPE_CHECKING:
     from medlens.data.rebuild import RebuiltSplit
@@ -52,16 +62,36 @@ def check_members(cards: Sequence[ModelCard]) -> None:
             ("task", first.task, card.task),
             ("classes", first.classes, card.classes),
             ("heads", first.heads, card.heads),
-            ("preprocessing", first.preprocessing, card.preprocessing),
+            ("preprocessing", _input_spec(first), _input_spec(card)),
             ("test-time views", first.tta, card.tta),
         ):
             if a != b:
                 raise ValueError(f"{card.name} and {first.name} differ in {what} ({b!r} vs {a!r})")
         if card.quantization != first.quantization:
             raise ValueError(f"{card.name} and {first.name} differ in quantization")
+    if len({tuple(c.preprocessing.ops) for c in cards}) > 1:
+        for card in cards:
+            unbuildable = graph_ops_supported(card.preprocessing.ops)
+            if unbuildable:
+                raise ValueError(
+                    f"{card.name}'s image ops differ from the other members' and {', '.join(unbuildable)} cannot "
+                    "run inside the ensemble graph"
+                )
     missing = [c.name for c in cards if not c.feature_output]
     if missing:
         raise ValueError(f"{', '.join(missing)}: no feature output to build the ensemble's CAM and gate from")
+
+
+def _input_spec(card: ModelCard) -> dict[str, Any]:
+    """The card's preprocessing without its image ops (members may differ in those)."""
+    return card.preprocessing.model_dump(exclude={"ops"})
+
+
+def ensemble_ops(cards: Sequence[ModelCard]) -> list[str]:
+    """The image ops of the ensemble's input: the members' own when they all share them, else none (each
+    member then applies its ops inside the graph)."""
+    ops = {tuple(c.preprocessing.ops) for c in cards}
+    return list(ops.pop()) if len(ops) == 1 else []
 
 
 SPLIT_PARTS = ("train", "val", "test")
@@ -142,8 +172,17 @@ def ensemble_onnx(cards: Sequence[ModelCard], dst: Path) -> None:
     nodes, inits = [], []
     k = len(cards)
     feature_names = []
+    shared = ensemble_ops(cards)
     for i, (card, g) in enumerate(zip(cards, graphs, strict=True)):
-        nodes.append(helper.make_node("Identity", [input_info.name], [f"m{i}_{input_info.name}"]))
+        member_input = g.graph.input[0].name
+        if card.preprocessing.ops != shared:
+            op_nodes, op_inits = image_ops_nodes(
+                card.preprocessing.ops, card.preprocessing, input_info.name, member_input, f"m{i}_ops_", opset
+            )
+            nodes.extend(op_nodes)
+            inits.extend(op_inits)
+        else:
+            nodes.append(helper.make_node("Identity", [input_info.name], [member_input]))
         nodes.extend(g.graph.node)
         inits.extend(g.graph.initializer)
         scale = np.array(1.0 / (k * card.temperature), np.float32)
@@ -196,6 +235,7 @@ def _member_entry(card: ModelCard) -> dict[str, Any]:
     return {
         "name": card.name,
         "backbone": card.backbone,
+        "image_ops": list(card.preprocessing.ops),
         "data": card.data.dataset,
         "n_train": card.data.n_train,
         "weights_sha256": card.weights_sha256,
@@ -269,6 +309,7 @@ def _build(
     card.backbone = "ensemble(" + " + ".join(c.backbone for c in cards) + ")"
     card.temperature = 1.0
     card.weights_file, card.feature_output = "model.onnx", "features"
+    card.preprocessing.ops = ensemble_ops(cards)
     card.source_gate, card.conformal, card.ood, card.lineage = None, None, None, None
     card.export_command = command
     card.training_command = " && ".join(c.training_command for c in cards)  # the first names the split
