@@ -121,7 +121,7 @@ def facts_from_card(card: BaseCard, data_root: Path | None = None) -> SplitFacts
         dataset=dataset[0],
         data_root=resolve_data_root(data_root or root[0]),  # type: ignore[index]
         split=(_option(argv, "--split") or ["grouped"])[0],
-        seed=int((_option(argv, "--seed") or ["0"])[0]),
+        seed=int((_option(argv, "--split-seed") or _option(argv, "--seed") or ["0"])[0]),
         fractions=tuple(float(f) for f in fractions) if fractions else (0.7, 0.15, 0.15),  # type: ignore[arg-type]
         label_dataset=label_dataset,
     )

@@ -25,6 +25,11 @@ def dataset_label(config: dict) -> str:
     return f"{tail or config['data_root']} ({config['dataset']})"
 
 
+def _split_seed(config: dict) -> Any:
+    """The seed the run's split was made with (``split_seed`` when the run set one)."""
+    return config["split_seed"] if config.get("split_seed") is not None else config.get("seed")
+
+
 def card_from_run(
     spec: TaskSpec, config: dict[str, Any], run_metrics: dict[str, Any], name: str, command: str = ""
 ) -> ModelCard:
@@ -67,7 +72,7 @@ def card_from_run(
             dataset=dataset_label(config),
             source=data.get("source", ""),
             license=data.get("license", ""),
-            split=f"{run.get('split_method', config.get('split', ''))} split, fractions {config.get('fractions')}, seed {config.get('seed')}",
+            split=f"{run.get('split_method', config.get('split', ''))} split, fractions {config.get('fractions')}, seed {_split_seed(config)}",
             fingerprint=run.get("split_fingerprint", ""),
             n_train=int(run.get("n_train", 0)),
             n_val=int(run.get("n_val", 0)),

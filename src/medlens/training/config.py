@@ -65,6 +65,10 @@ class TrainConfig:
         "tta",
     )  # fmt: skip
     seed: int = opt(0, "Seed for split, sampling, augmentation and initialisation.")
+    split_seed: int | None = opt(
+        None,
+        "Seed of the split alone (default: --seed): other seeds of one split, e.g. for ensemble members.",
+    )
     split: str = opt(
         "grouped",
         "grouped (official splits when present) | grouped-dedup (also joins duplicate photos) | random (leaky).",
@@ -112,6 +116,11 @@ class TrainConfig:
     grayscale: bool = opt(False, "", cli=False)
     interpolation: str = opt("area/bilinear", "", cli=False)
     resize: str = opt("squash", "", cli=False)
+
+    @property
+    def split_seed_used(self) -> int:
+        """The seed the split is made with: ``split_seed`` when given, else ``seed``."""
+        return self.seed if self.split_seed is None else self.split_seed
 
     def resolved(self, name: str) -> Any:
         """A field the task fills in (backbone, input_size, preset): its value once resolved."""

@@ -52,7 +52,7 @@ def teacher_logits(teacher_dirs: Sequence[str], split_fingerprint: str, indices:
         if manifest.fingerprint != split_fingerprint:
             raise ValueError(
                 f"teacher {d} was trained on another split (manifest {manifest.fingerprint[:12]}…, student "
-                f"{split_fingerprint[:12]}…): use the same --split, --seed and --fractions"
+                f"{split_fingerprint[:12]}…): use the same --split, --seed (or --split-seed) and --fractions"
             )
         size = cfg.resolved("input_size")
         cache = Path(cfg.cache_dir) if cfg.cache_dir else Path(tempfile.gettempdir())

@@ -38,7 +38,7 @@ def _check_classes(config: TrainConfig, sample_set: SampleSet) -> None:
 
 
 def make_manifest(config: TrainConfig, sample_set: SampleSet) -> SplitManifest:
-    return rebuild.make_manifest(sample_set, config.split, config.fractions, config.seed)
+    return rebuild.make_manifest(sample_set, config.split, config.fractions, config.split_seed_used)
 
 
 def write_audit(sample_set: SampleSet, manifest: SplitManifest, path: Path) -> None:
