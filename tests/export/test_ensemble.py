@@ -129,3 +129,25 @@ def test_a_member_with_its_own_image_ops_applies_them_inside_the_graph(
     (lung / "card.json").write_text(json.dumps(raw))
     with pytest.raises(ValueError, match="lungcrop cannot run inside the ensemble graph"):
         check_members([ModelCard.load(members[0]), ModelCard.load(lung)])
+
+
+def test_an_ensemble_bundle_can_be_a_member_of_another(members: list[Path], tmp_path: Path) -> None:
+    """An ensemble graph counts as one member: the outer bundle serves the mean of the inner ensemble's and
+    the other member's calibrated logits, with an exact CAM head over both feature maps."""
+    inner = export_ensemble(members, tmp_path / "inner", latency_runs=0, n_boot=20)
+    outer = export_ensemble([inner.directory, members[0]], tmp_path / "outer", latency_runs=0, n_boot=20)
+    assert outer.backbone == "ensemble(ensemble(resnet18 + tf_efficientnet_lite0) + resnet18)"
+    assert outer.params == (inner.params or 0) + (ModelCard.load(members[0]).params or 0)
+    images = [s.load_image() for s in create_dataset("imagefolder", members[0].parent / "data").samples[:6]]
+    parts = [(inner.directory, inner.temperature), (members[0], ModelCard.load(members[0]).temperature)]
+    expected = sum(Predictor.from_card(d).logits_batch(images) / t for d, t in parts) / 2
+    np.testing.assert_allclose(
+        Predictor.from_card(outer.directory).logits_batch(images), expected, rtol=1e-3, atol=1e-3
+    )
+    plain = Predictor.from_card(outer.directory, tta=False)
+    x = np.stack([np.zeros((3, 64, 64), np.float32), np.ones((3, 64, 64), np.float32)])
+    logits, feats = plain.forward(x, features=True)
+    assert feats is not None and plain.cam_head is not None
+    np.testing.assert_allclose(
+        feats.mean(axis=(2, 3)) @ plain.cam_head.fc_w.T + plain.cam_head.fc_b, logits, rtol=1e-3, atol=1e-3
+    )
