@@ -57,13 +57,7 @@ def test_ensemble_serves_the_mean_of_calibrated_logits_with_an_exact_cam(
     )
     np.testing.assert_allclose(served.logits_batch(images), expected, rtol=1e-4, atol=1e-4)
     # the CAM head reproduces the plain view's logits from the concatenated feature map exactly
-    plain = Predictor.from_card(card.directory, tta=False)
-    x = np.stack([np.zeros((3, 64, 64), np.float32), np.ones((3, 64, 64), np.float32)])
-    logits, feats = plain.forward(x, features=True)
-    assert feats is not None and plain.cam_head is not None
-    np.testing.assert_allclose(
-        feats.mean(axis=(2, 3)) @ plain.cam_head.fc_w.T + plain.cam_head.fc_b, logits, rtol=1e-3, atol=1e-3
-    )
+    _assert_cam_head_exact(card.directory)
     pred = served.predict(images[0], cam=True)
     assert pred.heatmap is not None and pred.heatmap.shape == images[0].shape[:2]
 
@@ -144,7 +138,12 @@ def test_an_ensemble_bundle_can_be_a_member_of_another(members: list[Path], tmp_
     np.testing.assert_allclose(
         Predictor.from_card(outer.directory).logits_batch(images), expected, rtol=1e-3, atol=1e-3
     )
-    plain = Predictor.from_card(outer.directory, tta=False)
+    _assert_cam_head_exact(outer.directory)
+
+
+def _assert_cam_head_exact(directory: Path) -> None:
+    """The CAM head reproduces the plain view's logits from the served feature map."""
+    plain = Predictor.from_card(directory, tta=False)
     x = np.stack([np.zeros((3, 64, 64), np.float32), np.ones((3, 64, 64), np.float32)])
     logits, feats = plain.forward(x, features=True)
     assert feats is not None and plain.cam_head is not None
