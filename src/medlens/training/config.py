@@ -97,7 +97,9 @@ class TrainConfig:
     )
     mix_alpha: float = opt(0.4, "Beta(alpha, alpha) of the MixUp/CutMix ratio.")
     teacher: list[str] = opt(
-        [], "Teacher run folder for ensemble distillation (repeatable; same split as this run).", cli=True
+        [],
+        "Teacher run folder or exported bundle for ensemble distillation (repeatable; same split).",
+        cli=True,
     )
     kd_alpha: float = opt(0.7, "Weight of the distillation term (with --teacher).")
     kd_temperature: float = opt(4.0, "Distillation temperature T (with --teacher).")

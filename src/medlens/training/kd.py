@@ -1,10 +1,14 @@
 """KDE-CT pieces: an ensemble of teacher runs, offline distillation targets and a confidence curriculum.
 
-* Teachers are finished run folders trained on **the same split** (their ``split.json`` must match the
-  student's manifest sha256). Each teacher predicts the student's training images (its own input size
-  and normalisation, no augmentation); the ensemble's soft targets are the mean of the teachers'
-  temperature-softened probabilities, ``p_T = mean_k softmax(z_k / T)``, stored as logits
-  ``T * log p_T`` so that :class:`~medlens.training.criteria.Distillation` recovers ``p_T``.
+* Teachers are finished run folders, or exported bundles (a folder with ``card.json``: e.g. a shipped
+  ``medlens ensemble``), trained on **the same split**: a run's ``split.json`` and a bundle card's
+  ``data.fingerprint`` must match the student's manifest sha256, so no teacher has seen the student's
+  validation or test images. A run predicts the student's training images in torch (its own input size
+  and normalisation, no augmentation); a bundle predicts them as served (ONNX Runtime, its card's
+  preprocessing, in-graph ops and test-time views), its logits divided by the card's temperature. The
+  ensemble's soft targets are the mean of the teachers' temperature-softened probabilities,
+  ``p_T = mean_k softmax(z_k / T)``, stored as logits ``T * log p_T`` so that
+  :class:`~medlens.training.criteria.Distillation` recovers ``p_T``.
 * Offline KD: the targets are computed once on un-augmented images, the student sees augmented ones.
 * Curriculum ``confidence`` (easy -> hard): difficulty = 1 - the ensemble's probability of the true
   class (T = 1). Epoch ``e`` trains on the easiest fraction ``c(e) = min(1, c0 + (1 - c0) e / E)``
@@ -26,14 +30,49 @@ import torch
 from torch import nn
 from torch.utils.data import Dataset
 
+from medlens.data.sample import SampleSet
 from medlens.training.criteria import Distillation
 
 log = logging.getLogger(__name__)
 CURRICULA = ("none", "confidence")
 
 
-def teacher_logits(teacher_dirs: Sequence[str], split_fingerprint: str, indices: Sequence[int]) -> np.ndarray:
-    """(K, N, C) logits of each teacher run on the samples ``indices`` (eval transform, no TTA)."""
+def _split_error(teacher: str, theirs: str, ours: str) -> ValueError:
+    return ValueError(
+        f"teacher {teacher} was trained on another split (manifest {theirs[:12]}…, student "
+        f"{ours[:12]}…): use the same --split, --seed (or --split-seed) and --fractions"
+    )
+
+
+def bundle_teacher_logits(
+    bundle: Path, sample_set: SampleSet, split_fingerprint: str, indices: Sequence[int]
+) -> np.ndarray:
+    """(N, C) calibrated logits (raw / card temperature) of an exported bundle on ``indices``, as served."""
+    from medlens.serving import Predictor
+    from medlens.serving.source_check import bundle_logits
+
+    predictor = Predictor.from_card(bundle)
+    card = predictor.card
+    if card.data.fingerprint != split_fingerprint:
+        raise _split_error(str(bundle), card.data.fingerprint or "(none in its card)", split_fingerprint)
+    if list(card.classes) != list(sample_set.classes):
+        raise ValueError(
+            f"teacher {bundle} predicts {list(card.classes)}, the student {list(sample_set.classes)}"
+        )
+    logits = bundle_logits(predictor, sample_set, indices)
+    if logits.shape[1] != len(card.classes):
+        raise ValueError(
+            f"teacher {bundle}: {logits.shape[1]} logits for {len(card.classes)} classes (extra heads)"
+        )
+    log.info("teacher bundle %s: logits on %d training images (as served)", bundle, len(indices))
+    return logits / float(card.temperature or 1.0)
+
+
+def teacher_logits(
+    teacher_dirs: Sequence[str], split_fingerprint: str, indices: Sequence[int], sample_set: SampleSet
+) -> np.ndarray:
+    """(K, N, C) logits of each teacher (run: eval transform, no TTA; bundle: as served) on ``indices``
+    of the student's ``sample_set``."""
     from torch.utils.data import DataLoader
 
     from medlens.data import create_dataset
@@ -46,17 +85,17 @@ def teacher_logits(teacher_dirs: Sequence[str], split_fingerprint: str, indices:
 
     out = []
     for d in teacher_dirs:
+        if (Path(d) / "card.json").is_file() and not (Path(d) / "config.json").is_file():
+            out.append(bundle_teacher_logits(Path(d), sample_set, split_fingerprint, indices))
+            continue
         cfg = TrainConfig.load(Path(d) / "config.json")
-        sample_set = create_dataset(cfg.dataset, Path(cfg.data_root))
-        manifest = make_manifest(cfg, sample_set)
+        teacher_set = create_dataset(cfg.dataset, Path(cfg.data_root))
+        manifest = make_manifest(cfg, teacher_set)
         if manifest.fingerprint != split_fingerprint:
-            raise ValueError(
-                f"teacher {d} was trained on another split (manifest {manifest.fingerprint[:12]}…, student "
-                f"{split_fingerprint[:12]}…): use the same --split, --seed (or --split-seed) and --fractions"
-            )
+            raise _split_error(d, manifest.fingerprint, split_fingerprint)
         size = cfg.resolved("input_size")
         cache = Path(cfg.cache_dir) if cfg.cache_dir else Path(tempfile.gettempdir())
-        images = load_images(sample_set, indices, size, cache)
+        images = load_images(teacher_set, indices, size, cache)
         tf = create_transform("none", size, cfg.mean, cfg.std, train=False)
         loader = DataLoader(CachedImageDataset(images, np.zeros(len(images), np.int64), tf), batch_size=64)
         model, _ = load_checkpoint(Path(d) / "best.pt")

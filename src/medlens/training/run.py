@@ -124,7 +124,9 @@ def attach_extras(config: TrainConfig, data, loaders: dict[str, DataLoader], cri
     train = loaders["train"]
     if config.teacher:
         labels = np.asarray(data.targets["train"])
-        t_logits = kd.teacher_logits(config.teacher, data.manifest.fingerprint, data.indices["train"])
+        t_logits = kd.teacher_logits(
+            config.teacher, data.manifest.fingerprint, data.indices["train"], data.sample_set
+        )
         soft = kd.ensemble_soft_logits(t_logits, config.kd_temperature)
         hard = kd.difficulty(t_logits, labels) if config.curriculum == "confidence" else None
         ds = kd.DistillDataset(train.dataset, soft, labels, hard, config.epochs)
