@@ -4,7 +4,9 @@ For every bundled image model in ``models/`` whose training run folder is presen
 TEST-split images is explained four ways for the served predicted class:
 
 * ``serving``: the numpy Grad-CAM the Predictor returns (ONNX "features" output + ``cam_head.npz``);
-* ``torch``: pytorch-grad-cam Grad-CAM on the run's ``best.pt`` via ``medlens.explain.create_cam``;
+* ``torch``: pytorch-grad-cam Grad-CAM on the run's ``best.pt`` via ``medlens.explain.create_cam``
+  (skipped for a bundle with no single torch run, e.g. a ``medlens ensemble``: then the served map is
+  measured against the baselines only, on the TEST split rebuilt from its card);
 * ``random``: seeded uniform noise on the CAM's own grid, upsampled like a CAM (same smoothness);
 * ``random-pixel``: i.i.d. uniform noise per pixel; ``centre``: an isotropic Gaussian at the image centre.
 
@@ -60,7 +62,7 @@ class ModelResult:
     ins_curves: dict[str, np.ndarray]
     agreement: dict[str, np.ndarray]  # pearson / spearman / iou_top20 / max_abs_diff
     feature_check: dict[str, float]
-    examples: list[tuple[np.ndarray, np.ndarray, np.ndarray, str]]  # image, serving, torch, caption
+    examples: list[tuple[np.ndarray, np.ndarray, np.ndarray | None, str]]  # image, serving, torch, caption
     info: dict[str, object]
 
 
@@ -91,6 +93,17 @@ def _test_sample(run: Path, config: dict, n: int, rng: np.random.Generator) -> t
     test = np.asarray(manifest.test)
     pick = np.sort(rng.choice(test, size=min(n, test.size), replace=False))
     samples = [sample_set.samples[int(i)] for i in pick]
+    return [s.load_image() for s in samples], [str(s.source) for s in samples]
+
+
+def _card_test_sample(card, n: int, rng: np.random.Generator) -> tuple[list[np.ndarray], list]:  # type: ignore[no-untyped-def]
+    """``n`` seeded TEST-split images of the split rebuilt from the card (verified by its fingerprint)."""
+    from medlens.data.rebuild import facts_from_card, rebuild_split
+
+    split = rebuild_split(facts_from_card(card), card.data.fingerprint, strict=True)
+    test = np.asarray(split.manifest.test)
+    pick = np.sort(rng.choice(test, size=min(n, test.size), replace=False))
+    samples = [split.sample_set.samples[int(i)] for i in pick]
     return [s.load_image() for s in samples], [str(s.source) for s in samples]
 
 
@@ -149,18 +162,24 @@ def evaluate_model(
     # Curves score the plain view by default: the CAM is computed from it, and it is 1/(1+#flips) the cost.
     scorer = predictor if score_tta else Predictor.from_card(bundle, tta=False)
     card = predictor.card
-    model, config = load_checkpoint(run / "best.pt")
     rng = np.random.default_rng(seed)
-    images, sources = _test_sample(run, config, n, rng)
+    with_torch = run_name != "-" and (run / "best.pt").is_file()
+    methods = METHODS if with_torch else tuple(m for m in METHODS if m != "torch")
+    model = layer = None
+    if with_torch:
+        model, config = load_checkpoint(run / "best.pt")
+        images, sources = _test_sample(run, config, n, rng)
+        (layer,) = find_target_layers(model)
+    else:  # an ensemble (or a bundle whose run is gone): serving map against the baselines only
+        images, sources = _card_test_sample(card, n, rng)
     size = card.preprocessing.input_size
-    (layer,) = find_target_layers(model)
     log.info(
         "%s: %d test images, input %d px, TTA %s, torch target layer %s",
         name,
         len(images),
         size,
         card.tta or "none",
-        type(layer).__name__,
+        type(layer).__name__ if layer is not None else "- (no single torch run)",
     )
 
     def class_prob(cls: int):
@@ -170,16 +189,18 @@ def evaluate_model(
 
         return fn
 
-    dele: dict[str, list] = {m: [] for m in METHODS}
-    dele_blur: dict[str, list] = {m: [] for m in METHODS}
+    dele: dict[str, list] = {m: [] for m in methods}
+    dele_blur: dict[str, list] = {m: [] for m in methods}
     centre_corr: list[float] = []
-    ins: dict[str, list] = {m: [] for m in METHODS}
-    dcur: dict[str, list] = {m: [] for m in METHODS}
-    icur: dict[str, list] = {m: [] for m in METHODS}
+    ins: dict[str, list] = {m: [] for m in methods}
+    dcur: dict[str, list] = {m: [] for m in methods}
+    icur: dict[str, list] = {m: [] for m in methods}
     agree: dict[str, list] = {k: [] for k in ("pearson", "spearman", "iou_top20", "max_abs_diff")}
-    feat_err, logit_err, examples = [], [], []
+    feat_err: list[float] = []
+    logit_err: list[float] = []
+    examples: list[tuple[np.ndarray, np.ndarray, np.ndarray | None, str]] = []
     acts: list[torch.Tensor] = []
-    hook = layer.register_forward_hook(lambda _m, _i, out: acts.append(out.detach()))
+    hook = layer.register_forward_hook(lambda _m, _i, out: acts.append(out.detach())) if layer else None
     try:
         for k, img in enumerate(images):
             pred = predictor.predict(img, cam=False)
@@ -191,26 +212,25 @@ def evaluate_model(
             # the served heatmap at image size, exactly as Predictor._add_cam does it, for the predicted class
             served = predictor.predict(img, cam=True, cam_class=pred.label).heatmap
             assert served is not None
-            acts.clear()
-            with create_cam("gradcam", model, target_layers=[layer]) as cam:
-                torch_in = cam(torch.from_numpy(x), target_class=cls)[0]  # S x S, min-max scaled
-            with torch.no_grad():
-                plain_logits = model(torch.from_numpy(x)).numpy()
-            feat_err.append(float(np.abs(acts[0].numpy() - feats).max()))
-            predictor_tta, predictor.tta = predictor.tta, []
-            logit_err.append(float(np.abs(predictor.forward(x)[0] - plain_logits).max()))
-            predictor.tta = predictor_tta
             del logits_onnx
-            # agreement at the model-input resolution (pytorch-grad-cam upsamples with cv2 bilinear too)
-            serving_in = cv2.resize(serving_small, (size, size), interpolation=cv2.INTER_LINEAR)
-            for key, v in _agreement(serving_in, torch_in).items():
-                agree[key].append(v)
             h, w = img.shape[:2]
-            maps = {
-                "serving": served,
-                "torch": cv2.resize(torch_in, (w, h), interpolation=cv2.INTER_LINEAR),
-                **_baseline_maps(h, w, serving_small.shape, rng),
-            }
+            maps = {"serving": served}
+            if model is not None and layer is not None:
+                acts.clear()
+                with create_cam("gradcam", model, target_layers=[layer]) as cam:
+                    torch_in = cam(torch.from_numpy(x), target_class=cls)[0]  # S x S, min-max scaled
+                with torch.no_grad():
+                    plain_logits = model(torch.from_numpy(x)).numpy()
+                feat_err.append(float(np.abs(acts[0].numpy() - feats).max()))
+                predictor_tta, predictor.tta = predictor.tta, []
+                logit_err.append(float(np.abs(predictor.forward(x)[0] - plain_logits).max()))
+                predictor.tta = predictor_tta
+                # agreement at the model-input resolution (pytorch-grad-cam upsamples with cv2 bilinear too)
+                serving_in = cv2.resize(serving_small, (size, size), interpolation=cv2.INTER_LINEAR)
+                for key, v in _agreement(serving_in, torch_in).items():
+                    agree[key].append(v)
+                maps["torch"] = cv2.resize(torch_in, (w, h), interpolation=cv2.INTER_LINEAR)
+            maps.update(_baseline_maps(h, w, serving_small.shape, rng))
             fn = class_prob(cls)
             blurred = insertion_baseline(img)
             centre_corr.append(float(np.corrcoef(served.ravel(), maps["centre"].ravel())[0, 1]))
@@ -225,11 +245,12 @@ def evaluate_model(
                 ins[m].append(float(np.trapezoid(y_ins, x_del)))
             if k < n_examples:
                 cap = f"{Path(sources[k]).name}: {pred.label} p={pred.probabilities[pred.label]:.2f}"
-                examples.append((img, served, maps["torch"], cap))
+                examples.append((img, served, maps.get("torch"), cap))
             if (k + 1) % 10 == 0:
                 log.info("%s: %d/%d images", name, k + 1, len(images))
     finally:
-        hook.remove()
+        if hook is not None:
+            hook.remove()
     return ModelResult(
         name=name,
         n=len(images),
@@ -239,11 +260,13 @@ def evaluate_model(
         insertion={m: np.array(v) for m, v in ins.items()},
         del_curves={m: np.array(v) for m, v in dcur.items()},
         ins_curves={m: np.array(v) for m, v in icur.items()},
-        agreement={k: np.array(v) for k, v in agree.items()},
+        agreement={k: np.array(v) for k, v in agree.items()} if with_torch else {},
         feature_check={
             "max_abs_diff_onnx_features_vs_torch_target_layer": float(np.max(feat_err)),
             "max_abs_diff_onnx_vs_torch_logits_no_tta": float(np.max(logit_err)),
-        },
+        }
+        if with_torch
+        else {},
         examples=examples,
         info={
             "backbone": card.backbone,
@@ -251,8 +274,8 @@ def evaluate_model(
             "tta": card.tta,
             "temperature": card.temperature,
             "curves_scored_with_tta": bool(score_tta and card.tta),
-            "run": run_name,
-            "torch_target_layer": _layer_name(model, layer),
+            "run": run_name if with_torch else "- (no single torch run)",
+            "torch_target_layer": _layer_name(model, layer) if with_torch else "-",
             "feature_grid": list(serving_small.shape),
         },
     )
@@ -294,7 +317,7 @@ def summarize(res: ModelResult) -> dict:
             "deletion_win_rate": float(np.mean(res.deletion[m] < res.deletion["random"])),
             "insertion_win_rate": float(np.mean(res.insertion[m] > res.insertion["random"])),
         }
-        for m in METHODS
+        for m in res.deletion
         if m != "random"
     }
     # is the CAM more than a "look at the middle" prior? (negative deletion / positive insertion = CAM better)
@@ -303,8 +326,9 @@ def summarize(res: ModelResult) -> dict:
         "deletion_blur_diff": mean_ci(res.deletion_blur["serving"] - res.deletion_blur["centre"]),
         "insertion_diff": mean_ci(res.insertion["serving"] - res.insertion["centre"]),
     }
-    out["agreement_serving_vs_torch"] = {k: mean_ci(v) for k, v in res.agreement.items()}
-    out["agreement_serving_vs_torch"]["n_undefined"] = int(np.sum(~np.isfinite(res.agreement["pearson"])))
+    if res.agreement:
+        out["agreement_serving_vs_torch"] = {k: mean_ci(v) for k, v in res.agreement.items()}
+        out["agreement_serving_vs_torch"]["n_undefined"] = int(np.sum(~np.isfinite(res.agreement["pearson"])))
     return out
 
 
@@ -327,7 +351,9 @@ def plot_examples(results: list[ModelResult], path: Path) -> Path:
         panels = [
             (img, f"{name}\n{cap}"),
             (heatmap_overlay(img, served), "serving CAM (ONNX + numpy)"),
-            (heatmap_overlay(img, torch_map), "torch Grad-CAM (pytorch-grad-cam)"),
+            (heatmap_overlay(img, torch_map), "torch Grad-CAM (pytorch-grad-cam)")
+            if torch_map is not None
+            else (np.full_like(img, 255), "torch Grad-CAM: no single torch run"),
         ]
         for j, (im, title) in enumerate(panels):
             axes[i, j].imshow(im)
@@ -351,7 +377,7 @@ def plot_curves(results: list[ModelResult], steps: int, path: Path) -> Path:
     for i, r in enumerate(results):
         for j, (curves, kind) in enumerate(((r.del_curves, "deletion"), (r.ins_curves, "insertion"))):
             ax = axes[i, j]
-            for m in METHODS:
+            for m in curves:
                 lw = 2.4 if m == "serving" else 1.4
                 ax.plot(x, curves[m].mean(0), linestyle=styles[m], lw=lw, label=m)
             ax.set_title(f"{r.name}: {kind} (mean over {r.n} test images)", fontsize=9)
@@ -400,7 +426,7 @@ def write(
         "|---|---|---|---|---|---|---|",
     ]
     for name, s in summaries.items():
-        for m in METHODS:
+        for m in s["deletion_auc"]:
             pr = s["paired_vs_random"].get(m)
             wins = (f"{pr['deletion_win_rate']:.0%}", f"{pr['insertion_win_rate']:.0%}") if pr else ("-", "-")
             table.append(
@@ -414,6 +440,8 @@ def write(
     ]
     for name, s in summaries.items():
         for m in ("serving", "torch", "centre", "random-pixel"):
+            if m not in s["paired_vs_random"]:
+                continue
             pr = s["paired_vs_random"][m]
             diffs.append(
                 f"| {name} | {m} | {fmt(pr['deletion_diff'])} | {fmt(pr['deletion_blur_diff'])} "
@@ -435,6 +463,11 @@ def write(
         "|---|---|---|---|---|---|---|---|",
     ]
     for name, s in summaries.items():
+        if "agreement_serving_vs_torch" not in s:
+            agree.append(
+                f"| {name} | {s['feature_grid'][0]}x{s['feature_grid'][1]} | {NO_TORCH} |  |  |  |  |  |"
+            )
+            continue
         a, fc = s["agreement_serving_vs_torch"], s["feature_check"]
         agree.append(
             f"| {name} | {s['feature_grid'][0]}x{s['feature_grid'][1]} | {fmt(a['pearson'], 4)} | "
@@ -472,6 +505,8 @@ def write(
     )
     return md
 
+
+NO_TORCH = "no single torch run (an ensemble bundle): served map measured against the baselines only"
 
 AGREEMENT_NOTE = (
     "Both maps are computed from the plain (un-flipped) view of the same card-preprocessed input, for the "
@@ -527,9 +562,14 @@ def reading(summaries: dict) -> str:
             f"{fmt(c['deletion_diff'])} and Δinsertion {fmt(c['insertion_diff'])} against random, and the "
             f"served maps correlate with it at Pearson {fmt(s['serving_map_vs_centre_pearson'])}: any "
             f"advantage of the CAM must be read against this 'look at the middle' prior; CAM vs centre "
-            f"Gaussian directly — {vs_centre}. Serving and torch "
-            f"maps agree at Pearson {fmt(s['agreement_serving_vs_torch']['pearson'], 4)}, so every "
-            "faithfulness number above holds for both."
+            f"Gaussian directly — {vs_centre}. "
+            + (
+                f"Serving and torch maps agree at Pearson {fmt(s['agreement_serving_vs_torch']['pearson'], 4)}, "
+                "so every faithfulness number above holds for both."
+                if "agreement_serving_vs_torch" in s
+                else "No torch map: the bundle is an ensemble (its served CAM averages the members' class "
+                "evidence on their feature grids, `tests/export/test_ensemble.py`)."
+            )
         )
     lines.append(
         "- Caveats: black-pixel deletion pushes images off the training distribution (the ROAD critique); "
@@ -566,13 +606,12 @@ def main(argv: list[str] | None = None) -> int:
     results = []
     for name in args.models.split(","):
         bundle = ROOT / "models" / name
-        run = ROOT / run_folder(name) if (bundle / "card.json").is_file() else bundle
-        if not (bundle / "card.json").is_file() or not (run / "best.pt").is_file():
-            log.warning("skipping %s: bundle %s or run %s missing", name, bundle, run)
+        if not (bundle / "card.json").is_file():
+            log.warning("skipping %s: bundle %s missing", name, bundle)
             continue
         results.append(evaluate_model(name, args.n, args.steps, args.seed, args.score_tta))
     if not results:
-        log.error("no bundled model with a matching run folder found")
+        log.error("no bundled model found")
         return 1
     summaries = {r.name: summarize(r) for r in results}
     md = write(results, summaries, args, time.perf_counter() - t0, args.out, command.strip())

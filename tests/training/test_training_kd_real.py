@@ -82,3 +82,72 @@ def test_teacher_mix_and_distilled_student(shared_data: Path, tmp_path: Path) ->
     ]
     res = runner.invoke(app, [*other, "--out", str(tmp_path / "s2"), "--teacher", str(teacher)])
     assert res.exit_code != 0 and "another split" in str(res.exception)
+
+
+@pytest.mark.slow
+def test_student_distilled_from_an_exported_bundle(shared_data: Path, tmp_path: Path) -> None:
+    """``--teacher BUNDLE``: soft targets from the served ONNX model (its preprocessing, flips and temperature),
+    refused when the bundle's card records another split."""
+    import numpy as np
+
+    from medlens.data import create_dataset
+    from medlens.training import kd
+    from medlens.training.config import TrainConfig
+    from medlens.training.prepare import make_manifest
+
+    root = shared_data / "dermnet_subset"
+    if not root.is_dir():
+        pytest.skip(f"{root} not found")
+    common = [
+        "train",
+        "--task",
+        "herpes-zoster",
+        "--dataset",
+        "dermnet-zoster",
+        "--data-root",
+        str(root),
+        "--split",
+        "grouped-dedup",
+        "--input-size",
+        "32",
+        "--epochs",
+        "1",
+        "--batch-size",
+        "32",
+        "--max-train-samples",
+        "64",
+        "--no-progress",
+        "--threads",
+        "1",
+        "--n-boot",
+        "50",
+        "--cache-dir",
+        "",
+    ]
+    runner = CliRunner()
+    run = tmp_path / "teacher-run"
+    assert runner.invoke(app, [*common, "--out", str(run), "--tta", "hflip"]).exit_code == 0
+    bundle = tmp_path / "teacher-bundle"
+    res = runner.invoke(app, ["export", str(run), "--out", str(bundle), "--latency-runs", "5"])
+    assert res.exit_code == 0, res.output
+    card = json.loads((bundle / "card.json").read_text())
+
+    # the soft targets are the served model's logits over its temperature, on the student's photos
+    cfg = TrainConfig.load(run / "config.json")
+    sample_set = create_dataset(cfg.dataset, Path(cfg.data_root))
+    fingerprint = make_manifest(cfg, sample_set).fingerprint
+    assert card["data"]["fingerprint"] == fingerprint
+    from medlens.serving import Predictor
+
+    idx = list(range(5))
+    served = Predictor.from_card(bundle).logits_batch([sample_set.samples[i].load_image() for i in idx])
+    got = kd.teacher_logits([str(bundle)], fingerprint, idx, sample_set)
+    assert got.shape == (1, 5, len(card["classes"]))
+    np.testing.assert_allclose(got[0], served / card["temperature"], rtol=1e-5, atol=1e-6)
+    with pytest.raises(ValueError, match="another split"):
+        kd.teacher_logits([str(bundle)], "0" * 64, idx, sample_set)
+
+    student = tmp_path / "student"
+    res = runner.invoke(app, [*common, "--out", str(student), "--teacher", str(bundle)])
+    assert res.exit_code == 0, res.output
+    assert json.loads((student / "config.json").read_text())["teacher"] == [str(bundle)]
