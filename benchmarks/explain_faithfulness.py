@@ -197,6 +197,7 @@ def evaluate_model(
     icur: dict[str, list] = {m: [] for m in methods}
     agree: dict[str, list] = {k: [] for k in ("pearson", "spearman", "iou_top20", "max_abs_diff")}
     feat_err: list[float] = []
+    predicted: list[str] = []
     logit_err: list[float] = []
     examples: list[tuple[np.ndarray, np.ndarray, np.ndarray | None, str]] = []
     acts: list[torch.Tensor] = []
@@ -205,6 +206,7 @@ def evaluate_model(
         for k, img in enumerate(images):
             pred = predictor.predict(img, cam=False)
             cls = card.classes.index(pred.label)
+            predicted.append(pred.label)
             x = preprocess(img, card.preprocessing)[None]
             logits_onnx, feats = predictor.forward(x, features=True)  # features of the plain (non-TTA) view
             assert feats is not None and predictor.cam_head is not None
@@ -277,6 +279,7 @@ def evaluate_model(
             "run": run_name if with_torch else "- (no single torch run)",
             "torch_target_layer": _layer_name(model, layer) if with_torch else "-",
             "feature_grid": list(serving_small.shape),
+            "predicted_classes": {c: predicted.count(c) for c in sorted(set(predicted))},
         },
     )
 
@@ -346,15 +349,16 @@ def plot_examples(results: list[ModelResult], path: Path) -> Path:
     from medlens.explain.overlay import heatmap_overlay
 
     rows = [(r.name, ex) for r in results for ex in r.examples]
-    fig, axes = plt.subplots(len(rows), 3, figsize=(7.5, 2.6 * len(rows)), squeeze=False)
+    cols = 3 if any(ex[2] is not None for _, ex in rows) else 2  # no torch column when no model has one
+    fig, axes = plt.subplots(len(rows), cols, figsize=(2.5 * cols, 2.6 * len(rows)), squeeze=False)
     for i, (name, (img, served, torch_map, cap)) in enumerate(rows):
-        panels = [
-            (img, f"{name}\n{cap}"),
-            (heatmap_overlay(img, served), "serving CAM (ONNX + numpy)"),
-            (heatmap_overlay(img, torch_map), "torch Grad-CAM (pytorch-grad-cam)")
-            if torch_map is not None
-            else (np.full_like(img, 255), "torch Grad-CAM: no single torch run"),
-        ]
+        panels = [(img, f"{name}\n{cap}"), (heatmap_overlay(img, served), "serving CAM (ONNX + numpy)")]
+        if cols == 3:
+            panels.append(
+                (heatmap_overlay(img, torch_map), "torch Grad-CAM (pytorch-grad-cam)")
+                if torch_map is not None
+                else (np.full_like(img, 255), "torch Grad-CAM: no single torch run")
+            )
         for j, (im, title) in enumerate(panels):
             axes[i, j].imshow(im)
             axes[i, j].set_title(title, fontsize=7)
@@ -477,7 +481,9 @@ def write(
         )
     models_txt = "\n".join(
         f"- **{n}**: {s['backbone']} at {s['input_size']} px, TTA {s['tta'] or 'none'}, run `{s['run']}`, "
-        f"{s['n_images']} seeded TEST-split images, torch target layer `{s['torch_target_layer']}`"
+        f"{s['n_images']} seeded TEST-split images (predicted: "
+        + ", ".join(f"{c} {k}" for c, k in s.get("predicted_classes", {}).items())
+        + f"), torch target layer `{s['torch_target_layer']}`"
         for n, s in summaries.items()
     )
     sections = [
@@ -500,6 +506,8 @@ def write(
         ("Agreement: serving-side CAM vs torch Grad-CAM", "\n".join(agree) + "\n\n" + AGREEMENT_NOTE),
         ("Reading", reading(summaries)),
     ]
+    if not any("agreement_serving_vs_torch" in s for s in summaries.values()):
+        sections[3] = ("Agreement: serving-side CAM vs torch Grad-CAM", f"Not measured: {NO_TORCH}.")
     md, _ = write_report(
         out, "Heatmap faithfulness and serving/torch CAM agreement", sections, [grid, curves]
     )
@@ -523,6 +531,27 @@ AGREEMENT_NOTE = (
     "slightly different computations (the class explained is still the served one). The served heatmap "
     "also explains the card's target class by default; here the predicted class is explained."
 )
+
+
+CARD_PREFIX = "Heatmap faithfulness ("
+
+
+def card_sentence(s: dict, report: str) -> str:
+    """The served heatmap's verdict for the card's limits, from one model's summary."""
+    pr, vc = s["paired_vs_random"]["serving"], s["serving_vs_centre"]
+    vs_random = (
+        f"deletion: {_verdict(pr['deletion_diff'], True)} (Δ {fmt(pr['deletion_diff'])}), "
+        f"insertion: {_verdict(pr['insertion_diff'], False)} (Δ {fmt(pr['insertion_diff'])})"
+    )
+    vs_centre = (
+        f"deletion: {_verdict(vc['deletion_diff'], True)}, insertion: {_verdict(vc['insertion_diff'], False)}"
+    )
+    grid = f"{s['feature_grid'][0]}x{s['feature_grid'][1]}"
+    return (
+        f"{CARD_PREFIX}{report}, {s['n_images']} test images): the served heatmap against a same-grid random "
+        f"map — {vs_random}; against a fixed centre prior — {vs_centre}. It is a {grid} map: it shows roughly "
+        "where the model looked, not a lesion boundary, and is not evidence for the result."
+    )
 
 
 def _verdict(diff: dict, lower_is_better: bool) -> str:
@@ -577,9 +606,14 @@ def reading(summaries: dict) -> str:
         "is why `random-pixel` often 'wins' deletion without explaining anything. The blur variant "
         "replaces pixels by a blurred copy instead and is less off-manifold. Absolute AUCs mix faithfulness "
         "with the model's reaction to the perturbation; comparisons between maps on the same images are the "
-        "meaningful part. Feature grids are coarse (224 px / 32 = 7x7 for the chest X-ray models, 3x3 for "
-        "melanoma at 96 px), so these heatmaps localise only to a ninth to a 49th of the image: "
-        "they show roughly where the model looked, not a lesion boundary. "
+        "meaningful part. A photo predicted as the benign or normal class can stay so when its most "
+        "highlighted pixels are removed (absence of a finding is what the class means), so deletion says "
+        "little there; the classes predicted on the sampled photos are listed under Setup. Feature grids are coarse ("
+        + ", ".join(
+            f"{n}: {s['input_size']} px / 32 = {s['feature_grid'][0]}x{s['feature_grid'][1]}"
+            for n, s in summaries.items()
+        )
+        + "), so these heatmaps show roughly where the model looked, not a lesion boundary. "
         "Samples of 50 images give wide "
         "CIs; this is a check of the explanation pipeline, not a clinical validation."
     )
@@ -594,8 +628,15 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--score-tta", action="store_true", help="score curves with the card's TTA (slower)")
     p.add_argument("--out", type=Path, default=ROOT / "reports" / "explain-faithfulness")
+    p.add_argument("--card", action="store_true", help="write each model's verdict into its card's limits")
+    p.add_argument(
+        "--card-only", action="store_true", help="no measuring: write the cards from --out's metrics.json"
+    )
     args = p.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+    if args.card_only:
+        write_cards(json.loads((args.out / "metrics.json").read_text())["models"], args.out)
+        return 0
     import torch
 
     torch.set_num_threads(1)
@@ -616,7 +657,20 @@ def main(argv: list[str] | None = None) -> int:
     summaries = {r.name: summarize(r) for r in results}
     md = write(results, summaries, args, time.perf_counter() - t0, args.out, command.strip())
     log.info("wrote %s in %.0f s", md, time.perf_counter() - t0)
+    if args.card:
+        write_cards(summaries, args.out)
     return 0
+
+
+def write_cards(summaries: dict, out: Path) -> None:
+    """Each bundled model's verdict into its card's limits (replacing an earlier faithfulness sentence)."""
+    from medlens.audit.card_limits import put_limit
+
+    report = str(out.resolve().relative_to(ROOT)) if out.resolve().is_relative_to(ROOT) else str(out)
+    for name, s in summaries.items():
+        log.info(
+            "card %s: %s", name, put_limit(ROOT / "models" / name, CARD_PREFIX, card_sentence(s, report))
+        )
 
 
 if __name__ == "__main__":

@@ -51,3 +51,21 @@ def test_card_gets_one_sentence_before_the_boilerplate(tmp_path: Path) -> None:
     assert len(audits) == 1 and "reports/second" in audits[0]
     assert card.limitations.index(audits[0]) < len(card.limitations) - 1
     assert card.limitations[-1].startswith(("Inputs far from", "Not a medical device"))
+
+
+def test_put_limit_replaces_by_prefix_and_refuses_a_mismatch(tmp_path: Path) -> None:
+    import pytest
+
+    from medlens.audit.card_limits import put_limit
+
+    bundle = tmp_path / "m"
+    shutil.copytree(REPO / "models" / "scalp-conditions", bundle)
+    before = ModelCard.load(bundle).limitations
+    put_limit(bundle, "Heatmap faithfulness (", "Heatmap faithfulness (r1): old.")
+    put_limit(bundle, "Heatmap faithfulness (", "Heatmap faithfulness (r2): new.")
+    after = ModelCard.load(bundle).limitations
+    assert [s for s in after if s.startswith("Heatmap")] == ["Heatmap faithfulness (r2): new."]
+    assert len(after) == len(before) + 1 and after[-1] == before[-1]  # the boilerplate stays last
+    with pytest.raises(ValueError, match="must start with"):
+        put_limit(bundle, "Heatmap faithfulness (", "Shortcut audit (r): x.")
+    assert ModelCard.load(bundle).limitations == after

@@ -1,7 +1,8 @@
-"""The shortcut audit's verdict as one sentence in a model card's limits (issue 12, point 3).
+"""A measured verdict as one sentence in a model card's limits (issue 12, point 3).
 
 ``medlens audit-shortcuts --card`` (or :func:`add_audit_limit`) replaces an earlier "Shortcut audit"
-sentence of the card, so re-running the audit never stacks stale verdicts.
+sentence of the card, so re-running the audit never stacks stale verdicts; :func:`put_limit` does the same
+for any prefix (``benchmarks/explain_faithfulness.py --card``: "Heatmap faithfulness (").
 """
 
 from __future__ import annotations
@@ -52,15 +53,21 @@ def audit_sentence(result: Mapping[str, Any], report: str, strong: float = 0.2, 
     return f"{PREFIX}{report}, {result.get('n', '?')} images of {where}): {found}."
 
 
-def add_audit_limit(model_dir: Path, result: Mapping[str, Any], report: str) -> str:
-    """Put the audit sentence into the card's limitations (replacing an earlier one); returns it."""
+def put_limit(model_dir: Path, prefix: str, sentence: str) -> str:
+    """Put ``sentence`` into the card's limitations, replacing an earlier one that starts with ``prefix``."""
     from medlens.card import ModelCard
 
+    if not sentence.startswith(prefix):
+        raise ValueError(f"the sentence must start with {prefix!r}")
     card = ModelCard.load(model_dir)
-    sentence = audit_sentence(result, report)
-    kept = [s for s in card.limitations if not s.startswith(PREFIX)]
+    kept = [s for s in card.limitations if not s.startswith(prefix)]
     # before the closing boilerplate (medical-device and OOD notes) so the card reads finding-first
     tail = [s for s in kept if s.startswith(("Not a medical device", "Inputs far from"))]
     card.limitations = [s for s in kept if s not in tail] + [sentence] + tail
     card.save(card.directory)
     return sentence
+
+
+def add_audit_limit(model_dir: Path, result: Mapping[str, Any], report: str) -> str:
+    """Put the audit sentence into the card's limitations (replacing an earlier one); returns it."""
+    return put_limit(model_dir, PREFIX, audit_sentence(result, report))

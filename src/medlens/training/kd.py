@@ -59,6 +59,7 @@ def bundle_teacher_logits(
         raise ValueError(
             f"teacher {bundle} predicts {list(card.classes)}, the student {list(sample_set.classes)}"
         )
+
     def progress(done: int, total: int) -> None:
         if done == total or done % 1024 < 64:
             log.info("teacher bundle %s: %d / %d training images", bundle.name, done, total)
