@@ -12,37 +12,26 @@ from typer.testing import CliRunner
 from medlens.cli.main import app
 
 
-@pytest.mark.slow
-def test_teacher_mix_and_distilled_student(shared_data: Path, tmp_path: Path) -> None:
+def _dermnet(shared_data: Path) -> Path:
     root = shared_data / "dermnet_subset"
     if not root.is_dir():
         pytest.skip(f"{root} not found")
-    common = [
-        "train",
-        "--task",
-        "herpes-zoster",
-        "--dataset",
-        "dermnet-zoster",
-        "--data-root",
-        str(root),
-        "--split",
-        "grouped-dedup",
-        "--input-size",
-        "32",
-        "--epochs",
-        "1",
-        "--batch-size",
-        "32",
-        "--max-train-samples",
-        "96",
-        "--no-progress",
-        "--threads",
-        "1",
-        "--n-boot",
-        "50",
-        "--cache-dir",
-        "",
+    return root
+
+
+def _train_args(root: Path, max_train: int) -> list[str]:
+    """A 1-epoch 32 px herpes-zoster run on ``max_train`` training photos (the tail is 6 run options)."""
+    return [
+        *("train", "--task", "herpes-zoster", "--dataset", "dermnet-zoster", "--data-root", str(root)),
+        *("--split", "grouped-dedup", "--input-size", "32", "--epochs", "1", "--batch-size", "32"),
+        *("--max-train-samples", str(max_train)),
+        *("--no-progress", "--threads", "1", "--n-boot", "50", "--cache-dir", ""),
     ]
+
+
+@pytest.mark.slow
+def test_teacher_mix_and_distilled_student(shared_data: Path, tmp_path: Path) -> None:
+    common = _train_args(_dermnet(shared_data), 96)
     runner = CliRunner()
     teacher = tmp_path / "teacher"
     res = runner.invoke(app, [*common, "--out", str(teacher), "--mix", "mixup-cutmix"])
@@ -95,35 +84,7 @@ def test_student_distilled_from_an_exported_bundle(shared_data: Path, tmp_path: 
     from medlens.training.config import TrainConfig
     from medlens.training.prepare import make_manifest
 
-    root = shared_data / "dermnet_subset"
-    if not root.is_dir():
-        pytest.skip(f"{root} not found")
-    common = [
-        "train",
-        "--task",
-        "herpes-zoster",
-        "--dataset",
-        "dermnet-zoster",
-        "--data-root",
-        str(root),
-        "--split",
-        "grouped-dedup",
-        "--input-size",
-        "32",
-        "--epochs",
-        "1",
-        "--batch-size",
-        "32",
-        "--max-train-samples",
-        "64",
-        "--no-progress",
-        "--threads",
-        "1",
-        "--n-boot",
-        "50",
-        "--cache-dir",
-        "",
-    ]
+    common = _train_args(_dermnet(shared_data), 64)
     runner = CliRunner()
     run = tmp_path / "teacher-run"
     assert runner.invoke(app, [*common, "--out", str(run), "--tta", "hflip"]).exit_code == 0
