@@ -82,7 +82,17 @@ def _resolve_root(root: str) -> Path:
     raise FileNotFoundError(f"{root}: data root of the run not found (set MEDLENS_DATA_ROOT)")
 
 
-def _test_sample(run: Path, config: dict, n: int, rng: np.random.Generator) -> tuple[list[np.ndarray], list]:
+def _pick(sample_set, test: list[int], n: int, rng: np.random.Generator, label: int | None):  # type: ignore[no-untyped-def]
+    """``n`` seeded images of ``test`` (only those labelled ``label`` when given) and their sources."""
+    idx = np.asarray([i for i in test if label is None or sample_set.samples[i].labels.get("label") == label])
+    pick = np.sort(rng.choice(idx, size=min(n, idx.size), replace=False))
+    samples = [sample_set.samples[int(i)] for i in pick]
+    return [s.load_image() for s in samples], [str(s.source) for s in samples]
+
+
+def _test_sample(
+    run: Path, config: dict, n: int, rng: np.random.Generator, label: int | None = None
+) -> tuple[list[np.ndarray], list]:
     """``n`` seeded TEST-split images (RGB uint8) and their sources."""
     from medlens.data import create_dataset
     from medlens.data.splits import SplitManifest
@@ -90,21 +100,15 @@ def _test_sample(run: Path, config: dict, n: int, rng: np.random.Generator) -> t
     sample_set = create_dataset(config["dataset"], _resolve_root(config["data_root"]))
     manifest = SplitManifest.load(run / "split.json")
     manifest.check(sample_set)
-    test = np.asarray(manifest.test)
-    pick = np.sort(rng.choice(test, size=min(n, test.size), replace=False))
-    samples = [sample_set.samples[int(i)] for i in pick]
-    return [s.load_image() for s in samples], [str(s.source) for s in samples]
+    return _pick(sample_set, list(manifest.test), n, rng, label)
 
 
-def _card_test_sample(card, n: int, rng: np.random.Generator) -> tuple[list[np.ndarray], list]:  # type: ignore[no-untyped-def]
+def _card_test_sample(card, n: int, rng: np.random.Generator, label: int | None = None):  # type: ignore[no-untyped-def]
     """``n`` seeded TEST-split images of the split rebuilt from the card (verified by its fingerprint)."""
     from medlens.data.rebuild import facts_from_card, rebuild_split
 
     split = rebuild_split(facts_from_card(card), card.data.fingerprint, strict=True)
-    test = np.asarray(split.manifest.test)
-    pick = np.sort(rng.choice(test, size=min(n, test.size), replace=False))
-    samples = [split.sample_set.samples[int(i)] for i in pick]
-    return [s.load_image() for s in samples], [str(s.source) for s in samples]
+    return _pick(split.sample_set, list(split.manifest.test), n, rng, label)
 
 
 def _rank_iou(a: np.ndarray, b: np.ndarray, frac: float) -> float:
@@ -145,8 +149,16 @@ def _baseline_maps(h: int, w: int, grid: tuple[int, int], rng: np.random.Generat
 
 
 def evaluate_model(
-    name: str, n: int, steps: int, seed: int, score_tta: bool = False, n_examples: int = 3
+    name: str,
+    n: int,
+    steps: int,
+    seed: int,
+    score_tta: bool = False,
+    n_examples: int = 3,
+    target_only: bool = False,
 ) -> ModelResult:
+    """``target_only``: photos labelled the card's target class, each explained for that class (the map the
+    service shows by default); otherwise a seeded sample of all test photos, explained for the predicted class."""
     import torch
 
     from medlens.explain import create_cam, deletion_curve, find_target_layers, insertion_curve
@@ -163,15 +175,19 @@ def evaluate_model(
     scorer = predictor if score_tta else Predictor.from_card(bundle, tta=False)
     card = predictor.card
     rng = np.random.default_rng(seed)
+    target_name = card.thresholds.target_class if target_only else None
+    if target_only and target_name not in card.classes:
+        raise ValueError(f"{name}: --target-class needs a card with a target class (it has {target_name!r})")
+    target = card.classes.index(target_name) if target_name else None
     with_torch = run_name != "-" and (run / "best.pt").is_file()
     methods = METHODS if with_torch else tuple(m for m in METHODS if m != "torch")
     model = layer = None
     if with_torch:
         model, config = load_checkpoint(run / "best.pt")
-        images, sources = _test_sample(run, config, n, rng)
+        images, sources = _test_sample(run, config, n, rng, target)
         (layer,) = find_target_layers(model)
     else:  # an ensemble (or a bundle whose run is gone): serving map against the baselines only
-        images, sources = _card_test_sample(card, n, rng)
+        images, sources = _card_test_sample(card, n, rng, target)
     size = card.preprocessing.input_size
     log.info(
         "%s: %d test images, input %d px, TTA %s, torch target layer %s",
@@ -205,14 +221,15 @@ def evaluate_model(
     try:
         for k, img in enumerate(images):
             pred = predictor.predict(img, cam=False)
-            cls = card.classes.index(pred.label)
+            explained = target_name or pred.label
+            cls = card.classes.index(explained)
             predicted.append(pred.label)
             x = preprocess(img, card.preprocessing)[None]
             logits_onnx, feats = predictor.forward(x, features=True)  # features of the plain (non-TTA) view
             assert feats is not None and predictor.cam_head is not None
             serving_small = grad_cam(predictor.cam_head, feats[0], cls)  # h x w, feature grid
             # the served heatmap at image size, exactly as Predictor._add_cam does it, for the predicted class
-            served = predictor.predict(img, cam=True, cam_class=pred.label).heatmap
+            served = predictor.predict(img, cam=True, cam_class=explained).heatmap
             assert served is not None
             del logits_onnx
             h, w = img.shape[:2]
@@ -246,7 +263,7 @@ def evaluate_model(
                 dele[m].append(float(np.trapezoid(y_del, x_del)))
                 ins[m].append(float(np.trapezoid(y_ins, x_del)))
             if k < n_examples:
-                cap = f"{Path(sources[k]).name}: {pred.label} p={pred.probabilities[pred.label]:.2f}"
+                cap = f"{Path(sources[k]).name}: {explained} p={pred.probabilities[explained]:.2f}"
                 examples.append((img, served, maps.get("torch"), cap))
             if (k + 1) % 10 == 0:
                 log.info("%s: %d/%d images", name, k + 1, len(images))
@@ -280,6 +297,9 @@ def evaluate_model(
             "torch_target_layer": _layer_name(model, layer) if with_torch else "-",
             "feature_grid": list(serving_small.shape),
             "predicted_classes": {c: predicted.count(c) for c in sorted(set(predicted))},
+            "explained": f"the target class {target_name!r}, on test photos labelled {target_name!r}"
+            if target_name
+            else "the predicted class",
         },
     )
 
@@ -491,7 +511,9 @@ def write(
             "Setup",
             f"Command: `{command}`\n\nWall time: {wall:.0f} s on {hardware} (shared with other jobs, "
             f"`nice -n 10`).\n\n{models_txt}\n\n"
-            "Each image is explained for the class the served model predicts. Deletion removes the most "
+            "Each image is explained for "
+            + "; ".join(sorted({str(s.get("explained", "the predicted class")) for s in summaries.values()}))
+            + " (the served probability of that class is scored). Deletion removes the most "
             f"highlighted pixels first (replaced by black) in {args.steps} steps and records the served "
             "probability of that class (ONNX Runtime, the card's preprocessing and temperature; the plain view "
             "without test-time flips unless `--score-tta`, since the CAM is computed from the plain view); insertion "
@@ -534,6 +556,11 @@ AGREEMENT_NOTE = (
 
 
 CARD_PREFIX = "Heatmap faithfulness ("
+TARGET_PREFIX = "Heatmap faithfulness for the target class ("
+
+
+def _card_prefix(s: dict) -> str:
+    return TARGET_PREFIX if str(s.get("explained", "")).startswith("the target class") else CARD_PREFIX
 
 
 def card_sentence(s: dict, report: str) -> str:
@@ -548,7 +575,7 @@ def card_sentence(s: dict, report: str) -> str:
     )
     grid = f"{s['feature_grid'][0]}x{s['feature_grid'][1]}"
     return (
-        f"{CARD_PREFIX}{report}, {s['n_images']} test images): the served heatmap against a same-grid random "
+        f"{_card_prefix(s)}{report}, {s['n_images']} test images, explained for {s.get('explained', 'the predicted class')}): the served heatmap against a same-grid random "
         f"map — {vs_random}; against a fixed centre prior — {vs_centre}. It is a {grid} map: it shows roughly "
         "where the model looked, not a lesion boundary, and is not evidence for the result."
     )
@@ -628,6 +655,11 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--score-tta", action="store_true", help="score curves with the card's TTA (slower)")
     p.add_argument("--out", type=Path, default=ROOT / "reports" / "explain-faithfulness")
+    p.add_argument(
+        "--target-class",
+        action="store_true",
+        help="only test photos of the card's target class, explained for it (the map the service shows)",
+    )
     p.add_argument("--card", action="store_true", help="write each model's verdict into its card's limits")
     p.add_argument(
         "--card-only", action="store_true", help="no measuring: write the cards from --out's metrics.json"
@@ -650,7 +682,9 @@ def main(argv: list[str] | None = None) -> int:
         if not (bundle / "card.json").is_file():
             log.warning("skipping %s: bundle %s missing", name, bundle)
             continue
-        results.append(evaluate_model(name, args.n, args.steps, args.seed, args.score_tta))
+        results.append(
+            evaluate_model(name, args.n, args.steps, args.seed, args.score_tta, target_only=args.target_class)
+        )
     if not results:
         log.error("no bundled model found")
         return 1
@@ -669,7 +703,7 @@ def write_cards(summaries: dict, out: Path) -> None:
     report = str(out.resolve().relative_to(ROOT)) if out.resolve().is_relative_to(ROOT) else str(out)
     for name, s in summaries.items():
         log.info(
-            "card %s: %s", name, put_limit(ROOT / "models" / name, CARD_PREFIX, card_sentence(s, report))
+            "card %s: %s", name, put_limit(ROOT / "models" / name, _card_prefix(s), card_sentence(s, report))
         )
 
 
