@@ -80,6 +80,7 @@ def test_student_distilled_from_an_exported_bundle(shared_data: Path, tmp_path: 
     import numpy as np
 
     from medlens.data import create_dataset
+    from medlens.serving import Predictor
     from medlens.training import kd
     from medlens.training.config import TrainConfig
     from medlens.training.prepare import make_manifest
@@ -98,8 +99,6 @@ def test_student_distilled_from_an_exported_bundle(shared_data: Path, tmp_path: 
     sample_set = create_dataset(cfg.dataset, Path(cfg.data_root))
     fingerprint = make_manifest(cfg, sample_set).fingerprint
     assert card["data"]["fingerprint"] == fingerprint
-    from medlens.serving import Predictor
-
     idx = list(range(5))
     served = Predictor.from_card(bundle).logits_batch([sample_set.samples[i].load_image() for i in idx])
     got = kd.teacher_logits([str(bundle)], fingerprint, idx, sample_set)

@@ -59,16 +59,16 @@ def bundle_teacher_logits(
         raise ValueError(
             f"teacher {bundle} predicts {list(card.classes)}, the student {list(sample_set.classes)}"
         )
+    if predictor.schema.n_logits != len(card.classes):
+        raise ValueError(
+            f"teacher {bundle}: {predictor.schema.n_logits} logits for {len(card.classes)} classes (extra heads)"
+        )
 
     def progress(done: int, total: int) -> None:
         if done == total or done % 1024 < 64:
             log.info("teacher bundle %s: %d / %d training images", bundle.name, done, total)
 
     logits = bundle_logits(predictor, sample_set, indices, batch_size=64, progress=progress)
-    if logits.shape[1] != len(card.classes):
-        raise ValueError(
-            f"teacher {bundle}: {logits.shape[1]} logits for {len(card.classes)} classes (extra heads)"
-        )
     log.info("teacher bundle %s: logits on %d training images (as served)", bundle, len(indices))
     return logits / float(card.temperature or 1.0)
 
