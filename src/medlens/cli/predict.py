@@ -242,9 +242,18 @@ def recalibrate(
     data_root: Path | None = typer.Option(
         None, "--data-root", help="Where the bundle's data is (default: as its training command says)."
     ),
+    logit_adjust: float | None = typer.Option(
+        None,
+        "--logit-adjust",
+        min=-2.0,
+        max=2.0,
+        help="Move the decision by the training class prior: calibrated logits + TAU x -log(class share). "
+        "Choose TAU on validation (benchmarks/logit_adjust.py).",
+    ),
 ) -> None:
     """Refit a bundle's temperature, threshold, OOD gate and conformal sets on its own split (rebuilt from
-    the card), optionally with other test-time views; the same weights, measured afresh on its test split."""
+    the card), optionally with other test-time views or a logit adjustment; the same weights, measured afresh
+    on its test split."""
     from medlens.card import CardError
     from medlens.data import DatasetFormatError
     from medlens.export.recalibrate import recalibrate_bundle
@@ -254,7 +263,7 @@ def recalibrate(
     try:
         card = recalibrate_bundle(
             model, out, views=chosen, target_recall=target_recall, recall_confidence=recall_confidence,
-            data_root=data_root, command=command,
+            data_root=data_root, command=command, logit_adjust=logit_adjust,
         )  # fmt: skip
     except (CardError, ValueError, DatasetFormatError, OSError) as exc:
         _fail(str(exc))

@@ -21,6 +21,7 @@ import onnx
 from onnx import TensorProto, helper, numpy_helper
 
 from medlens.card import sha256_file
+from medlens.export.logit_bias import reroute_output
 
 
 def merge_groups(fine: Sequence[str], coarse: Sequence[str], mapping: Mapping[str, str]) -> list[list[int]]:
@@ -39,9 +40,7 @@ def merge_onnx(src: Path, dst: Path, groups: Sequence[Sequence[int]], temperatur
     """Rewrite the ``logits`` output of ``src`` into merged, temperature-scaled group logits at ``dst``."""
     model = onnx.load(str(src))
     graph = model.graph
-    out = next(o for o in graph.output if o.name == "logits")
-    for node in graph.node:
-        node.output[:] = ["fine_logits" if name == "logits" else name for name in node.output]
+    out = reroute_output(graph, "logits", "fine_logits")
     graph.initializer.append(numpy_helper.from_array(np.array(temperature, np.float32), "merge_temperature"))
     graph.node.append(helper.make_node("Div", ["fine_logits", "merge_temperature"], ["fine_scaled"]))
     parts = []

@@ -1,0 +1,103 @@
+"""Choose a bundle's logit adjustment on its validation split: balanced accuracy at each tau, as served.
+
+The bundle's served logits (card preprocessing and test-time views) are computed once on the split rebuilt
+from its card (fingerprint-verified); for every tau of the grid the decision is the arg-max of
+``logits / T - tau * log(prior)``, the prior being the class shares of the split's training part, exactly
+what ``medlens recalibrate MODEL --logit-adjust TAU`` serves (the temperature it refits does not move an
+arg-max). The chosen tau beats tau = 0 by more than ``--margin`` or is 0 (ties: the smaller ``|tau|``).
+Validation only by default: ``--split test`` exists to show a table after a choice, never to make one.
+
+    python benchmarks/logit_adjust.py --model models/skin-lesion --split val --out reports/x/logit-adjust-val.md
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+from medlens.data.rebuild import facts_from_card, rebuild_split
+from medlens.evaluation.logit_adjust import choose_tau, class_prior, tau_grid
+from medlens.serving import Predictor
+from medlens.serving.source_check import bundle_logits
+
+log = logging.getLogger("logit_adjust")
+
+
+def main(argv: list[str] | None = None) -> dict:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--model", type=Path, required=True, help="the bundle")
+    ap.add_argument("--data-root", type=Path, default=None, help="root of its data (default: the card's)")
+    ap.add_argument("--split", default="val", choices=("val", "test"))
+    ap.add_argument("--low", type=float, default=-1.0)
+    ap.add_argument("--high", type=float, default=1.0)
+    ap.add_argument("--step", type=float, default=0.05)
+    ap.add_argument("--margin", type=float, default=0.002, help="least gain over tau = 0 to adjust at all")
+    ap.add_argument("--threads", type=int, default=1)
+    ap.add_argument("--out", type=Path, default=None, help="Markdown table (a .json beside it)")
+    args = ap.parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+    predictor = Predictor.from_card(args.model, threads=args.threads)
+    card = predictor.card
+    split = rebuild_split(facts_from_card(card, args.data_root), card.data.fingerprint, strict=True)
+    samples = split.sample_set.samples
+    prior = class_prior([samples[i].label for i in split.manifest.splits["train"]], len(card.classes))
+    idx = list(split.manifest.splits[args.split])
+    y = np.asarray([samples[i].label for i in idx])
+    t0 = time.perf_counter()
+    logits = bundle_logits(
+        predictor, split.sample_set, idx, progress=lambda k, n: log.info("%d / %d photos", k, n)
+    )
+    seconds = time.perf_counter() - t0
+    choice = choose_tau(
+        y, logits / card.temperature, prior, tau_grid(args.low, args.high, args.step), args.margin
+    )
+    cmd = "python benchmarks/logit_adjust.py " + " ".join(argv if argv is not None else sys.argv[1:])
+    lines = [
+        f"Logit adjustment of `{args.model}` ({card.name}) on its {args.split} split ({len(idx)} photos, as served; "
+        f"{seconds:.0f} s of inference). Training class shares: "
+        + ", ".join(f"{c} {p:.3f}" for c, p in zip(card.classes, prior, strict=True))
+        + ".",
+        "",
+        "| tau | balanced accuracy | accuracy |",
+        "|---:|---:|---:|",
+    ]
+    for tau, bal, acc in choice.table:
+        mark = "**" if tau == choice.tau else ""
+        lines.append(f"| {mark}{tau:+.2f}{mark} | {bal:.4f} | {acc:.4f} |")
+    verdict = (
+        f"Chosen: tau = {choice.tau:+.2f} (balanced accuracy {choice.best:.4f} against {choice.at_zero:.4f} at tau = 0, "
+        f"margin {args.margin})."
+        if choice.adjusted
+        else f"No adjustment: the best tau gains no more than {args.margin} over tau = 0 ({choice.at_zero:.4f})."
+    )
+    lines += ["", verdict, "", f"Command: `{cmd}`"]
+    text = "\n".join(lines)
+    print(text)
+    out = {
+        "model": str(args.model),
+        "split": args.split,
+        "n": len(idx),
+        "prior": dict(zip(card.classes, prior.tolist(), strict=True)),
+        "table": [{"tau": t, "balanced_accuracy": b, "accuracy": a} for t, b, a in choice.table],
+        "chosen_tau": choice.tau,
+        "adjusted": choice.adjusted,
+        "at_zero": choice.at_zero,
+        "best": choice.best,
+        "seconds": seconds,
+        "command": cmd,
+    }
+    if args.out:
+        args.out.parent.mkdir(parents=True, exist_ok=True)
+        args.out.write_text(text + "\n")
+        args.out.with_suffix(".json").write_text(json.dumps(out, indent=1))
+    return out
+
+
+if __name__ == "__main__":
+    main()
