@@ -14,13 +14,14 @@ gets right, so near-ties are visible) and the target-vs-rest AUROC.
 from __future__ import annotations
 
 import argparse
-import json
 import logging
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 from sklearn.metrics import roc_auc_score
+
+from medlens.evaluation.markdown import write_markdown_and_json
 
 log = logging.getLogger("ensemble_candidates")
 
@@ -106,9 +107,7 @@ def main(argv: list[str] | None = None) -> None:
         lines.append(f"| {r['name']} | {' + '.join(r['members'])} | " + " | ".join(cells) + " |")
     text = "\n".join(lines)
     log.info("%s", text)
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.with_suffix(".md").write_text(text + "\n")
-    args.out.with_suffix(".json").write_text(json.dumps(rows, indent=1))
+    write_markdown_and_json(args.out.with_suffix(".md"), text, rows)
 
 
 if __name__ == "__main__":

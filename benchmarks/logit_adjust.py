@@ -13,7 +13,6 @@ Validation only by default: ``--split test`` exists to show a table after a choi
 from __future__ import annotations
 
 import argparse
-import json
 import logging
 import sys
 import time
@@ -23,6 +22,7 @@ import numpy as np
 
 from medlens.data.rebuild import facts_from_card, rebuild_split
 from medlens.evaluation.logit_adjust import choose_tau, class_prior, tau_grid
+from medlens.evaluation.markdown import write_markdown_and_json
 from medlens.serving import Predictor
 from medlens.serving.source_check import bundle_logits
 
@@ -93,9 +93,7 @@ def main(argv: list[str] | None = None) -> dict:
         "command": cmd,
     }
     if args.out:
-        args.out.parent.mkdir(parents=True, exist_ok=True)
-        args.out.write_text(text + "\n")
-        args.out.with_suffix(".json").write_text(json.dumps(out, indent=1))
+        write_markdown_and_json(args.out, text, out)
     return out
 
 

@@ -18,7 +18,6 @@ Rows are resampled with the same indices for both bundles, so each interval is t
 from __future__ import annotations
 
 import argparse
-import json
 import logging
 import sys
 from pathlib import Path
@@ -32,6 +31,7 @@ from medlens.data import create_dataset
 from medlens.data.rebuild import facts_from_card, rebuild_split
 from medlens.data.sample import SampleSet
 from medlens.evaluation.bootstrap import bootstrap_ci
+from medlens.evaluation.markdown import write_markdown_and_json
 from medlens.evaluation.metrics import roc_auc
 from medlens.experiments.compare import PAIRED_METRICS, paired_difference
 from medlens.serving import Predictor
@@ -190,10 +190,8 @@ def main(argv: list[str] | None = None) -> dict:
     text = "\n".join(lines)
     print(text)
     if args.out:
-        args.out.parent.mkdir(parents=True, exist_ok=True)
         cmd = "python benchmarks/paired_bundles.py " + " ".join(argv if argv is not None else sys.argv[1:])
-        args.out.write_text(f"{text}\n\nBold: the interval excludes 0. Command: `{cmd}`\n")
-        args.out.with_suffix(".json").write_text(json.dumps(out, indent=1))
+        write_markdown_and_json(args.out, f"{text}\n\nBold: the interval excludes 0. Command: `{cmd}`", out)
     return out
 
 

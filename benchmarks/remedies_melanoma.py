@@ -28,6 +28,7 @@ import numpy as np
 
 from medlens.evaluation.bootstrap import bootstrap_ci
 from medlens.evaluation.cross_source import flag_rate, paired_difference
+from medlens.evaluation.markdown import write_markdown_and_json
 from medlens.evaluation.metrics import roc_auc
 from medlens.evaluation.report import format_value_ci
 from medlens.serving.predictor import softmax
@@ -187,9 +188,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     text = "\n".join(lines)
     print(text)
     if args.out:
-        args.out.parent.mkdir(parents=True, exist_ok=True)
-        args.out.write_text(text + "\n")
-        args.out.with_suffix(".json").write_text(json.dumps(results, indent=1))
+        write_markdown_and_json(args.out, text, results)
     return results
 
 

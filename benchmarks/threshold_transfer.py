@@ -17,7 +17,6 @@ comparison between them is the point.
 from __future__ import annotations
 
 import argparse
-import json
 import logging
 import sys
 from pathlib import Path
@@ -25,6 +24,7 @@ from typing import Any
 
 import numpy as np
 
+from medlens.evaluation.markdown import write_markdown_and_json
 from medlens.evaluation.operating import metrics_at_threshold, threshold_for_recall_by_group
 from medlens.serving.predictor import softmax
 
@@ -133,9 +133,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     md = to_markdown(res, command)
     log.info("%s", md)
     if args.out:
-        args.out.parent.mkdir(parents=True, exist_ok=True)
-        args.out.with_suffix(".md").write_text(md)
-        args.out.with_suffix(".json").write_text(json.dumps({**res, "command": command}, indent=1))
+        write_markdown_and_json(args.out.with_suffix(".md"), md, {**res, "command": command})
     return res
 
 

@@ -6,9 +6,12 @@ Enough for the reports medlens writes itself; not a general CommonMark implement
 from __future__ import annotations
 
 import html
+import json
 import re
+from pathlib import Path
+from typing import Any
 
-__all__ = ["markdown_to_html"]
+__all__ = ["markdown_to_html", "write_markdown_and_json"]
 
 _HEADING = re.compile(r"^(#{1,6})\s+(.*)$")
 _ULIST = re.compile(r"^\s*[-*+]\s+(.*)$")
@@ -127,3 +130,10 @@ def markdown_to_html(text: str) -> str:
             i += 1
     flush()
     return "\n".join(out)
+
+
+def write_markdown_and_json(path: Path, markdown: str, data: Any) -> None:
+    """A benchmark's outputs: ``markdown`` at ``path`` (ending in one newline) and ``data`` as JSON beside it."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(markdown.rstrip("\n") + "\n")
+    path.with_suffix(".json").write_text(json.dumps(data, indent=1))
