@@ -247,3 +247,32 @@ def test_another_test_on_the_same_photo_is_a_reason_for_review_not_a_second_verd
     page = client.get(f"/cases/{cid}").text
     assert "on this same photo" in page and "a clinician should decide which test fits it" in page
     assert page.count('id="result-message"') == 1  # one message, the other test is a reason
+
+
+@pytest.mark.parametrize("lang", ["en", "ko"])
+def test_page_and_pdf_explain_a_referral_above_the_most_likely_class(client, make_account, lang: str) -> None:
+    """P(malignant) 0.3 over a 0.2 threshold: the result refers while the arg-max says benign; the page and
+    the PDF say why. Under the threshold there is nothing to explain."""
+    from pypdf import PdfReader
+
+    from medlens.db import Case
+
+    pat = make_account("patient")
+    cid = upload(client, pat, photo_bytes()).json()["id"]
+    probs = {"benign": 0.7, "malignant": 0.3}
+    _set_prediction(
+        client, cid, probabilities=probs, target_class="malignant", target_probability=0.3, threshold=0.2
+    )
+    with client.app.state.medlens.session_factory() as db:
+        db.get(Case, cid).predicted_label = "benign"
+        db.commit()
+    login(client, pat.email)
+    page = client.get(f"/cases/{cid}?lang={lang}").text
+    note = re.search(r'<p class="hint" id="label-note">(.*?)</p>', page, flags=re.S)
+    assert note is not None and "30 %" in note.group(1) and "20 %" in note.group(1)
+    pdf = client.get(f"/api/v1/cases/{cid}/report.pdf?lang={lang}", headers=pat.auth)
+    text = "".join("".join(p.extract_text().split()) for p in PdfReader(io.BytesIO(pdf.content)).pages)
+    first_words = "".join(note.group(1).split())[:20]
+    assert first_words in text
+    _set_prediction(client, cid, probabilities={"benign": 0.85, "malignant": 0.15}, target_probability=0.15)
+    assert 'id="label-note"' not in client.get(f"/cases/{cid}?lang={lang}").text

@@ -122,6 +122,8 @@ def render_case_pdf(summary: dict[str, Any], image_png: bytes, heatmap_png: byte
     for reason in summary.get("review_reasons") or []:
         story.append(para(f"• {reason}"))
     story.append(para(f"{t('case.top_label')}: {summary['label_title']}"))
+    if summary.get("label_note"):
+        story.append(para(summary["label_note"]))
     if message is not None and message.set_titles:
         story.append(para(f"{t('message.set')}: {', '.join(message.set_titles)}"))
         if message.coverage:

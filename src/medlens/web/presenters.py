@@ -117,6 +117,17 @@ def case_summary(row: Case, lang: str, same_photo: Sequence[Case] = ()) -> dict[
     others = [(get_task(o.task), o.risk or None) for o in same_photo]
     message = result_message(spec, pred, lesion, lang, others)
     waiting = waiting_summary(row)
+    target = pred.get("target_class")
+    label_note = None
+    if tp is not None and thr is not None and target and row.predicted_label != target and tp >= thr:
+        # the screening follows P(target) against a low threshold, the "most likely" line the arg-max
+        label_note = translate(
+            lang,
+            "case.label_note",
+            target=spec.class_title(target, lang),
+            p=format_probability(tp),
+            threshold=format_probability(thr),
+        )
     return {
         "id": row.id,
         "quality": pred.get("quality"),
@@ -128,6 +139,7 @@ def case_summary(row: Case, lang: str, same_photo: Sequence[Case] = ()) -> dict[
         "task_title": spec.title.get(lang),
         "label": row.predicted_label,
         "label_title": spec.label_title(row.predicted_label, lang),
+        "label_note": label_note,
         "probabilities": [
             {"name": k, "title": spec.class_title(k, lang), "p": float(v), "text": format_probability(v)}
             for k, v in probs
@@ -142,7 +154,7 @@ def case_summary(row: Case, lang: str, same_photo: Sequence[Case] = ()) -> dict[
         "waiting_text": None if waiting is None else format_duration(waiting, lang),
         "heads": heads,
         "derived": derive(spec.derived, {h["name"]: h["label"] for h in heads}, lang),
-        "target_class": pred.get("target_class"),
+        "target_class": target,
         "target_probability": tp,
         "threshold": thr,
         "ood": bool(pred.get("ood")) or bool(pred.get("source_ood")),
