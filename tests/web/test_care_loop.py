@@ -268,6 +268,10 @@ def test_page_and_pdf_explain_a_referral_above_the_most_likely_class(client, mak
         db.commit()
     login(client, pat.email)
     page = client.get(f"/cases/{cid}?lang={lang}").text
+    from medlens.web.i18n import translate
+
+    # the heatmap's caption says what the map is and is not
+    assert f"/cases/{cid}/heatmap" in page and translate(lang, "case.heatmap") in page
     note = re.search(r'<p class="hint" id="label-note">(.*?)</p>', page, flags=re.S)
     assert note is not None and "30 %" in note.group(1) and "20 %" in note.group(1)
     pdf = client.get(f"/api/v1/cases/{cid}/report.pdf?lang={lang}", headers=pat.auth)
