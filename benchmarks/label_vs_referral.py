@@ -17,12 +17,11 @@ from pathlib import Path
 
 import numpy as np
 
-from medlens.data.rebuild import facts_from_card, rebuild_split
+from medlens.card import ModelCard
 from medlens.data.sources import sources_of
 from medlens.evaluation.markdown import write_markdown_and_json
-from medlens.serving import Predictor
 from medlens.serving.predictor import softmax
-from medlens.serving.source_check import bundle_logits
+from medlens.serving.source_check import served_split
 
 log = logging.getLogger("label_vs_referral")
 
@@ -48,16 +47,13 @@ def main(argv: list[str] | None = None) -> dict:
     ap.add_argument("--out", type=Path, default=None, help="Markdown table (a .json beside it)")
     args = ap.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
-    predictor = Predictor.from_card(args.model, threads=args.threads)
-    card = predictor.card
+    card = ModelCard.load(args.model)
     if card.thresholds.target_class is None or card.thresholds.threshold is None:
         raise SystemExit(f"{args.model}: the card has no target class and threshold")
     target = card.classes.index(card.thresholds.target_class)
-    split = rebuild_split(facts_from_card(card, args.data_root), card.data.fingerprint, strict=True)
-    idx = np.asarray(split.manifest.splits[args.split], dtype=np.int64)
-    y = np.asarray([split.sample_set.samples[i].label for i in idx])
-    proba = softmax(bundle_logits(predictor, split.sample_set, list(idx)), card.temperature)
-    sources = sources_of(split.sample_set)[idx]
+    served = served_split(args.model, args.split, args.data_root, args.threads)
+    y, proba = served.labels, softmax(served.logits, card.temperature)
+    sources = sources_of(served.split.sample_set)[np.asarray(served.indices, dtype=np.int64)]
     rows = {str(s): disagreement(y[sources == s], proba[sources == s], target, card.thresholds.threshold)
             for s in sorted(set(sources.tolist()))}  # fmt: skip
     if len(rows) > 1:

@@ -18,13 +18,9 @@ import sys
 import time
 from pathlib import Path
 
-import numpy as np
-
-from medlens.data.rebuild import facts_from_card, rebuild_split
 from medlens.evaluation.logit_adjust import choose_tau, class_prior, tau_grid
 from medlens.evaluation.markdown import write_markdown_and_json
-from medlens.serving import Predictor
-from medlens.serving.source_check import bundle_logits
+from medlens.serving.source_check import served_split
 
 log = logging.getLogger("logit_adjust")
 
@@ -42,18 +38,18 @@ def main(argv: list[str] | None = None) -> dict:
     ap.add_argument("--out", type=Path, default=None, help="Markdown table (a .json beside it)")
     args = ap.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
-    predictor = Predictor.from_card(args.model, threads=args.threads)
-    card = predictor.card
-    split = rebuild_split(facts_from_card(card, args.data_root), card.data.fingerprint, strict=True)
+    t0 = time.perf_counter()
+    served = served_split(args.model, args.split, args.data_root, args.threads)
+    seconds = time.perf_counter() - t0
+    card, split, idx, y, logits = (
+        served.predictor.card,
+        served.split,
+        served.indices,
+        served.labels,
+        served.logits,
+    )
     samples = split.sample_set.samples
     prior = class_prior([samples[i].label for i in split.manifest.splits["train"]], len(card.classes))
-    idx = list(split.manifest.splits[args.split])
-    y = np.asarray([samples[i].label for i in idx])
-    t0 = time.perf_counter()
-    logits = bundle_logits(
-        predictor, split.sample_set, idx, progress=lambda k, n: log.info("%d / %d photos", k, n)
-    )
-    seconds = time.perf_counter() - t0
     choice = choose_tau(
         y, logits / card.temperature, prior, tau_grid(args.low, args.high, args.step), args.margin
     )

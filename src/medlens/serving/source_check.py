@@ -11,7 +11,9 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Sequence
-from typing import Any
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -19,6 +21,9 @@ from medlens.data.sample import SampleSet
 from medlens.data.sources import original_classes, sources_of
 from medlens.evaluation.cross_source import metrics_by_source, per_class_rates, specificity_at_recall
 from medlens.serving.predictor import Predictor, energy_score, softmax
+
+if TYPE_CHECKING:
+    from medlens.data.rebuild import RebuiltSplit
 
 log = logging.getLogger(__name__)
 
@@ -51,6 +56,34 @@ def bundle_logits(
         if progress is not None:
             progress(min(start + batch_size, n), n)
     return np.concatenate(out) if out else np.zeros((0, len(predictor.card.classes)), np.float32)
+
+
+@dataclass(frozen=True)
+class ServedSplit:
+    """A bundle's own split part, rebuilt from its card (fingerprint-verified), and its served raw logits."""
+
+    predictor: Predictor
+    split: RebuiltSplit
+    indices: list[int]
+    labels: np.ndarray
+    logits: np.ndarray
+
+
+def served_split(
+    model: Path, part: str, data_root: Path | None = None, threads: int | None = None
+) -> ServedSplit:
+    """The Predictor of ``model`` run over ``part`` ("train"/"val"/"test") of the split its card records."""
+    from medlens.data.rebuild import facts_from_card, rebuild_split
+
+    predictor = Predictor.from_card(model, threads=threads)
+    card = predictor.card
+    split = rebuild_split(facts_from_card(card, data_root), card.data.fingerprint, strict=True)
+    idx = list(split.manifest.splits[part])
+    labels = np.asarray([split.sample_set.samples[i].label for i in idx])
+    logits = bundle_logits(
+        predictor, split.sample_set, idx, progress=lambda k, n: log.info("%s: %d / %d photos", part, k, n)
+    )
+    return ServedSplit(predictor, split, idx, labels, logits)
 
 
 def role_of(source: str, train_sources: Sequence[str] | None) -> str:
