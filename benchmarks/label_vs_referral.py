@@ -23,8 +23,6 @@ from medlens.evaluation.markdown import write_markdown_and_json
 from medlens.serving.predictor import softmax
 from medlens.serving.source_check import served_split
 
-log = logging.getLogger("label_vs_referral")
-
 
 def disagreement(y: np.ndarray, proba: np.ndarray, target: int, threshold: float) -> dict[str, int]:
     """Counts: photos, referred (P(target) >= threshold), referred with another arg-max, and of those the target's."""

@@ -22,8 +22,6 @@ from medlens.evaluation.logit_adjust import choose_tau, class_prior, tau_grid
 from medlens.evaluation.markdown import write_markdown_and_json
 from medlens.serving.source_check import served_split
 
-log = logging.getLogger("logit_adjust")
-
 
 def main(argv: list[str] | None = None) -> dict:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -41,21 +39,18 @@ def main(argv: list[str] | None = None) -> dict:
     t0 = time.perf_counter()
     served = served_split(args.model, args.split, args.data_root, args.threads)
     seconds = time.perf_counter() - t0
-    card, split, idx, y, logits = (
-        served.predictor.card,
-        served.split,
-        served.indices,
-        served.labels,
-        served.logits,
-    )
-    samples = split.sample_set.samples
-    prior = class_prior([samples[i].label for i in split.manifest.splits["train"]], len(card.classes))
+    card, samples = served.predictor.card, served.split.sample_set.samples
+    prior = class_prior([samples[i].label for i in served.split.manifest.splits["train"]], len(card.classes))
     choice = choose_tau(
-        y, logits / card.temperature, prior, tau_grid(args.low, args.high, args.step), args.margin
+        served.labels,
+        served.logits / card.temperature,
+        prior,
+        tau_grid(args.low, args.high, args.step),
+        args.margin,
     )
     cmd = "python benchmarks/logit_adjust.py " + " ".join(argv if argv is not None else sys.argv[1:])
     lines = [
-        f"Logit adjustment of `{args.model}` ({card.name}) on its {args.split} split ({len(idx)} photos, as served; "
+        f"Logit adjustment of `{args.model}` ({card.name}) on its {args.split} split ({len(served.indices)} photos, as served; "
         f"{seconds:.0f} s of inference). Training class shares: "
         + ", ".join(f"{c} {p:.3f}" for c, p in zip(card.classes, prior, strict=True))
         + ".",
@@ -78,7 +73,7 @@ def main(argv: list[str] | None = None) -> dict:
     out = {
         "model": str(args.model),
         "split": args.split,
-        "n": len(idx),
+        "n": len(served.indices),
         "prior": dict(zip(card.classes, prior.tolist(), strict=True)),
         "table": [{"tau": t, "balanced_accuracy": b, "accuracy": a} for t, b, a in choice.table],
         "chosen_tau": choice.tau,
