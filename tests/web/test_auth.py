@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import re
 
+import pytest
+
 from .conftest import PASSWORD
 
 
@@ -119,3 +121,27 @@ def test_login_redirect_is_local_only(client, make_account):
         follow_redirects=False,
     )
     assert r.headers["location"] == "/cases"
+
+
+def test_email_pattern_is_checked_after_the_length_and_classifies_addresses(monkeypatch):
+    """The pattern once backtracked quadratically on 'a@' + many dots (a page sign-up has no length cap
+    before the service): an over-long address is refused without running the pattern at all."""
+    from medlens.web.errors import AppError
+    from medlens.web.services import users
+
+    pattern = users._EMAIL
+    for good in ("kim@example.org", "a.b+c@mail.example.co.kr"):
+        assert pattern.match(good), good
+    for bad in ("a@b", "a@.b", "a@b.", "a@b..c", "a b@c.d", "a@b@c.d", "@b.c"):
+        assert not pattern.match(bad), bad
+    calls: list[str] = []
+
+    class Spy:
+        def match(self, text: str) -> re.Match[str] | None:
+            calls.append(text)
+            return pattern.match(text)
+
+    monkeypatch.setattr(users, "_EMAIL", Spy())
+    with pytest.raises(AppError) as err:
+        users.create_user(None, "a@" + "." * 100_000 + "@", "long-enough-pw-1")  # type: ignore[arg-type]
+    assert (err.value.status, err.value.key) == (400, "error.bad_email") and calls == []

@@ -243,10 +243,21 @@ def test_another_test_on_the_same_photo_is_a_reason_for_review_not_a_second_verd
         twin.task, twin.risk = "scalp", "high"
         db.add(twin)
         db.commit()
+        twin_id = twin.id
     login(client, pat.email)
     page = client.get(f"/cases/{cid}").text
     assert "on this same photo" in page and "a clinician should decide which test fits it" in page
     assert page.count('id="result-message"') == 1  # one message, the other test is a reason
+    # a clinician sees the sent case, and the other test only once the patient has sent that one too
+    assert client.post(f"/api/v1/cases/{cid}/submit", headers=pat.auth).status_code == 200
+    doc = make_account("clinician")
+    login(client, doc.email)
+    review = client.get(f"/clinic/cases/{cid}")
+    assert review.status_code == 200 and "on this same photo" not in review.text
+    login(client, pat.email)
+    assert client.post(f"/api/v1/cases/{twin_id}/submit", headers=pat.auth).status_code == 200
+    login(client, doc.email)
+    assert "on this same photo" in client.get(f"/clinic/cases/{cid}").text
 
 
 @pytest.mark.parametrize("lang", ["en", "ko"])

@@ -8,7 +8,7 @@ from datetime import datetime
 
 import pytest
 
-from .conftest import photo_bytes, upload
+from .conftest import photo_bytes, stored_files, upload
 from .test_pages import login
 
 BAD_IDS = ("9223372036854775808", "99999999999999999999", "-1", "0", "2147483648")
@@ -91,3 +91,16 @@ def test_timestamps_carry_their_zone(client, make_account):
     audit = client.get("/api/v1/admin/audit", headers=admin.auth).json()
     for stamp in (case["created_at"], me["created_at"], audit[0]["at"]):
         assert datetime.fromisoformat(stamp).utcoffset() is not None, stamp
+
+
+@pytest.mark.parametrize("lesion_id", ["²", "٣", "0", "99999999999", "9" * 20])
+def test_a_lesion_id_that_is_no_database_id_is_a_400_naming_the_field(
+    client, make_account, settings, lesion_id
+):
+    """'²' and '٣' pass str.isdigit() but not int(); 99999999999 and twenty nines (the form's
+    longest) overflow PostgreSQL's INTEGER. Each gave a 500 (the last two on PostgreSQL)."""
+    pat = make_account()
+    r = upload(client, pat, photo_bytes(), lesion="same", lesion_id=lesion_id)
+    assert r.status_code == 400, r.text
+    assert r.json()["field"] == "lesion_id"
+    assert not stored_files(settings)

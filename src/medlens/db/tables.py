@@ -11,6 +11,8 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 ROLES = ("patient", "clinician", "admin")
 STATUSES = ("new", "in_review", "answered")
+# ids are 32-bit INTEGER columns on PostgreSQL (64-bit on SQLite): an id outside 1..MAX_ID cannot exist
+MAX_ID = 2**31 - 1
 
 
 def utcnow() -> datetime:

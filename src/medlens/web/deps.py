@@ -14,15 +14,15 @@ from fastapi import Depends, Path, Request
 from sqlalchemy.orm import Session
 
 from medlens.db import User
+from medlens.db.tables import MAX_ID as MAX_ID
 from medlens.web.errors import AppError
 from medlens.web.i18n import negotiate
 from medlens.web.services import sessions
 from medlens.web.services.users import user_for_token
 from medlens.web.state import AppState, PredictorLike
 
-# ids are 32-bit INTEGER columns on PostgreSQL (64-bit on SQLite): a path id outside 1..MAX_ID cannot exist
-# and gets 404 (the validation handler maps path errors to 404) instead of an overflow in the driver
-MAX_ID = 2**31 - 1
+# a path id outside 1..MAX_ID cannot exist and gets 404 (the validation handler maps path errors to 404)
+# instead of an overflow in the driver
 CaseId = Annotated[int, Path(ge=1, le=MAX_ID, description="Case id")]
 UserId = Annotated[int, Path(ge=1, le=MAX_ID, description="User id")]
 NoticeId = Annotated[int, Path(ge=1, le=MAX_ID, description="Notice id")]

@@ -274,8 +274,10 @@ def _audit_list(db: Session, user: User, action: str, rows: list[Case]) -> None:
     db.commit()
 
 
-def same_photo_cases(db: Session, row: Case, limit: int = 10) -> list[Case]:
-    """The owner's cases of *other* tests on the same stored photo (for the one-message rule)."""
+def same_photo_cases(db: Session, user: User, row: Case, limit: int = 10) -> list[Case]:
+    """The owner's cases of *other* tests on the same stored photo (for the one-message rule). Anyone but
+    the owner (clinicians, admins) sees only those the patient sent, as for the earlier cases beside a
+    review: a test the patient kept to themselves must not show through another case's message."""
     q = (
         select(Case)
         .where(
@@ -287,6 +289,8 @@ def same_photo_cases(db: Session, row: Case, limit: int = 10) -> list[Case]:
         .order_by(Case.id.desc())
         .limit(limit)
     )
+    if user.id != row.owner_id:
+        q = q.where(Case.submitted_at.is_not(None))
     return list(db.scalars(q))
 
 

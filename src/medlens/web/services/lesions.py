@@ -19,7 +19,7 @@ from sqlalchemy import Connection, and_, func, insert, or_, select
 from sqlalchemy.orm import Session
 
 from medlens.db import Case, Lesion, User
-from medlens.db.tables import utcnow
+from medlens.db.tables import MAX_ID, utcnow
 from medlens.web.errors import AppError, not_found
 from medlens.web.services import audit
 
@@ -89,7 +89,8 @@ def parse_choice(kind: str, site: str = "", label: str = "", lesion_id: str = ""
         return LesionChoice("new", site=site, label=clean_label(label))
     if kind == "same":
         value = lesion_id.strip()
-        if not value.isdigit() or len(value) > 12:
+        # ASCII digits only (str.isdigit also accepts '²', which int() refuses), within a database id's range
+        if not (value.isascii() and value.isdigit() and len(value) <= 10 and 1 <= int(value) <= MAX_ID):
             raise AppError(400, "error.lesion_choose", field="lesion_id")
         return LesionChoice("same", lesion_id=int(value))
     raise AppError(400, "error.bad_field", field="lesion")

@@ -28,7 +28,7 @@ def _age(field: dict[str, Any], value: Any) -> int:
         raise _field_error("error.risk_age", field, min=lo, max=hi)
     try:
         number = float(str(value).strip()) if isinstance(value, str) else float(value)
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):  # OverflowError: a JSON integer beyond float's range
         raise _field_error("error.risk_age", field, min=lo, max=hi) from None
     if not math.isfinite(number) or number != int(number) or not lo <= number <= hi:
         raise _field_error("error.risk_age", field, min=lo, max=hi)

@@ -37,7 +37,7 @@ def _review_context(db: Session, store: ImageStore, user: User, row: Case, lang:
     """What the review page shows beside the case: the patient's earlier cases, the earlier photos of the
     lesion it follows (side by side) and the reply templates."""
     return {
-        "case": case_summary(row, lang, cases.same_photo_cases(db, row)),
+        "case": case_summary(row, lang, cases.same_photo_cases(db, user, row)),
         "earlier": [earlier_summary(r, lang) for r in review.earlier_cases(db, user, row)],
         "templates": review.reply_templates(row.task, lang),
         **followup_context(db, store, user, row, lang, "/clinic/cases"),

@@ -139,7 +139,7 @@ def case_page(case_id: CaseId, request: Request, user: PageUser, db: SessionDep,
     row = cases.view_case(db, state.store, user, case_id)
     if row.owner_id == user.id:
         notices.mark_all_read(db, user, case_id)  # the reply the notice announced is on this page
-    summary = case_summary(row, lang, cases.same_photo_cases(db, row))
+    summary = case_summary(row, lang, cases.same_photo_cases(db, user, row))
     follow = followup_context(db, state.store, user, row, lang, "/cases")
     dept = state.care.department_for(get_task(row.task).modality)
     directory = clinics.current(db, state.care)
