@@ -104,3 +104,24 @@ def test_a_lesion_id_that_is_no_database_id_is_a_400_naming_the_field(
     assert r.status_code == 400, r.text
     assert r.json()["field"] == "lesion_id"
     assert not stored_files(settings)
+
+
+def test_nul_characters_are_a_4xx_and_store_nothing(client, make_account, settings):
+    """PostgreSQL text refuses NUL (psycopg raised a DataError, a 500); SQLite stores it. Either way the
+    answer is a 4xx, and where the database refuses it is a 400 naming the reason, with nothing stored."""
+    from sqlalchemy import select
+
+    from medlens.db import User
+
+    on_postgres = settings.database_url.startswith("postgresql")
+    r = client.post("/api/v1/auth/token", data={"username": "a\x00b@example.org", "password": "whatever-1"})
+    assert r.status_code == (400 if on_postgres else 401), r.text
+    r = client.post(
+        "/api/v1/auth/signup",
+        json={"email": "nul@example.org", "password": "long-enough-pw-1", "name": "K\x00im", "consent": True},
+    )
+    assert r.status_code == (400 if on_postgres else 202), r.text
+    if on_postgres:
+        assert r.json()["code"] == "error.unstorable" and "NUL" in r.json()["detail"]
+        with client.app.state.medlens.session_factory() as db:
+            assert db.scalar(select(User).where(User.email == "nul@example.org")) is None

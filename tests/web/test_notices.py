@@ -369,3 +369,34 @@ def test_smtp_login_with_user_and_password_from_the_environment(monkeypatch):  #
     finally:
         controller.stop()
     assert seen[0] == (b"medlens", b"s3cret-from-env") and len(inbox.messages) == 1
+
+
+def test_a_refused_recipient_is_logged_without_its_address(monkeypatch, caplog):
+    """smtplib's SMTPRecipientsRefused carries the address in its text; the log line keeps the user's id,
+    the exception's type and the SMTP code only."""
+    import smtplib
+
+    class Refusing:
+        def __init__(self, *args, **kwargs) -> None:
+            pass
+
+        def __enter__(self) -> Refusing:
+            return self
+
+        def __exit__(self, *exc: object) -> None:
+            return None
+
+        def starttls(self, **kwargs) -> None:  # type: ignore[no-untyped-def]
+            return None
+
+        def send_message(self, message) -> None:  # type: ignore[no-untyped-def]
+            raise smtplib.SMTPRecipientsRefused({"grandma@example.org": (550, b"mailbox unavailable")})
+
+    monkeypatch.setattr(smtplib, "SMTP", Refusing)
+    mailer = Mailer(host="mail.example.org")
+    with caplog.at_level(logging.WARNING, logger="medlens.web.services.mailer"):
+        sent = mailer.send(Mail("grandma@example.org", "Reply", "A clinician answered.", user_id=7))
+    assert sent is False
+    lines = [rec.getMessage() for rec in caplog.records]
+    assert any("user #7" in m and "SMTPRecipientsRefused" in m for m in lines), lines
+    assert not any("grandma" in m for m in lines), lines

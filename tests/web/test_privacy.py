@@ -406,3 +406,35 @@ def test_audit_details_and_statistic_keys_map_to_labels():
     assert stat_items("status", {"in_review": 1}, "ko") == [("의료진 검토 중", 1.0)]
     assert stat_items("task", {"no-such-task": 1}, "en") == [("no-such-task", 1.0)]  # unknown: kept
     assert utc_time(datetime(2026, 12, 1, 9, 5, 7)) == "2026-12-01 09:05:07 UTC"
+
+
+def test_a_staff_member_without_a_name_is_shown_to_patients_by_role_not_e_mail(client, make_account):
+    """Admin-created staff may have no name; the patient's case (API, page, PDF) then says 'Clinician',
+    never the clinician's e-mail address."""
+    from pypdf import PdfReader
+
+    from medlens.web.services.users import create_user
+
+    pat = make_account()
+    with client.app.state.medlens.session_factory() as db:
+        create_user(db, "dr.lee@clinic.example.org", PASSWORD, "", "clinician")
+    token = client.post(
+        "/api/v1/auth/token", data={"username": "dr.lee@clinic.example.org", "password": PASSWORD}
+    ).json()["access_token"]
+    cid = upload(client, pat, photo_bytes()).json()["id"]
+    client.post(f"/api/v1/cases/{cid}/submit", headers=pat.auth)
+    r = client.post(
+        f"/api/v1/clinician/cases/{cid}/reply",
+        headers={"Authorization": f"Bearer {token}"},
+        json={"body": "Looks fine.", "feedback_label": "agree"},
+    )
+    assert r.status_code == 200, r.text
+    case = client.get(f"/api/v1/cases/{cid}", headers=pat.auth).json()
+    assert [x["author"] for x in case["replies"]] == ["Clinician"]
+    pdf = client.get(f"/api/v1/cases/{cid}/report.pdf", headers=pat.auth)
+    text = "".join(p.extract_text() for p in PdfReader(io.BytesIO(pdf.content)).pages)
+    login(client, pat.email)
+    page = client.get(f"/cases/{cid}").text
+    for shown in (case, text, page):
+        assert "dr.lee" not in str(shown)
+    assert "Clinician" in page

@@ -13,6 +13,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
+from sqlalchemy.exc import DataError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.middleware.sessions import SessionMiddleware
 
@@ -138,6 +139,13 @@ def _install_handlers(app: FastAPI) -> None:
         if exc.body is not None:
             remember_form(request, exc.body)
         return await error_page(request, 422, message)
+
+    @app.exception_handler(DataError)
+    async def unstorable(request: Request, exc: DataError) -> Response:
+        # a value the database refuses (PostgreSQL: a NUL character in text, a number beyond the column's
+        # range) is the client's input, not a server fault; the request's session is rolled back on exit
+        log.info("refused a value the database cannot store: %s", type(exc.orig).__name__)
+        return await app_error(request, AppError(400, "error.unstorable"))
 
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, exc: StarletteHTTPException) -> Response:

@@ -179,7 +179,8 @@ def case_summary(row: Case, lang: str, same_photo: Sequence[Case] = ()) -> dict[
         "has_heatmap": row.heatmap_sha256 is not None or heatmap_pending(row),
         "replies": [
             {
-                "author": r.author.name or r.author.email,
+                "author": r.author.name
+                or translate(lang, f"role.{r.author.role}"),  # never a staff e-mail address
                 "body": r.body,
                 "at": utc_time(r.created_at, seconds=False),
             }

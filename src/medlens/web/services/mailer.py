@@ -98,7 +98,11 @@ class Mailer:
                     smtp.login(self.user, self.password)
                 smtp.send_message(self.message(mail))
         except (smtplib.SMTPException, OSError, ValueError) as exc:
-            log.warning("e-mail notice for user #%s not sent: %s: %s", mail.user_id, type(exc).__name__, exc)
+            # the exception's text can hold the recipient's address (SMTPRecipientsRefused): type and code only
+            code = getattr(exc, "smtp_code", None) or getattr(exc, "errno", None)
+            log.warning(
+                "e-mail notice for user #%s not sent: %s (code %s)", mail.user_id, type(exc).__name__, code
+            )
             return False
         log.info("e-mail notice sent to user #%s", mail.user_id)
         return True
