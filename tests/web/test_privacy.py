@@ -341,11 +341,14 @@ def test_every_case_read_and_pdf_download_is_audited(client, make_account):
     login(client, admin.email)  # the pages, as an admin
     assert client.get(f"/cases/{cid}").status_code == 200
     assert client.get(f"/cases/{cid}/report.pdf").status_code == 200
+    assert client.get(f"/cases/{cid}/image?thumb=1").status_code == 200  # someone else's thumbnail
     rows = _audit(client)
     seen = {(a.user_id, a.action, a.case_id) for a in rows}
     for action in ("view", "pdf", "image", "heatmap", "care"):
         assert (pat.id, action, cid) in seen, action
     assert sum(1 for a in rows if a.action == "image" and a.user_id == pat.id) == 1  # not the thumbnail
+    assert not any(a.action == "thumb" and a.user_id == pat.id for a in rows)  # the owner's own lists
+    assert (admin.id, "thumb", cid) in seen
     assert (admin.id, "view", cid) in seen and (admin.id, "pdf", cid) in seen
     lists = [a for a in rows if a.action == "list" and a.user_id == pat.id]
     assert lists and f"ids={cid}" in lists[0].detail

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from sqlalchemy import Connection, insert, select
@@ -11,15 +12,44 @@ from medlens.db import AuditLog, User
 from medlens.db.tables import utcnow
 
 _INSERT = insert(AuditLog)
+MAX_DETAIL = 500  # the column's length
 
 
 def _values(user_id: int | None, action: str, case_id: int | None, detail: str) -> dict[str, Any]:
-    return {"user_id": user_id, "case_id": case_id, "action": action, "detail": detail[:500], "at": utcnow()}
+    return {
+        "user_id": user_id,
+        "case_id": case_id,
+        "action": action,
+        "detail": detail[:MAX_DETAIL],
+        "at": utcnow(),
+    }
 
 
 def record(db: Session, user: User | None, action: str, case_id: int | None = None, detail: str = "") -> None:
     """Add an audit row to the current transaction (the caller commits)."""
     db.add(AuditLog(**_values(user.id if user else None, action, case_id, detail)))
+
+
+def record_ids(
+    db: Session,
+    user: User | None,
+    action: str,
+    ids: Sequence[int],
+    case_id: int | None = None,
+    prefix: str = "",
+) -> None:
+    """Audit a read of many cases at once: ``[prefix ]n=N ids=...`` with every id, in as many rows as the
+    detail column needs (one row cut at its length once dropped the ids of a long clinician queue)."""
+    head = f"{prefix} " if prefix else ""
+    chunks: list[list[str]] = [[]]
+    room = MAX_DETAIL - len(f"{head}n={len(ids)} part=99/99 ids=")
+    for text in map(str, ids):
+        if chunks[-1] and len(",".join([*chunks[-1], text])) > room:
+            chunks.append([])
+        chunks[-1].append(text)
+    for k, part in enumerate(chunks, 1):
+        where = f" part={k}/{len(chunks)}" if len(chunks) > 1 else ""
+        record(db, user, action, case_id, f"{head}n={len(ids)}{where} ids={','.join(part)}")
 
 
 def insert_row(

@@ -268,9 +268,19 @@ def read_case(db: Session, user: User, case_id: int, action: str, detail: str = 
     return row
 
 
+def image_case(db: Session, user: User, case_id: int, thumb: bool) -> Case:
+    """:func:`visible_case` for its photo: audited as ``image``, and a thumbnail as ``thumb`` when anyone but
+    the owner reads it (a clinician could otherwise fetch any sent photo by id without a trace); committed."""
+    row = visible_case(db, user, case_id)
+    if not thumb or row.owner_id != user.id:
+        audit.record(db, user, "thumb" if thumb else "image", row.id)
+        db.commit()
+    return row
+
+
 def _audit_list(db: Session, user: User, action: str, rows: list[Case]) -> None:
     """One audit row for a list of cases read at once (their ids in the detail); committed."""
-    audit.record(db, user, action, detail=f"n={len(rows)} ids={','.join(str(r.id) for r in rows)}")
+    audit.record_ids(db, user, action, [r.id for r in rows])
     db.commit()
 
 

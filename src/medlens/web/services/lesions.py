@@ -164,8 +164,7 @@ def history(db: Session, user: User, row: Case) -> list[Case]:
     if len(rows) < 2:
         return []
     rows.reverse()
-    ids = ",".join(str(r.id) for r in rows)
-    audit.record(db, user, "followup", row.id, f"lesion={row.lesion_id} ids={ids}")
+    audit.record_ids(db, user, "followup", [r.id for r in rows], row.id, prefix=f"lesion={row.lesion_id}")
     db.commit()
     return rows
 

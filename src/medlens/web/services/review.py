@@ -83,7 +83,7 @@ def review_queue(db: Session, user: User, include_answered: bool = False) -> lis
     if not include_answered:
         q = q.where(Case.status != "answered")
     rows = sorted(db.scalars(q), key=lambda r: _sort_key(r, now))
-    audit.record(db, user, "queue", detail=f"n={len(rows)} ids={','.join(str(r.id) for r in rows)}")
+    audit.record_ids(db, user, "queue", [r.id for r in rows])
     db.commit()
     return rows
 
@@ -105,7 +105,7 @@ def earlier_cases(db: Session, user: User, row: Case, limit: int = MAX_EARLIER) 
     )
     rows = list(db.scalars(q))
     if rows:
-        audit.record(db, user, "earlier", row.id, f"n={len(rows)} ids={','.join(str(r.id) for r in rows)}")
+        audit.record_ids(db, user, "earlier", [r.id for r in rows], row.id)
         db.commit()
     return rows
 

@@ -133,8 +133,8 @@ def case_image(
     state: StateDep,
     thumb: Annotated[bool, Query()] = False,
 ) -> Response:
-    """The uploaded image (audited), or with ``thumb`` a small thumbnail (not audited: lists show them)."""
-    row = cases.visible_case(db, user, case_id) if thumb else cases.read_case(db, user, case_id, "image")
+    """The uploaded image, or with ``thumb`` a small thumbnail (audited unless the owner reads a thumbnail)."""
+    row = cases.image_case(db, user, case_id, thumb)
     return media.image_response(state.store, row, "image", thumb)
 
 

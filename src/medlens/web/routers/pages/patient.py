@@ -195,8 +195,7 @@ def submit(
 
 @router.get("/cases/{case_id}/image")
 def image(case_id: CaseId, user: PageUser, db: SessionDep, state: StateDep, thumb: bool = False) -> Response:
-    # thumbnails are in lists (audited as a list read); the image itself is audited
-    row = cases.visible_case(db, user, case_id) if thumb else cases.read_case(db, user, case_id, "image")
+    row = cases.image_case(db, user, case_id, thumb)
     return media.image_response(state.store, row, "image", thumb)  # no-store (middleware): patient data
 
 
