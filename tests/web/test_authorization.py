@@ -142,3 +142,45 @@ def test_audit_log_records_views_and_changes(client, make_account, two_patients_
         (doc.id, "status"),
         (doc.id, "reply"),
     } <= seen
+
+
+@pytest.mark.parametrize("role", ["clinician", "admin"])
+def test_staff_accounts_do_not_upload_and_nothing_is_stored(client, make_account, settings, role):
+    """A staff account's case would be invisible to it (a clinician sees sent cases only) and it could not
+    delete it: the upload is a 403 naming the reason, on the API and the page, with nothing stored."""
+    from sqlalchemy import func, select
+
+    from medlens.db import Case
+
+    from .conftest import stored_files
+    from .test_auth import csrf_of
+    from .test_pages import login
+
+    staff = make_account(role)
+    r = upload(client, staff, photo_bytes())
+    assert r.status_code == 403 and "patient accounts" in r.json()["detail"], r.text
+    login(client, staff.email)
+    token = csrf_of(client.get("/screen/melanoma").text)
+    r = client.post(
+        "/screen/melanoma",
+        data={"csrf_token": token, "sex": "female", "age_group": "70-79"},
+        files={"file": ("p.jpg", photo_bytes(), "image/jpeg")},
+        follow_redirects=False,
+    )
+    assert r.status_code == 403 and "patient accounts" in r.text
+    with client.app.state.medlens.session_factory() as db:
+        assert db.scalar(select(func.count()).select_from(Case)) == 0
+    assert not stored_files(settings)
+
+
+def test_an_admin_cannot_answer_a_case_the_patient_never_sent(client, make_account, two_patients_case):
+    owner, _, cid = two_patients_case
+    admin = make_account("admin")
+    reply = {"body": "Fine.", "feedback_label": "agree"}
+    r = client.post(f"/api/v1/clinician/cases/{cid}/reply", headers=admin.auth, json=reply)
+    assert r.status_code == 409 and r.json()["code"] == "error.not_submitted"
+    assert client.get(f"/api/v1/cases/{cid}", headers=owner.auth).json()["status"] == "new"
+    client.post(f"/api/v1/cases/{cid}/submit", headers=owner.auth)
+    assert (
+        client.post(f"/api/v1/clinician/cases/{cid}/reply", headers=admin.auth, json=reply).status_code == 200
+    )

@@ -368,6 +368,8 @@ def reply_case(db: Session, user: User, case_id: int, body: str, feedback_label:
     assess); status becomes answered."""
     require_role(user, "clinician", "admin")
     row = visible_case(db, user, case_id)
+    if row.submitted_at is None:  # an admin sees every case, but only a sent one is anyone's to answer
+        raise AppError(409, "error.not_submitted")
     body = body.strip()
     if not body:
         raise AppError(400, "error.empty_reply")

@@ -29,7 +29,7 @@ _LIVE = and_(
     AuthSession.expires_at > bindparam("now"),
     User.active.is_(True),
 )
-_LIVE_USER_ID = select(User.id).join(AuthSession, AuthSession.user_id == User.id).where(_LIVE)
+_LIVE_USER_ID = select(User.id, User.role).join(AuthSession, AuthSession.user_id == User.id).where(_LIVE)
 
 
 def _hash(token: str) -> str:
@@ -59,12 +59,13 @@ def user_for(db: Session, token: object, kind: str) -> User | None:
     return db.scalars(query, {"h": _hash(token), "kind": kind, "now": utcnow()}).first()
 
 
-def user_id_for(db: Session, token: object, kind: str) -> int | None:
-    """:func:`user_for` as one Core ``SELECT`` of the id (the upload path needs only the id)."""
+def user_id_for(db: Session, token: object, kind: str) -> tuple[int, str] | None:
+    """:func:`user_for` as one Core ``SELECT`` of the id and role (the upload path needs no more)."""
     if not isinstance(token, str) or not token:
         return None
     params = {"h": _hash(token), "kind": kind, "now": utcnow()}
-    return db.connection().execute(_LIVE_USER_ID, params).scalar()
+    row = db.connection().execute(_LIVE_USER_ID, params).first()
+    return None if row is None else (int(row[0]), str(row[1]))
 
 
 def revoke(db: Session, token: object) -> None:

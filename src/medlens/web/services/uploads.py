@@ -19,6 +19,8 @@ from medlens.web.state import AppState
 from medlens.web.timing import Timings
 
 CHUNK = 1 << 20
+# who uploads photos: a staff account's case would be invisible to it (clinicians see only sent cases)
+UPLOADER_ROLES = ("patient",)
 
 
 async def read_limited(upload: UploadFile, max_bytes: int) -> bytes:
@@ -66,6 +68,8 @@ async def create_case_from_upload(
     """Read ``upload`` (size-limited), run :func:`cases.create_case` in a worker thread, and queue the
     after-response work of :mod:`~medlens.web.services.enrich` on ``background``. With an
     ``idempotency_key`` the user already used, the earlier case comes back instead of a new one."""
+    if user.role not in UPLOADER_ROLES:
+        raise AppError(403, "error.patients_only")
     key = check_key(idempotency_key)
     data = await _read(state, upload, timings)
     return await run_in_threadpool(
@@ -90,7 +94,7 @@ async def create_case_for_token(
 
     def work() -> Upload:
         with state.session_factory() as db:
-            owner_id = users.user_id_for_token(db, state.settings.secret_key, token)
+            owner_id = users.user_id_for_token(db, state.settings.secret_key, token, *UPLOADER_ROLES)
             if timings is not None:
                 timings.lap("auth")
             return _create_once(db, state, owner_id, inp, data, upload, timings, key, background)
