@@ -25,7 +25,7 @@ class Settings(BaseSettings):
     # empty: a random key generated on first start into data_dir/secret_key (see medlens.web.secret_key)
     secret_key: str = ""
     dev: bool = False  # explicit development mode: accepts a known/short secret key (never in production)
-    cookie_secure: bool = False  # mark the session cookie Secure (serve over HTTPS)
+    cookie_secure: bool = False  # always mark the session cookie Secure (it already is on HTTPS requests)
     max_upload_bytes: int = 15 * 1024 * 1024
     max_image_pixels: int = 40_000_000
     decode_budget_mb: int = 0  # memory for concurrent image decodes per process; 0 = auto (decode_budget.py)

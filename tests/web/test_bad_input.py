@@ -125,3 +125,82 @@ def test_oversized_request_refused_before_parsing(client, make_account, settings
         headers={**pat.auth, "Content-Type": "multipart/form-data; boundary=zzz"},
     )
     assert r.status_code == 413 and "too large" in r.json()["detail"]
+
+
+def test_a_chunked_body_over_the_limit_is_a_413_and_nothing_is_stored(client, make_account, settings):
+    """Without Content-Length (chunked transfer) the early refusal cannot see the size; the body is counted
+    as it arrives and the request ends in a 413 once it passes the limit, before the rest is spooled."""
+    pat = make_account()
+    head = (
+        b'--zzz\r\nContent-Disposition: form-data; name="task"\r\n\r\nmelanoma\r\n'
+        b'--zzz\r\nContent-Disposition: form-data; name="file"; filename="p.jpg"\r\n'
+        b"Content-Type: image/jpeg\r\n\r\n"
+    )
+
+    def chunks():
+        yield head
+        for _ in range(64):  # 16 MiB, far past the 2 MiB limit
+            yield b"\xff" * (256 * 1024)
+        yield b"\r\n--zzz--\r\n"
+
+    r = client.post(
+        "/api/v1/cases",
+        content=chunks(),
+        headers={**pat.auth, "Content-Type": "multipart/form-data; boundary=zzz"},
+    )
+    assert r.status_code == 413 and "too large (limit 2 MB)" in r.json()["detail"], r.text
+    assert not stored_files(settings)
+    # a chunked body under the limit is an ordinary upload
+    small = photo_bytes()
+    body = head + small + b"\r\n--zzz--\r\n"
+    r = client.post(
+        "/api/v1/cases",
+        content=iter([body[:1000], body[1000:]]),
+        headers={**pat.auth, "Content-Type": "multipart/form-data; boundary=zzz"},
+    )
+    assert r.status_code == 201, r.text
+
+
+def test_cookies_are_secure_over_https_and_work_over_plain_http(settings):
+    from fastapi.testclient import TestClient
+
+    from medlens.web.app import create_app
+
+    for base, secure in (("https://medlens.example.org", True), ("http://127.0.0.1:8000", False)):
+        with TestClient(create_app(settings), base_url=base) as c:
+            r = c.get("/login?lang=en")
+            cookies = r.headers.get_list("set-cookie")
+            assert cookies and all(("secure" in v.lower()) is secure for v in cookies), cookies
+
+
+def test_the_middleware_stops_reading_a_chunked_body_past_the_limit():
+    """At the ASGI level: the body arrives in 256 KiB messages with no Content-Length; the middleware pulls
+    no more than the limit (plus the form overhead) and one message before refusing with a 413."""
+    import asyncio
+
+    from starlette.exceptions import HTTPException
+
+    from medlens.web.middleware import REQUEST_OVERHEAD, PreferencesAndHeaders
+
+    chunk, pulled = 256 * 1024, {"n": 0}
+
+    async def app(scope, receive, send):  # reads the whole body, as a form parser does
+        while (await receive()).get("more_body"):
+            pass
+        await send({"type": "http.response.start", "status": 200, "headers": []})
+        await send({"type": "http.response.body", "body": b"ok"})
+
+    async def receive():
+        pulled["n"] += 1
+        return {"type": "http.request", "body": b"x" * chunk, "more_body": pulled["n"] < 64}
+
+    async def send(message):
+        raise AssertionError("no response may start")
+
+    scope = {"type": "http", "method": "POST", "path": "/api/v1/cases", "headers": [], "query_string": b""}
+    limit = 1024 * 1024
+    middleware = PreferencesAndHeaders(app, max_upload_bytes=limit, default_language="en")
+    with pytest.raises(HTTPException) as err:
+        asyncio.run(middleware(scope, receive, send))
+    assert err.value.status_code == 413
+    assert pulled["n"] == (limit + REQUEST_OVERHEAD) // chunk + 1

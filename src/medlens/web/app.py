@@ -151,7 +151,8 @@ def _install_handlers(app: FastAPI) -> None:
     async def http_error(request: Request, exc: StarletteHTTPException) -> Response:
         lang = negotiate(request, app.state.medlens.settings.default_language)
         key = {404: "error.not_found", 405: "error.method", 413: "error.too_large"}.get(exc.status_code)
-        message = translate(lang, key) if key else str(exc.detail)
+        mb = app.state.medlens.settings.max_upload_bytes // (1024 * 1024)
+        message = translate(lang, key, mb=mb) if key else str(exc.detail)
         if _wants_json(request):
             return JSONResponse({"detail": message}, status_code=exc.status_code, headers=exc.headers)
         return await error_page(request, exc.status_code, message)

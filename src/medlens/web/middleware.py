@@ -6,6 +6,7 @@ from __future__ import annotations
 import time
 
 from starlette.datastructures import MutableHeaders
+from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -59,6 +60,9 @@ class PreferencesAndHeaders:
         # everything but the static assets may carry patient data (pages, JSON, images, PDFs): never
         # stored by a browser or proxy cache
         no_store = not path.startswith("/static/")
+        # over HTTPS (directly, or behind a proxy that uvicorn trusts for X-Forwarded-Proto) every cookie
+        # is Secure whatever the setting; plain HTTP (a local `make run`) keeps working
+        secure = scope.get("scheme") == "https"
         started = time.perf_counter()
         scope.setdefault("state", {})["started"] = started  # request.state.started: routes time their stages
 
@@ -78,14 +82,29 @@ class PreferencesAndHeaders:
                     headers.setdefault("content-security-policy", self.csp)
                 if no_store:
                     headers["cache-control"] = "no-store"
+                if secure:
+                    _mark_cookies_secure(headers)
             await send(message)
+
+        received = 0
+
+        async def receive_limited() -> Message:
+            # a body sent without Content-Length (chunked) is counted as it arrives: past the limit the
+            # request ends in a 413 before the multipart parser has spooled the rest to disk
+            nonlocal received
+            message = await receive()
+            if message["type"] == "http.request":
+                received += len(message.get("body", b""))
+                if received > self.max_body:
+                    raise HTTPException(413)
+            return message
 
         length = request.headers.get("content-length", "")
         if length.isdigit() and int(length) > self.max_body:
             # refused before any parsing, but with the same headers as every other response
             await self._too_large(request)(scope, receive, send_with_headers)
             return
-        await self.app(scope, receive, send_with_headers)
+        await self.app(scope, receive_limited, send_with_headers)
 
     def _too_large(self, request: Request) -> Response:
         lang = negotiate(request, self.default_language)
@@ -110,3 +129,11 @@ class PreferencesAndHeaders:
         if large in ("0", "1"):
             carrier.set_cookie(LARGE_COOKIE, large, max_age=YEAR, samesite="lax", httponly=True)
         return [v.decode("latin-1") for k, v in carrier.raw_headers if k == b"set-cookie"]
+
+
+def _mark_cookies_secure(headers: MutableHeaders) -> None:
+    """Add ``Secure`` to every ``Set-Cookie`` of a response that lacks it."""
+    headers.raw[:] = [
+        (k, v + b"; secure") if k == b"set-cookie" and b"secure" not in v.lower() else (k, v)
+        for k, v in headers.raw
+    ]
