@@ -32,6 +32,14 @@ def test_every_id_is_recorded_in_rows_that_fit_the_column() -> None:
     assert db.rows[-1].detail.startswith(f"clinic n=300 part={len(db.rows)}/{len(db.rows)} ")
 
 
+def test_ids_of_every_length_fit_exactly() -> None:
+    for ids in ([7] * 1000, list(range(1, 2000)), [2**31 - 1] * 700):
+        db = _Rows()
+        audit.record_ids(db, None, "queue", ids, case_id=1, prefix="lesion=12")  # type: ignore[arg-type]
+        assert all(len(r.detail) <= audit.MAX_DETAIL for r in db.rows)
+        assert _ids_of(db.rows) == ids
+
+
 def test_a_short_list_is_one_row_and_an_empty_one_still_says_so() -> None:
     db = _Rows()
     audit.record_ids(db, None, "list", [3, 5, 8], case_id=2)  # type: ignore[arg-type]

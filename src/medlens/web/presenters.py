@@ -179,8 +179,8 @@ def case_summary(row: Case, lang: str, same_photo: Sequence[Case] = ()) -> dict[
         "has_heatmap": row.heatmap_sha256 is not None or heatmap_pending(row),
         "replies": [
             {
-                "author": r.author.name
-                or translate(lang, f"role.{r.author.role}"),  # never a staff e-mail address
+                # a staff member without a name by role, never by e-mail address
+                "author": r.author.name or translate(lang, f"role.{r.author.role}"),
                 "body": r.body,
                 "at": utc_time(r.created_at, seconds=False),
             }

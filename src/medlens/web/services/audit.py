@@ -41,11 +41,15 @@ def record_ids(
     """Audit a read of many cases at once: ``[prefix ]n=N ids=...`` with every id, in as many rows as the
     detail column needs (one row cut at its length once dropped the ids of a long clinician queue)."""
     head = f"{prefix} " if prefix else ""
+    n = len(ids)
+    room = MAX_DETAIL - len(f"{head}n={n} part={n}/{n} ids=")  # there are never more parts than ids
     chunks: list[list[str]] = [[]]
-    room = MAX_DETAIL - len(f"{head}n={len(ids)} part=99/99 ids=")
+    used = 0
     for text in map(str, ids):
-        if chunks[-1] and len(",".join([*chunks[-1], text])) > room:
+        if chunks[-1] and used + 1 + len(text) > room:
             chunks.append([])
+            used = 0
+        used += len(text) + (1 if chunks[-1] else 0)
         chunks[-1].append(text)
     for k, part in enumerate(chunks, 1):
         where = f" part={k}/{len(chunks)}" if len(chunks) > 1 else ""
