@@ -170,6 +170,8 @@ class BaseCard(BaseModel):
             card = cls.model_validate_json(path.read_text())
         except FileNotFoundError:
             raise CardError(f"{path}: no such model card") from None
+        except OSError as exc:  # a file where the model folder should be, a folder named card.json, no rights
+            raise CardError(f"{path}: cannot read the model card ({exc.strerror or exc})") from None
         except ValueError as exc:
             raise CardError(f"{path}: invalid model card ({cls.__name__}: {exc})") from exc
         card._dir = path.parent

@@ -26,8 +26,7 @@ def register(app: typer.Typer) -> None:
         out: Path = typer.Option(Path("overlay.png"), "--out", help="Overlay PNG to write."),
     ) -> None:
         """Write a class-activation heatmap overlay (a look at what the model used; not a diagnosis)."""
-        import cv2
-
+        from medlens.cli.lesion import write_overlay
         from medlens.data.imageio import ImageDecodeError, read_image_rgb
         from medlens.explain.cam import list_cam_methods
         from medlens.explain.runner import explain_image, load_model
@@ -39,11 +38,12 @@ def register(app: typer.Typer) -> None:
         try:
             rgb = read_image_rgb(image)
             loaded = load_model(model, weights, num_classes, input_size)
+            res = explain_image(
+                loaded, rgb, method, target_class
+            )  # a --target-class out of range: ValueError
         except (ImageDecodeError, ValueError, FileNotFoundError) as exc:
             raise typer.BadParameter(str(exc)) from exc
-        res = explain_image(loaded, rgb, method, target_class)
-        out.parent.mkdir(parents=True, exist_ok=True)
-        cv2.imwrite(str(out), cv2.cvtColor(res.overlay, cv2.COLOR_RGB2BGR))
+        write_overlay(out, res.overlay, "--out")
         name = (
             loaded.classes[res.target_class]
             if res.target_class < len(loaded.classes)

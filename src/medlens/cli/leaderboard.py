@@ -20,6 +20,7 @@ def leaderboard(
     out: Path | None = typer.Option(None, help="Also write the Markdown table here."),
 ) -> None:
     """Evaluate every bundled model and print it beside the published figures for its benchmark."""
+    from medlens.card import CardError
     from medlens.experiments.leaderboard import leaderboard_markdown, leaderboard_rows
 
     if not models.is_dir():
@@ -28,7 +29,12 @@ def leaderboard(
         from medlens.config import default_data_root
 
         data_root = default_data_root()
-    rows = leaderboard_rows(models, data_root if data_root.is_dir() else None, remeasure=remeasure)
+    if out is not None and not out.parent.is_dir():  # found before the (long) evaluation, not after it
+        raise typer.BadParameter(f"{out.parent} is not a folder", param_hint="--out")
+    try:
+        rows = leaderboard_rows(models, data_root if data_root.is_dir() else None, remeasure=remeasure)
+    except CardError as exc:
+        raise typer.BadParameter(str(exc), param_hint="--models") from None
     if not rows:
         raise typer.BadParameter(f"no image model cards under {models}", param_hint="--models")
     table = leaderboard_markdown(rows)

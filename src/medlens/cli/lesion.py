@@ -4,8 +4,12 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
+
+if TYPE_CHECKING:
+    import numpy as np
 
 
 def _read(path: Path):  # -> np.ndarray
@@ -20,7 +24,25 @@ def _read(path: Path):  # -> np.ndarray
 
 
 def _overlay_path(base: Path, index: int, n: int) -> Path:
-    return base if n == 1 else base.with_name(f"{base.stem}_{index}{base.suffix or '.png'}")
+    """``base`` (``.png`` added when it has no image suffix), ``base_N.png`` for the N-th of several."""
+    suffix = base.suffix if base.suffix.lower() in (".png", ".jpg", ".jpeg") else ".png"
+    stem = base.stem if base.suffix.lower() in (".png", ".jpg", ".jpeg") else base.name
+    return base.with_name(f"{stem}{suffix}" if n == 1 else f"{stem}_{index}{suffix}")
+
+
+def write_overlay(out: Path, rgb: np.ndarray, option: str = "--overlay") -> None:
+    """Write an RGB overlay image, or fail naming the option (a file in the way of its folder, a format
+    OpenCV cannot write)."""
+    import cv2
+
+    try:
+        out.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise typer.BadParameter(
+            f"{option} {out}: cannot create its folder ({exc.strerror or exc})"
+        ) from None
+    if not cv2.imwrite(str(out), cv2.cvtColor(rgb, cv2.COLOR_RGB2BGR)):
+        raise typer.BadParameter(f"{option} {out}: could not be written")
 
 
 def register(app: typer.Typer) -> None:
@@ -37,16 +59,15 @@ def register(app: typer.Typer) -> None:
         lang: str = typer.Option("en", "--lang", help="Language of texts: en or ko."),
     ) -> None:
         """ABCD rule features and Total Dermoscopy Score of each photo (screening aid, not a diagnosis)."""
-        import cv2
-
         from medlens.lesion import analyze_lesion
 
-        for i, path in enumerate(images):
-            res = analyze_lesion(_read(path), mm_per_pixel=mm_per_pixel)
+        if lang not in ("en", "ko"):
+            raise typer.BadParameter(f"--lang {lang!r}: choose en or ko")
+        pixels = [_read(path) for path in images]  # every photo checked before any overlay is written
+        for i, (path, rgb) in enumerate(zip(images, pixels, strict=True)):
+            res = analyze_lesion(rgb, mm_per_pixel=mm_per_pixel)
             if overlay is not None:
-                out = _overlay_path(overlay, i, len(images))
-                out.parent.mkdir(parents=True, exist_ok=True)
-                cv2.imwrite(str(out), cv2.cvtColor(res.overlay, cv2.COLOR_RGB2BGR))
+                write_overlay(_overlay_path(overlay, i, len(images)), res.overlay)
             if as_json:
                 typer.echo(json.dumps({"file": str(path), **res.to_dict()}, ensure_ascii=False))
                 continue

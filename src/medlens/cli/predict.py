@@ -17,6 +17,14 @@ def _fail(message: str) -> NoReturn:
     raise typer.Exit(2)
 
 
+def _make_folder(folder: Path, option: str) -> None:
+    """Create ``folder`` for an output option, or fail naming the option (a file in the way, no rights)."""
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        _fail(f"{option} {folder}: cannot create the folder ({exc.strerror or exc})")
+
+
 def predict(
     inputs: list[Path] = typer.Argument(..., help="Image files or folders (jpg, jpeg, png, dcm)."),
     model: Path = typer.Option(..., "--model", "-m", help="Model card (card.json) or its folder."),
@@ -57,6 +65,8 @@ def predict(
     from medlens.serving import Predictor, read_any_image
     from medlens.serving.images import cam_file_names, expand_inputs
 
+    if lang not in ("en", "ko"):
+        _fail(f"--lang {lang!r}: choose en or ko")
     try:
         predictor = Predictor.from_card(model, tta=tta)
     except CardError as exc:
@@ -71,6 +81,9 @@ def predict(
     check = quality_check_for(predictor.card) if quality else None
     results = []
     cam_names = cam_file_names(files)
+    one_cam_file = cam is not None and len(files) == 1 and cam.suffix.lower() == ".png"
+    if cam is not None:  # before any image is screened: a bad path fails at once, not after the work
+        _make_folder(cam.parent if one_cam_file else cam, "--cam")
     for start in range(0, len(files), batch_size):  # decode one batch at a time: folders may be large
         chunk = files[start : start + batch_size]
         images = []
@@ -85,8 +98,7 @@ def predict(
             if check is not None:
                 row.update(quality_row(check(image), lang))
             if cam is not None and p.overlay is not None:
-                out = cam if len(files) == 1 and cam.suffix.lower() == ".png" else cam / cam_names[f]
-                out.parent.mkdir(parents=True, exist_ok=True)
+                out = cam if one_cam_file else cam / cam_names[f]
                 Image.fromarray(p.overlay).save(out)
                 row["cam"] = str(out)
             results.append(row)
@@ -118,6 +130,9 @@ def _screen_to_file(
 
     if out is None or out.suffix.lower() not in (".jsonl", ".csv"):
         _fail("--out must name a .jsonl or .csv file (needed with --ray)")
+    _make_folder(out.parent, "--out")
+    if out.is_dir():
+        _fail(f"--out {out} is a folder: name a .jsonl or .csv file")
     t0 = time.perf_counter()
     if use_ray:
         import ray

@@ -84,21 +84,26 @@ def predict(
     model: Path = typer.Option(Path("models/covid-death"), help="Model folder (card.json)."),
 ) -> None:
     """Batch scoring: CSV in, CSV out with probability and at_risk columns."""
+    from medlens.card import CardError
     from medlens.tabular.inputs import read_scoring_csv
     from medlens.tabular.risk import RiskModel
     from medlens.tabular.schema import TabularSchemaError
 
-    rm = RiskModel.load(model)
     try:
+        rm = RiskModel.load(model)
         df, clean = read_scoring_csv(input, rm.features)
-    except TabularSchemaError as exc:
+    except (CardError, TabularSchemaError) as exc:
         typer.echo(f"error: {exc}", err=True)
         raise typer.Exit(2) from None
     p = rm.predict_frame(clean)
     df["probability"] = p.round(6)
     df["at_risk"] = (p >= rm.threshold).astype(int)
-    output.parent.mkdir(parents=True, exist_ok=True)
-    df.to_csv(output, index=False)
+    try:
+        output.parent.mkdir(parents=True, exist_ok=True)
+        df.to_csv(output, index=False)
+    except OSError as exc:
+        typer.echo(f"error: cannot write {output}: {exc.strerror or exc}", err=True)
+        raise typer.Exit(2) from None
     typer.echo(
         f"scored {len(df):,} rows -> {output} ({int(df['at_risk'].sum()):,} at risk, threshold {rm.threshold:.4f})"
     )

@@ -149,7 +149,12 @@ def leaderboard_rows(
     """Our bundled image models (card or re-measured) then the references of their benchmarks."""
     rows: list[LeaderboardRow] = []
     for card_path in sorted(Path(models_dir).glob("*/card.json")):
-        card = json.loads(card_path.read_text())
+        try:
+            card = json.loads(card_path.read_text())
+        except (OSError, ValueError) as exc:
+            from medlens.card import CardError
+
+            raise CardError(f"{card_path}: not a readable model card ({exc})") from None
         if card.get("kind") == "tabular":
             continue  # no published benchmark for the tabular COVID model
         data = card.get("data", {})

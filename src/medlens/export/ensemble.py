@@ -33,6 +33,7 @@ from onnx import TensorProto, compose, helper, numpy_helper
 
 from medlens.card import ModelCard, sha256_file
 from medlens.export.graph_ops import graph_ops_supported, image_ops_nodes
+from medlens.export.outdir import check_replaceable, move_into_place
 from medlens.serving.cam import CamHead
 
 __all__ = [
@@ -263,6 +264,7 @@ def export_ensemble(
     out_dir = Path(out_dir)
     if any(out_dir.resolve() == c.directory.resolve() for c in cards):
         raise ValueError(f"{out_dir} is a member's folder: write the ensemble elsewhere")
+    check_replaceable(out_dir)
     split = check_member_splits(cards)
     out_dir.parent.mkdir(parents=True, exist_ok=True)
     work = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}-", dir=out_dir.parent))
@@ -278,9 +280,7 @@ def export_ensemble(
             n_boot,
             recall_confidence,
         )
-        if out_dir.exists():
-            shutil.rmtree(out_dir)
-        work.replace(out_dir)
+        move_into_place(work, out_dir)
     finally:
         shutil.rmtree(work, ignore_errors=True)
     return ModelCard.load(out_dir)

@@ -27,6 +27,7 @@ from pathlib import Path
 import numpy as np
 
 from medlens.card import CardError, ModelCard, sha256_file
+from medlens.export.outdir import check_replaceable, move_into_place
 
 __all__ = ["STALE_METRICS", "apply_logit_adjustment", "recalibrate_bundle"]
 
@@ -72,6 +73,7 @@ def recalibrate_bundle(
         raise CardError(f"{card.name} is quantized: adjust the float bundle, then quantize")
     if out_dir.resolve() == model_dir.resolve():
         raise ValueError(f"{out_dir} is the bundle itself: write the recalibrated bundle elsewhere")
+    check_replaceable(out_dir)
     new_views = check_views(views) if views is not None else list(card.tta)
     facts = facts_from_card(card, data_root)
     split = rebuild_split(facts, card.data.fingerprint, strict=True, hint="(pass --data-root)")
@@ -108,9 +110,7 @@ def recalibrate_bundle(
         elif earlier:
             new.metrics["recalibrated"]["logit_adjust"] = earlier
         new.save(work)
-        if out_dir.exists():
-            shutil.rmtree(out_dir)
-        work.replace(out_dir)
+        move_into_place(work, out_dir)
     finally:
         shutil.rmtree(work, ignore_errors=True)
     log.info("%s: recalibrated with views %s -> %s", card.name, new_views or "none", out_dir)

@@ -128,6 +128,12 @@ def read_scoring_csv(path: Path, features: list[str]) -> tuple[pd.DataFrame, pd.
         df = pd.read_csv(path, dtype=str, keep_default_na=False)
     except FileNotFoundError:
         raise TabularSchemaError(str(path), "no such file") from None
+    except IsADirectoryError:
+        raise TabularSchemaError(str(path), "is a folder, not a CSV file") from None
+    except pd.errors.EmptyDataError:
+        raise TabularSchemaError(str(path), "is empty (no header row)") from None
+    except (pd.errors.ParserError, UnicodeDecodeError) as exc:
+        raise TabularSchemaError(str(path), f"is not a readable CSV file ({type(exc).__name__})") from None
     needed = sorted(
         {_CLEAN_TO_RAW.get(f, f) for f in features} | ({"SEX"} if "PREGNANT" in features else set())
     )
