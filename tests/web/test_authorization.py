@@ -160,7 +160,10 @@ def test_staff_accounts_do_not_upload_and_nothing_is_stored(client, make_account
     r = upload(client, staff, photo_bytes())
     assert r.status_code == 403 and "patient accounts" in r.json()["detail"], r.text
     login(client, staff.email)
-    token = csrf_of(client.get("/screen/melanoma").text)
+    for page in ("/screen", "/screen/melanoma"):  # the pages say why instead of showing a form
+        r = client.get(page)
+        assert r.status_code == 403 and "patient accounts" in r.text, page
+    token = csrf_of(client.get("/notices").text)
     r = client.post(
         "/screen/melanoma",
         data={"csrf_token": token, "sex": "female", "age_group": "70-79"},

@@ -248,12 +248,21 @@ def test_another_test_on_the_same_photo_is_a_reason_for_review_not_a_second_verd
     page = client.get(f"/cases/{cid}").text
     assert "on this same photo" in page and "a clinician should decide which test fits it" in page
     assert page.count('id="result-message"') == 1  # one message, the other test is a reason
+    # the PDF the patient sends carries the same message and reason as the page
+    from pypdf import PdfReader
+
+    pdf = client.get(f"/api/v1/cases/{cid}/report.pdf", headers=pat.auth)
+    pdf_text = " ".join(" ".join(p.extract_text().split()) for p in PdfReader(io.BytesIO(pdf.content)).pages)
+    assert "on this same photo" in pdf_text
     # a clinician sees the sent case, and the other test only once the patient has sent that one too
     assert client.post(f"/api/v1/cases/{cid}/submit", headers=pat.auth).status_code == 200
     doc = make_account("clinician")
     login(client, doc.email)
     review = client.get(f"/clinic/cases/{cid}")
     assert review.status_code == 200 and "on this same photo" not in review.text
+    pdf = client.get(f"/cases/{cid}/report.pdf")
+    pdf_text = " ".join(" ".join(p.extract_text().split()) for p in PdfReader(io.BytesIO(pdf.content)).pages)
+    assert "same photo" not in pdf_text  # nor in the clinician's PDF
     login(client, pat.email)
     assert client.post(f"/api/v1/cases/{twin_id}/submit", headers=pat.auth).status_code == 200
     login(client, doc.email)

@@ -7,10 +7,11 @@ from typing import Any
 from fastapi import Response
 from sqlalchemy.orm import Session
 
-from medlens.db import Case
+from medlens.db import Case, User
 from medlens.web.errors import not_found
 from medlens.web.pdf import render_case_pdf
 from medlens.web.presenters import case_summary
+from medlens.web.services.cases import same_photo_cases
 from medlens.web.services.enrich import ensure_heatmap, ensure_lesion
 from medlens.web.services.images import media_type, thumbnail_png
 from medlens.web.services.storage import ImageStore
@@ -49,8 +50,13 @@ def heatmap_response(
     return image_response(store, row, "heatmap", headers=headers)
 
 
-def case_pdf(db: Session, store: ImageStore, row: Case, lang: str, predictor: Any = None) -> bytes:
+def case_pdf(
+    db: Session, store: ImageStore, user: User, row: Case, lang: str, predictor: Any = None
+) -> bytes:
+    """The case's PDF report for ``user``: the same message as their case page, other tests of the same
+    photo included where ``user`` may see them."""
     ensure_heatmap(db, store, row, predictor)
     ensure_lesion(db, store, row)
     heat = store.read(row.heatmap_sha256) if row.heatmap_sha256 else None
-    return render_case_pdf(case_summary(row, lang), store.read(row.image_sha256), heat, lang)
+    summary = case_summary(row, lang, same_photo_cases(db, user, row))
+    return render_case_pdf(summary, store.read(row.image_sha256), heat, lang)

@@ -149,7 +149,9 @@ async def case_report(
     case_id: CaseId, user: CurrentUser, db: SessionDep, state: StateDep, lang: LangDep
 ) -> Response:
     row = cases.read_case(db, user, case_id, "pdf")
-    pdf = await run_in_threadpool(media.case_pdf, db, state.store, row, lang, state.predictors.get(row.task))
+    pdf = await run_in_threadpool(
+        media.case_pdf, db, state.store, user, row, lang, state.predictors.get(row.task)
+    )
     return Response(
         pdf,
         media_type="application/pdf",

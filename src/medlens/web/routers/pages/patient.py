@@ -10,6 +10,7 @@ from fastapi import APIRouter, BackgroundTasks, File, Form, Request, UploadFile
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import RedirectResponse, Response
 
+from medlens.db import User
 from medlens.tasks import TaskSpec, get_task
 from medlens.web.body_map import VIEWS as BODY_MAP
 from medlens.web.case_form import CaseFields
@@ -39,8 +40,15 @@ def _capture(spec: TaskSpec, lang: str) -> str:
     return capture.get(lang) if capture else ""
 
 
+def _uploader(user: User) -> None:
+    """The screening pages are for patients: a staff account gets the reason (its upload would be a 403)."""
+    if user.role not in uploads.UPLOADER_ROLES:
+        raise AppError(403, "error.patients_only")
+
+
 @router.get("/screen")
 def choose(request: Request, user: PageUser, predictors: PredictorsDep) -> Response:
+    _uploader(user)
     lang = page_lang(request)
     tasks = [(n, get_task(n)) for n in predictors]
     return render(
@@ -68,7 +76,7 @@ def _chosen(request: Request) -> dict[str, str]:
         out["lesion"] = q["lesion"]
     if q.get("lesion_site") in lesions.LESION_SITES:
         out["lesion_site"] = q["lesion_site"]
-    if q.get("lesion_id", "").isdigit() and len(q["lesion_id"]) <= 12:
+    if q.get("lesion_id", "").isascii() and q.get("lesion_id", "").isdigit() and len(q["lesion_id"]) <= 10:
         out["lesion_id"] = q["lesion_id"]
     return out
 
@@ -77,6 +85,7 @@ def _chosen(request: Request) -> dict[str, str]:
 def screen_form(
     task: str, request: Request, user: PageUser, db: SessionDep, predictors: PredictorsDep
 ) -> Response:
+    _uploader(user)
     if task not in predictors:
         raise AppError(404, "error.unknown_task", task=task)
     spec = get_task(task)
@@ -211,7 +220,7 @@ async def report(
 ) -> Response:
     row = cases.read_case(db, user, case_id, "pdf")
     predictor = state.predictors.get(row.task)
-    pdf = await run_in_threadpool(media.case_pdf, db, state.store, row, page_lang(request), predictor)
+    pdf = await run_in_threadpool(media.case_pdf, db, state.store, user, row, page_lang(request), predictor)
     return Response(
         pdf,
         media_type="application/pdf",
