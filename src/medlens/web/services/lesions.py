@@ -78,6 +78,16 @@ def clean_label(label: str) -> str:
     return text
 
 
+def lesion_id_of(text: str) -> int | None:
+    """A form's lesion id, or None: ASCII digits only (str.isdigit also accepts '²', which int() refuses),
+    within a database id's range."""
+    value = text.strip()
+    if not (value.isascii() and value.isdigit() and len(value) <= 10):
+        return None
+    number = int(value)
+    return number if 1 <= number <= MAX_ID else None
+
+
 def parse_choice(kind: str, site: str = "", label: str = "", lesion_id: str = "") -> LesionChoice | None:
     """The form's lesion fields as a choice (None: the photo follows no lesion); bad input -> 400."""
     kind = kind.strip()
@@ -88,11 +98,10 @@ def parse_choice(kind: str, site: str = "", label: str = "", lesion_id: str = ""
             raise AppError(400, "error.lesion_site", field="lesion_site")
         return LesionChoice("new", site=site, label=clean_label(label))
     if kind == "same":
-        value = lesion_id.strip()
-        # ASCII digits only (str.isdigit also accepts '²', which int() refuses), within a database id's range
-        if not (value.isascii() and value.isdigit() and len(value) <= 10 and 1 <= int(value) <= MAX_ID):
+        number = lesion_id_of(lesion_id)
+        if number is None:
             raise AppError(400, "error.lesion_choose", field="lesion_id")
-        return LesionChoice("same", lesion_id=int(value))
+        return LesionChoice("same", lesion_id=number)
     raise AppError(400, "error.bad_field", field="lesion")
 
 

@@ -29,7 +29,7 @@ _LIVE = and_(
     AuthSession.expires_at > bindparam("now"),
     User.active.is_(True),
 )
-_LIVE_USER_ID = select(User.id, User.role).join(AuthSession, AuthSession.user_id == User.id).where(_LIVE)
+_LIVE_USER_ID_ROLE = select(User.id, User.role).join(AuthSession, AuthSession.user_id == User.id).where(_LIVE)
 
 
 def _hash(token: str) -> str:
@@ -59,12 +59,12 @@ def user_for(db: Session, token: object, kind: str) -> User | None:
     return db.scalars(query, {"h": _hash(token), "kind": kind, "now": utcnow()}).first()
 
 
-def user_id_for(db: Session, token: object, kind: str) -> tuple[int, str] | None:
+def user_id_and_role_for(db: Session, token: object, kind: str) -> tuple[int, str] | None:
     """:func:`user_for` as one Core ``SELECT`` of the id and role (the upload path needs no more)."""
     if not isinstance(token, str) or not token:
         return None
     params = {"h": _hash(token), "kind": kind, "now": utcnow()}
-    row = db.connection().execute(_LIVE_USER_ID, params).first()
+    row = db.connection().execute(_LIVE_USER_ID_ROLE, params).first()
     return None if row is None else (int(row[0]), str(row[1]))
 
 

@@ -23,6 +23,12 @@ CHUNK = 1 << 20
 UPLOADER_ROLES = ("patient",)
 
 
+def require_uploader(role: str) -> None:
+    """403 with the reason for a role that does not upload (the screening pages and both upload routes)."""
+    if role not in UPLOADER_ROLES:
+        raise AppError(403, "error.patients_only")
+
+
 async def read_limited(upload: UploadFile, max_bytes: int) -> bytes:
     """The upload's bytes; more than ``max_bytes`` -> 413 (the request size is also checked before parsing)."""
     chunks: list[bytes] = []
@@ -68,8 +74,7 @@ async def create_case_from_upload(
     """Read ``upload`` (size-limited), run :func:`cases.create_case` in a worker thread, and queue the
     after-response work of :mod:`~medlens.web.services.enrich` on ``background``. With an
     ``idempotency_key`` the user already used, the earlier case comes back instead of a new one."""
-    if user.role not in UPLOADER_ROLES:
-        raise AppError(403, "error.patients_only")
+    require_uploader(user.role)
     key = check_key(idempotency_key)
     data = await _read(state, upload, timings)
     return await run_in_threadpool(
@@ -94,7 +99,8 @@ async def create_case_for_token(
 
     def work() -> Upload:
         with state.session_factory() as db:
-            owner_id = users.user_id_for_token(db, state.settings.secret_key, token, *UPLOADER_ROLES)
+            owner_id, role = users.user_id_for_token(db, state.settings.secret_key, token)
+            require_uploader(role)
             if timings is not None:
                 timings.lap("auth")
             return _create_once(db, state, owner_id, inp, data, upload, timings, key, background)

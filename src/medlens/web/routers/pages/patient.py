@@ -10,7 +10,6 @@ from fastapi import APIRouter, BackgroundTasks, File, Form, Request, UploadFile
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import RedirectResponse, Response
 
-from medlens.db import User
 from medlens.tasks import TaskSpec, get_task
 from medlens.web.body_map import VIEWS as BODY_MAP
 from medlens.web.case_form import CaseFields
@@ -40,15 +39,9 @@ def _capture(spec: TaskSpec, lang: str) -> str:
     return capture.get(lang) if capture else ""
 
 
-def _uploader(user: User) -> None:
-    """The screening pages are for patients: a staff account gets the reason (its upload would be a 403)."""
-    if user.role not in uploads.UPLOADER_ROLES:
-        raise AppError(403, "error.patients_only")
-
-
 @router.get("/screen")
 def choose(request: Request, user: PageUser, predictors: PredictorsDep) -> Response:
-    _uploader(user)
+    uploads.require_uploader(user.role)  # staff get the reason, not a form they cannot send
     lang = page_lang(request)
     tasks = [(n, get_task(n)) for n in predictors]
     return render(
@@ -76,7 +69,7 @@ def _chosen(request: Request) -> dict[str, str]:
         out["lesion"] = q["lesion"]
     if q.get("lesion_site") in lesions.LESION_SITES:
         out["lesion_site"] = q["lesion_site"]
-    if q.get("lesion_id", "").isascii() and q.get("lesion_id", "").isdigit() and len(q["lesion_id"]) <= 10:
+    if lesions.lesion_id_of(q.get("lesion_id", "")) is not None:
         out["lesion_id"] = q["lesion_id"]
     return out
 
@@ -85,7 +78,7 @@ def _chosen(request: Request) -> dict[str, str]:
 def screen_form(
     task: str, request: Request, user: PageUser, db: SessionDep, predictors: PredictorsDep
 ) -> Response:
-    _uploader(user)
+    uploads.require_uploader(user.role)  # staff get the reason, not a form they cannot send
     if task not in predictors:
         raise AppError(404, "error.unknown_task", task=task)
     spec = get_task(task)
