@@ -176,6 +176,23 @@ def test_staff_accounts_do_not_upload_and_nothing_is_stored(client, make_account
     assert not stored_files(settings)
 
 
+@pytest.mark.parametrize("role", ["patient", "clinician", "admin", None])
+def test_the_home_page_links_the_screenings_only_for_those_who_may_upload(client, make_account, role):
+    """Staff see which screenings exist and why they do not upload, not links into pages that answer 403."""
+    from .test_pages import login
+
+    if role is not None:
+        login(client, make_account(role).email)
+    page = client.get("/").text
+    listed = page.split('id="home-screenings"', 1)[1].split("</ul>", 1)[0]
+    assert "Melanoma" in listed  # everyone sees which screenings exist
+    if role in ("patient", None):
+        assert 'href="/screen/melanoma"' in listed and 'id="home-staff"' not in page
+    else:
+        assert 'href="/screen/' not in page and 'id="home-staff"' in page
+        assert "patient accounts" in page and 'href="/clinic"' in page
+
+
 def test_an_admin_cannot_answer_a_case_the_patient_never_sent(client, make_account, two_patients_case):
     owner, _, cid = two_patients_case
     admin = make_account("admin")

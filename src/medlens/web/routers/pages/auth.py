@@ -13,7 +13,7 @@ from medlens.web.errors import AppError
 from medlens.web.i18n import translate
 from medlens.web.rendering import check_csrf, page_lang, render
 from medlens.web.security import new_csrf_token
-from medlens.web.services import sessions, users
+from medlens.web.services import sessions, uploads, users
 
 router = APIRouter()
 
@@ -39,7 +39,9 @@ def _login(request: Request, db: SessionDep, user_id: int) -> None:
 def home(request: Request, user: OptionalPageUser, predictors: PredictorsDep) -> Response:
     lang = page_lang(request)
     tasks = [(name, get_task(name).title.get(lang)) for name in predictors]
-    return render(request, "home.html", user, tasks=tasks)
+    # staff accounts see which screenings exist, not links into pages that are for patients (403)
+    uploader = user is None or user.role in uploads.UPLOADER_ROLES
+    return render(request, "home.html", user, tasks=tasks, uploader=uploader)
 
 
 @router.get("/login")
