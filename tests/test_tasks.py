@@ -1,3 +1,4 @@
+import numpy as np
 import pytest
 
 from medlens.tasks import TASKS, get_task, list_tasks
@@ -48,6 +49,21 @@ def test_risk_for_uses_operating_threshold():
     assert spec.risk_for(0.95, threshold=0.3).level == "high"
     # a lower threshold moves the same probability up a band
     assert spec.risk_for(0.2, threshold=0.1).level == "moderate"
+
+
+@pytest.mark.parametrize("task", ["melanoma", "chest-xray", "skin-lesion"])
+def test_a_result_below_the_threshold_is_never_a_raised_risk(task):
+    """The chest X-ray card's threshold (0.91) lies above the high band's 0.80: a P of 0.85 is not flagged,
+    so it must not be shown as high risk with the urgent advice (it was, before the bands were resolved)."""
+    spec = get_task(task)
+    for threshold in (0.3, 0.8, 0.9126, 0.97):
+        for p in np.linspace(0.0, 1.0, 201):
+            band = spec.risk_for(float(p), threshold)
+            assert (band.level != "low") == (p >= threshold), (threshold, p, band.level)
+            if p >= max(0.80, threshold):
+                assert band.level == "high"
+    assert spec.risk_for(0.85, threshold=0.9126).level == "low"
+    assert spec.risk_for(0.95, threshold=0.9126).level == "high"
 
 
 def test_unknown_task_error_lists_valid():

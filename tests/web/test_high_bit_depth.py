@@ -10,7 +10,8 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from medlens.web.services.images import decode_upload, gray_to_rgb8
+from medlens.data.imageio import gray_to_rgb8
+from medlens.web.services.images import decode_upload
 
 from .conftest import upload
 

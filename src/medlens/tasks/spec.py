@@ -99,10 +99,18 @@ class TaskSpec:
         return f"{self.heads[0].title.get(lang)}: {title}" if self.multi_head else title
 
     def risk_for(self, target_prob: float, threshold: float) -> RiskBand | None:
-        """Highest band whose minimum the target probability reaches (bands sorted low→high)."""
+        """Highest band whose minimum the target probability reaches (bands sorted low→high).
+
+        The bands from the ``"threshold"`` band on are the screen-positive ones: a fixed minimum after it
+        that lies below the card's threshold (a high band at 0.80 with a threshold of 0.91) is raised to the
+        threshold, so a result the model does not flag is never shown as a raised risk."""
         chosen = None
+        positive = False
         for band in self.risk_bands:
+            positive = positive or band.min_prob == "threshold"
             lo = threshold if band.min_prob == "threshold" else float(band.min_prob)
+            if positive:
+                lo = max(lo, threshold)
             if target_prob >= lo:
                 chosen = band
         return chosen

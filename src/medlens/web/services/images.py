@@ -16,6 +16,7 @@ from dataclasses import dataclass
 import numpy as np
 from PIL import Image, ImageOps
 
+from medlens.data.imageio import HIGH_DEPTH_MODES, gray_to_rgb8
 from medlens.web.errors import AppError
 from medlens.web.services.metadata import strip_jpeg, strip_png
 
@@ -26,7 +27,6 @@ DICOM_TYPES = {"application/dicom", "application/dicom+octet-stream"}
 GENERIC_TYPES = {"application/octet-stream", ""}
 _BAD_NAME = re.compile(r"[/\\\x00]|^\.\.?$")
 _EXIF_ORIENTATION = 0x0112
-HIGH_DEPTH_MODES = {"I;16", "I;16B", "I;16L", "I;16N", "I", "F"}  # Pillow's modes above 8 bits per sample
 
 
 @dataclass(frozen=True)
@@ -76,27 +76,6 @@ def header_size(data: bytes) -> tuple[int, int] | None:
                 return width, height
             i += 2 + seg_len
     return None
-
-
-def gray_to_rgb8(values: np.ndarray) -> np.ndarray:
-    """A high-bit-depth grayscale image (16-bit PNG: 10-, 12- or 16-bit X-rays) windowed to 8-bit RGB.
-
-    PNG carries no VOI window, so the window is the full range of the bit depth the values use:
-    ``2**bits - 1`` with ``bits`` the smallest of 8..16 that holds the maximum (a 12-bit X-ray stored
-    in 16 bits spans 0..4095, one scaled to 16 bits spans 0..65535; both come out as the source's
-    8-bit image); signed or 32-bit data get min-max. Pillow's own ``convert("RGB")`` clipped every value above 255 to white."""
-    arr = np.asarray(values, dtype=np.float64)
-    if arr.ndim != 2:
-        raise ValueError(f"expected a 2-D grayscale array, got shape {arr.shape}")
-    arr = np.nan_to_num(arr, nan=0.0, posinf=0.0, neginf=0.0)
-    lo, top = float(arr.min()), float(arr.max())
-    if lo < 0 or top > 2**16 - 1:  # signed or 32-bit data (no bit depth to go by): min-max
-        scaled = (arr - lo) / (top - lo) * 255.0 if top > lo else np.zeros_like(arr)
-    else:
-        bits = min(16, max(8, int(np.ceil(np.log2(top + 1.0))))) if top > 0 else 8
-        scaled = arr / (2**bits - 1) * 255.0
-    gray = np.clip(np.rint(scaled), 0, 255).astype(np.uint8)
-    return np.repeat(gray[:, :, None], 3, axis=2)
 
 
 def _decode_raster(data: bytes, max_pixels: int) -> tuple[np.ndarray, bool]:
