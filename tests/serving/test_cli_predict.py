@@ -52,6 +52,53 @@ def test_bad_file_names_the_file(melanoma_bundle: Path, tmp_path: Path) -> None:
     assert "broken.jpg" in result.output
 
 
+def test_one_unreadable_file_does_not_discard_the_others(
+    melanoma_bundle: Path, melanoma_images: list[Path], tmp_path: Path
+) -> None:
+    """The good photos are still screened and printed; the bad one has a row saying why; exit 1."""
+    folder = tmp_path / "imgs"
+    folder.mkdir()
+    shutil.copy(melanoma_images[0], folder / "a.jpg")
+    (folder / "b.jpg").write_bytes(melanoma_images[1].read_bytes()[:300])  # truncated
+    shutil.copy(melanoma_images[2], folder / "c.jpg")
+    result = runner.invoke(app, ["predict", str(folder), "--model", str(melanoma_bundle), "--json"])
+    assert result.exit_code == 1, result.output
+    rows = json.loads(result.stdout)
+    assert [Path(r["file"]).name for r in rows] == ["a.jpg", "b.jpg", "c.jpg"]
+    assert "label" in rows[0] and "label" in rows[2] and "label" not in rows[1]
+    assert "b.jpg" in rows[1]["error"] and "1 of 3 files could not be read" in result.stderr
+    text = runner.invoke(app, ["predict", str(folder), "--model", str(melanoma_bundle)])
+    assert text.exit_code == 1 and "b.jpg: NOT SCREENED" in text.stdout and "c.jpg: " in text.stdout
+
+
+def test_lang_reaches_the_rows_written_to_a_file(
+    melanoma_bundle: Path, melanoma_images: list[Path], tmp_path: Path
+) -> None:
+    printed = runner.invoke(
+        app, ["predict", str(melanoma_images[0]), "--model", str(melanoma_bundle), "--lang", "ko", "--json"]
+    )
+    assert printed.exit_code == 0, printed.output
+    out = tmp_path / "rows.jsonl"
+    result = runner.invoke(
+        app,
+        [
+            "predict",
+            str(melanoma_images[0]),
+            "--model",
+            str(melanoma_bundle),
+            "--lang",
+            "ko",
+            "--out",
+            str(out),
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    row = json.loads(out.read_text().splitlines()[0])
+    expected = json.loads(printed.stdout)[0]
+    assert row["risk_label"] == expected["risk_label"] and row["advice"] == expected["advice"]
+    assert any("\uac00" <= ch <= "\ud7a3" for ch in row["advice"])  # Hangul, not the English default
+
+
 def test_missing_card_is_a_clear_error(tmp_path: Path) -> None:
     result = runner.invoke(app, ["predict", str(tmp_path), "--model", str(tmp_path / "nope")])
     assert result.exit_code != 0

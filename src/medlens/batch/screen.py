@@ -76,10 +76,16 @@ class ScreenActor:
 
 
 def screen_local(
-    files: list[Path], model: str | Path, batch_size: int = 32, tta: bool = True, quality: bool = False
+    files: list[Path],
+    model: str | Path,
+    batch_size: int = 32,
+    tta: bool = True,
+    quality: bool = False,
+    lang: str = "en",
 ) -> Iterator[dict]:
-    """Rows for ``files`` from one in-process Predictor (all cores for ONNX Runtime)."""
-    actor = ScreenActor(str(model), tta=tta, threads=None, quality=quality)
+    """Rows for ``files`` from one in-process Predictor (all cores for ONNX Runtime); risk labels,
+    advice and retake advice in ``lang``."""
+    actor = ScreenActor(str(model), tta=tta, lang=lang, threads=None, quality=quality)
     for start in range(0, len(files), batch_size):
         yield from actor.rows([str(Path(f).absolute()) for f in files[start : start + batch_size]])
 
@@ -92,6 +98,7 @@ def screen_ray(
     tta: bool = True,
     address: str | None = None,
     quality: bool = False,
+    lang: str = "en",
 ) -> Iterator[dict]:
     """Rows for ``files`` from ``actors`` Ray Data actors (1 CPU and 1 ORT thread each), in input order."""
     from medlens.experiments.runner import init_ray
@@ -106,7 +113,13 @@ def screen_ray(
     items = ray.data.from_items([{"file": str(Path(f).absolute())} for f in files])
     ds = items.map_batches(
         ScreenActor,
-        fn_constructor_kwargs={"model": model_path, "tta": tta, "threads": 1, "quality": quality},
+        fn_constructor_kwargs={
+            "model": model_path,
+            "tta": tta,
+            "lang": lang,
+            "threads": 1,
+            "quality": quality,
+        },
         batch_size=batch_size,
         compute=ray.data.ActorPoolStrategy(size=actors),  # `concurrency=` is deprecated since Ray 2.51
         num_cpus=1,

@@ -76,23 +76,26 @@ def predict(
         hint = "" if recursive else " (add --recursive to look in subfolders)"
         _fail(f"no images found in {', '.join(map(str, inputs))}{hint}")
     if use_ray or out is not None:
-        _screen_to_file(files, model, out, use_ray, actors, address, batch_size, tta, quality)
+        _screen_to_file(files, model, out, use_ray, actors, address, batch_size, tta, quality, lang)
         return
     check = quality_check_for(predictor.card) if quality else None
-    results = []
+    results: list[dict[str, Any]] = []
     cam_names = cam_file_names(files)
     one_cam_file = cam is not None and len(files) == 1 and cam.suffix.lower() == ".png"
     if cam is not None:  # before any image is screened: a bad path fails at once, not after the work
         _make_folder(cam.parent if one_cam_file else cam, "--cam")
+    unreadable: list[dict[str, str]] = []
     for start in range(0, len(files), batch_size):  # decode one batch at a time: folders may be large
-        chunk = files[start : start + batch_size]
-        images = []
-        for f in chunk:
+        chunk, images = [], []
+        rows: dict[Path, dict[str, Any]] = {}  # per file, in input order below
+        for f in files[start : start + batch_size]:
             try:
                 images.append(read_any_image(f))
-            except (ImageDecodeError, FileNotFoundError) as exc:
-                _fail(str(exc))
-        preds = predictor.predict_batch(images, cam=cam is not None, batch_size=batch_size)
+                chunk.append(f)
+            except (ImageDecodeError, OSError) as exc:  # the others are still screened
+                rows[f] = {"file": str(f), "error": str(exc)}
+                unreadable.append(rows[f])
+        preds = predictor.predict_batch(images, cam=cam is not None, batch_size=batch_size) if images else []
         for f, image, p in zip(chunk, images, preds, strict=True):
             row = {"file": str(f), **p.to_dict(lang)}
             if check is not None:
@@ -101,11 +104,16 @@ def predict(
                 out = cam if one_cam_file else cam / cam_names[f]
                 Image.fromarray(p.overlay).save(out)
                 row["cam"] = str(out)
-            results.append(row)
+            rows[f] = row
+        results.extend(rows[f] for f in files[start : start + batch_size])  # input order
     if as_json:
         typer.echo(json.dumps(results, ensure_ascii=False, indent=1))
+        _exit_if_unreadable(unreadable, len(files))
         return
     for r in results:
+        if "error" in r:
+            typer.echo(f"{r['file']}: NOT SCREENED ({r['error']})")
+            continue
         risk = f"  risk={r['risk']}" if r["risk"] else ""
         ood = "  OUT-OF-DISTRIBUTION?" if r["ood"] else ""
         if r.get("source_ood"):
@@ -117,11 +125,20 @@ def predict(
             f"{r['file']}: {r['label']}{risk}{ood}  [{probs}]" + (f"  cam={r['cam']}" if "cam" in r else "")
         )
     typer.echo(DISCLAIMER_KO if lang.startswith("ko") else DISCLAIMER_EN)
+    _exit_if_unreadable(unreadable, len(files))
+
+
+def _exit_if_unreadable(unreadable: list[dict[str, str]], n_files: int) -> None:
+    """Exit 1 naming the files that could not be read (their rows say why; the others were screened)."""
+    if unreadable:
+        names = ", ".join(r["file"] for r in unreadable[:5]) + (" …" if len(unreadable) > 5 else "")
+        typer.echo(f"error: {len(unreadable)} of {n_files} files could not be read: {names}", err=True)
+        raise typer.Exit(1)
 
 
 def _screen_to_file(
     files: list[Path], model: Path, out: Path | None, use_ray: bool, actors: int, address: str | None,
-    batch_size: int, tta: bool, quality: bool,
+    batch_size: int, tta: bool, quality: bool, lang: str,
 ) -> None:  # fmt: skip
     """Large folders: rows to a JSONL/CSV file, in this process or on Ray Data (``medlens.batch``)."""
     import time
@@ -138,11 +155,12 @@ def _screen_to_file(
         import ray
 
         try:
-            n = write_rows(screen_ray(files, model, batch_size, actors, tta, address, quality), out)
+            rows = screen_ray(files, model, batch_size, actors, tta, address, quality, lang)
+            n = write_rows(rows, out)
         finally:
             ray.shutdown()
     else:
-        n = write_rows(screen_local(files, model, batch_size, tta, quality), out)
+        n = write_rows(screen_local(files, model, batch_size, tta, quality, lang), out)
     wall = time.perf_counter() - t0
     typer.echo(
         f"{n} images screened in {wall:.1f} s ({n / wall:.1f} images/s{', Ray' if use_ray else ''}): {out}"
