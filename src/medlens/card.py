@@ -10,11 +10,12 @@ from __future__ import annotations
 
 import hashlib
 import json
+import math
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any, Literal, TypeVar
 
-from pydantic import BaseModel, Field, PrivateAttr
+from pydantic import BaseModel, Field, PrivateAttr, field_validator, model_validator
 
 from medlens import DISCLAIMER_EN, __version__
 from medlens.tasks.schema import LabelSchema
@@ -27,14 +28,41 @@ class CardError(ValueError):
     """A model card that cannot be used (missing file, wrong hash, bad schema)."""
 
 
+def _finite(value: float, what: str) -> float:
+    if not math.isfinite(value):
+        raise ValueError(f"{what} must be a finite number, got {value}")
+    return value
+
+
+def plain_file_name(name: str, what: str) -> str:
+    """``name`` if it is a file name inside the card's folder (no folder part, not absolute, not ``..``)."""
+    if not name or name in (".", "..") or "/" in name or "\\" in name or "\x00" in name:
+        raise ValueError(f"{what} {name!r} must be a file name in the model folder, not a path")
+    return name
+
+
 class Preprocessing(BaseModel):
-    input_size: int  # square side in pixels fed to the network
+    input_size: int = Field(gt=0, le=4096)  # square side in pixels fed to the network
     mean: tuple[float, float, float] = (0.5, 0.5, 0.5)
     std: tuple[float, float, float] = (0.5, 0.5, 0.5)
     interpolation: str = "bilinear"  # "bilinear" | "bicubic" | "area"
     resize: str = "squash"  # "squash" (resize to input_size²) | "shorter_side_center_crop"
     grayscale: bool = False  # convert to luminance then replicate to 3 channels (X-rays)
     ops: list[str] = []  # medlens.data.image_ops applied after the resize ("sog", "circle")
+
+    @field_validator("mean", "std")
+    @classmethod
+    def _finite_channels(cls, v: tuple[float, float, float]) -> tuple[float, float, float]:
+        for x in v:
+            _finite(x, "mean/std")
+        return v
+
+    @field_validator("std")
+    @classmethod
+    def _positive_std(cls, v: tuple[float, float, float]) -> tuple[float, float, float]:
+        if min(v) <= 0:
+            raise ValueError(f"std must be positive in every channel, got {list(v)}")
+        return v
 
 
 class Thresholds(BaseModel):
@@ -52,11 +80,30 @@ class Thresholds(BaseModel):
     # validation recall reaches target_recall, not just the observed recall
     recall_confidence: float | None = None
 
+    @field_validator("threshold", "target_recall", "val_recall", "val_precision", "val_specificity")
+    @classmethod
+    def _probability(cls, v: float | None) -> float | None:
+        if v is not None and not (math.isfinite(v) and 0.0 <= v <= 1.0):
+            raise ValueError(f"must be a probability in [0, 1], got {v}")
+        return v
+
 
 class OODGate(BaseModel):
     method: str = "energy"  # "energy" | "max_softmax"
     threshold: float  # score above (energy) / below (msp) which an input is out of distribution
     val_quantile: float = 0.99
+
+    @field_validator("method")
+    @classmethod
+    def _known_method(cls, v: str) -> str:
+        if v not in ("energy", "max_softmax"):
+            raise ValueError(f"ood.method {v!r} is not one of energy, max_softmax")
+        return v
+
+    @field_validator("threshold")
+    @classmethod
+    def _finite_threshold(cls, v: float) -> float:
+        return _finite(v, "ood.threshold")
 
 
 class SourceGate(BaseModel):
@@ -93,13 +140,21 @@ class ConformalBlock(BaseModel):
     """
 
     method: str = "aps"  # "aps" | "lac"
-    alpha: float  # miscoverage aimed at: sets hold the true class >= 1 - alpha of the time
+    alpha: float = Field(gt=0.0, lt=1.0)  # miscoverage aimed at: sets hold the true class >= 1 - alpha
     qhat: float | None
     target_class: str | None = None
     target_alpha: float | None = None
     target_qhat: float | None = None
     n_calibration: int = 0
     n_calibration_target: int = 0
+
+    @field_validator("method")
+    @classmethod
+    def _known_method(cls, v: str) -> str:
+        if v not in ("aps", "lac"):
+            raise ValueError(f"conformal.method {v!r} is not one of aps, lac")
+        return v
+
     calibration: str = ""  # which images the thresholds were fitted on (split, verified or not)
     test: dict[str, Any] = Field(default_factory=dict)  # coverage with CI, mean set size … on test
     command: str = ""
@@ -192,6 +247,11 @@ class BaseCard(BaseModel):
     def verify(self) -> None:
         _check_file(self.weights_path, self.weights_sha256, "weights file")
 
+    @field_validator("weights_file")
+    @classmethod
+    def _weights_in_folder(cls, v: str) -> str:
+        return plain_file_name(v, "weights_file")
+
 
 C = TypeVar("C", bound=BaseCard)
 
@@ -241,6 +301,31 @@ class ModelCard(BaseCard):
     lineage: Lineage | None = None  # a retrained model: parent version and confirmed-case dataset
     intended_use: str = "Screening aid that helps decide whether to see a clinician. " + DISCLAIMER_EN
 
+    @field_validator("temperature")
+    @classmethod
+    def _positive_temperature(cls, v: float) -> float:
+        if not (math.isfinite(v) and v > 0):
+            raise ValueError(f"temperature must be a positive finite number, got {v}")
+        return v
+
+    @field_validator("cam_file")
+    @classmethod
+    def _cam_in_folder(cls, v: str | None) -> str | None:
+        return None if v is None else plain_file_name(v, "cam_file")
+
+    @model_validator(mode="after")
+    def _consistent(self) -> ModelCard:
+        for head, names in {"classes": self.classes, **self.heads}.items():
+            if len(set(names)) != len(names):
+                raise ValueError(f"{head}: class names must be unique, got {names}")
+        target = self.thresholds.target_class
+        known = set(self.classes).union(*map(set, self.heads.values()))
+        if target is not None and target not in known:
+            raise ValueError(f"thresholds.target_class {target!r} is not one of the classes {sorted(known)}")
+        if self.source_gate is not None:
+            plain_file_name(self.source_gate.file, "source_gate.file")
+        return self
+
     def label_schema(self) -> LabelSchema:
         """What the model's logits mean (one head named ``label`` unless the card lists heads)."""
         return LabelSchema.from_mapping(self.heads or {"label": self.classes}, self.ordinal)
@@ -279,10 +364,16 @@ def edit_card_json(path: Path, edit: Callable[[dict[str, Any]], None]) -> BaseCa
     refused before it is touched, and the edited card must load too.
     """
     path = _card_path(Path(path))
-    load_card(path)
+    card = load_card(path)
     raw = json.loads(path.read_text(encoding="utf-8"))
     edit(raw)
-    path.write_text(json.dumps(raw, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    try:  # the edited card must validate before anything is written
+        type(card).model_validate(raw)
+    except ValueError as exc:
+        raise CardError(f"{path}: the edit would make an invalid card ({exc})") from exc
+    tmp = path.with_name(f".{path.name}.tmp")
+    tmp.write_text(json.dumps(raw, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    tmp.replace(path)  # atomic: a crash leaves the old card or the new one, never half of it
     return load_card(path)
 
 

@@ -57,3 +57,21 @@ def test_two_writers_of_the_same_cache_file_both_succeed(
     assert np.array_equal(results[0], results[1])
     assert [p.name for p in tmp_path.iterdir() if "tmp" in p.name] == []
     assert len(list(tmp_path.glob("*.npy"))) == 1
+
+
+def test_grayscale_cards_train_on_the_pixels_the_predictor_serves(tmp_path: Path) -> None:
+    """An X-ray card serves the luminance (coloured annotations removed); training must see the same
+    pixels, not the colour image (a review found the chest X-ray models trained on colour and served gray),
+    and a grayscale cache never answers for the colour one."""
+    from medlens.card import Preprocessing
+    from medlens.serving.preprocessing import resize_for_model
+
+    ss = _set()
+    colour = training_data.load_images(ss, [0, 1], 16, cache_dir=tmp_path)
+    gray = training_data.load_images(ss, [0, 1], 16, cache_dir=tmp_path, grayscale=True)
+    assert len(list(tmp_path.glob("*.npy"))) == 2 and not np.array_equal(colour, gray)
+    assert np.array_equal(gray[..., 0], gray[..., 1]) and np.array_equal(gray[..., 1], gray[..., 2])
+    pp = Preprocessing(input_size=16, grayscale=True, interpolation="area/bilinear")
+    for i in (0, 1):
+        served, _ = resize_for_model(ss.samples[i].load_image(), pp)
+        assert np.array_equal(gray[i], served)

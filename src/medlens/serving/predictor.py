@@ -14,7 +14,7 @@ from medlens.card import CardError, ModelCard
 from medlens.evaluation.calibration import softmax as calibrated_softmax
 from medlens.quality.ood import energy_score, is_out_of_distribution
 from medlens.quality.source_gate import SourceBank, embed, is_far
-from medlens.serving.cam import CamHead, grad_cam, heatmap_to_image, overlay_heatmap
+from medlens.serving.cam import CamError, CamHead, grad_cam, heatmap_to_image, overlay_heatmap
 from medlens.serving.conformal import prediction_set
 from medlens.serving.preprocessing import check_image, normalize, resize_for_model
 from medlens.serving.views import check_views, view_batches
@@ -126,6 +126,11 @@ class Predictor:
         else:
             path = Path(path)
             card = ModelCard.load(path.parent if path.suffix == ".onnx" else path, verify=verify)
+            if path.suffix == ".onnx" and path.name != card.weights_file:  # e.g. model.int8.onnx
+                raise CardError(
+                    f"{path}: the card in {path.parent} describes {card.weights_file}, not {path.name}; "
+                    "a model file is served only with its own card"
+                )
         opts = ort.SessionOptions()
         if threads:
             opts.intra_op_num_threads = threads
@@ -134,16 +139,34 @@ class Predictor:
             session = ort.InferenceSession(str(card.weights_path), opts, providers=["CPUExecutionProvider"])
         except Exception as exc:
             raise CardError(f"{card.weights_path}: ONNX Runtime cannot load the model ({exc})") from exc
-        cam_head = CamHead.load(card.directory / card.cam_file) if card.cam_file else None
-        bank = _load_bank(card)
-        predictor = cls(card, session, cam_head, bank)
+        try:
+            cam_head = CamHead.load(card.directory / card.cam_file) if card.cam_file else None
+            bank = _load_bank(card)
+            predictor = cls(card, session, cam_head, bank)  # builds the label schema
+            predictor.tta = check_views(card.tta) if tta else []
+        except (CamError, ValueError) as exc:
+            raise CardError(f"{card.directory}: {exc}") from exc
         if bank is not None and predictor.features_name is None:
             raise CardError(f"{card.weights_path}: the source gate needs the {card.feature_output!r} output")
-        try:
-            predictor.tta = check_views(card.tta) if tta else []
-        except ValueError as exc:
-            raise CardError(f"{card.name}: {exc}") from exc
+        predictor._self_check()
         return predictor
+
+    def _self_check(self) -> None:
+        """One synthetic image through the whole path (preprocessing, views, source gate, CAM): a card
+        that does not fit its ONNX model or side files (input size, number of classes, another model's
+        CAM head or reference bank, an unknown image op) fails here, at load, not on every request."""
+        side = max(32, self.card.preprocessing.input_size)
+        image = np.random.default_rng(0).integers(0, 256, (side, side, 3), dtype=np.uint8)
+        try:
+            self.predict(image, cam=self.cam_head is not None and self.features_name is not None)
+            if self.cam_head is not None and len(self.cam_head.fc_b) != self.schema.n_logits:
+                raise ValueError(
+                    f"the CAM head has {len(self.cam_head.fc_b)} outputs, the model {self.schema.n_logits} logits"
+                )
+        except Exception as exc:  # whatever the mismatch raises, the card is what is wrong
+            raise CardError(
+                f"{self.card.directory}: the card does not fit its model files ({type(exc).__name__}: {exc})"
+            ) from exc
 
     # --- inference -----------------------------------------------------------------------------
     def predict(self, image: np.ndarray, cam: bool = False, cam_class: str | None = None) -> Prediction:

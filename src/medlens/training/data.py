@@ -14,6 +14,7 @@ from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
+import cv2
 import numpy as np
 import torch
 from torch.utils.data import Dataset
@@ -40,22 +41,28 @@ def load_images(
     cache_dir: Path | None = None,
     threads: int = 2,
     ops: Sequence[str] = (),
+    grayscale: bool = False,
 ) -> np.ndarray:
     """Images ``indices`` resized to ``size`` as uint8 (N, S, S, 3); reuse/write ``cache_dir/<key>.npy``.
 
-    ``ops`` (``medlens.data.image_ops``) run after the resize, as the Predictor runs a card's ops.
+    ``grayscale`` (a card's ``preprocessing.grayscale``: X-rays) takes the luminance before the resize and
+    ``ops`` (``medlens.data.image_ops``) run after it, both as the Predictor does.
     """
     path = None
     ops = check_ops(ops)
     if cache_dir is not None:
         key = cache_key(sample_set, indices, size) + ("-" + "-".join(ops) if ops else "")
+        key += "-gray" if grayscale else ""
         path = Path(cache_dir) / f"{sample_set.name}-{size}-{key}.npy"
         if path.is_file():
             log.info("image cache hit %s", path)
             return np.load(path)
 
     def one(i: int) -> np.ndarray:
-        return apply_ops(resize_square(sample_set.samples[i].load_image(), size), ops)
+        image = sample_set.samples[i].load_image()
+        if grayscale:  # X-rays with coloured annotations: the network sees what serving will give it
+            image = np.repeat(cv2.cvtColor(image, cv2.COLOR_RGB2GRAY)[:, :, None], 3, axis=2)
+        return apply_ops(resize_square(image, size), ops)
 
     with ThreadPoolExecutor(max_workers=max(1, threads)) as pool:
         images = (

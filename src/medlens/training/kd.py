@@ -100,7 +100,7 @@ def teacher_logits(
             raise _split_error(d, manifest.fingerprint, split_fingerprint)
         size = cfg.resolved("input_size")
         cache = Path(cfg.cache_dir) if cfg.cache_dir else Path(tempfile.gettempdir())
-        images = load_images(teacher_set, indices, size, cache)
+        images = load_images(teacher_set, indices, size, cache, ops=cfg.image_ops, grayscale=cfg.grayscale)
         tf = create_transform("none", size, cfg.mean, cfg.std, train=False)
         loader = DataLoader(CachedImageDataset(images, np.zeros(len(images), np.int64), tf), batch_size=64)
         model, _ = load_checkpoint(Path(d) / "best.pt")

@@ -87,7 +87,12 @@ def prepare_data(config: TrainConfig, out_dir: Path) -> PreparedData:
     images, targets = {}, {}
     for split, idx in indices.items():
         images[split] = load_images(
-            sample_set, idx, config.resolved("input_size"), cache, ops=config.image_ops
+            sample_set,
+            idx,
+            config.resolved("input_size"),
+            cache,
+            ops=config.image_ops,
+            grayscale=config.grayscale,
         )
         targets[split] = targets_for(sample_set, idx, head_names)
         log.info("%s: %d images cached at %d px", split, len(idx), config.input_size)
