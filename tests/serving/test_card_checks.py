@@ -120,3 +120,17 @@ def test_one_broken_bundle_does_not_stop_the_web_service_loading_the_others(
     )
     (broken / "cam_head.npz").write_bytes(b"junk")  # raised CamError out of the service's start-up
     assert list(load_predictors(models)) == ["melanoma"]
+
+
+def test_no_heatmap_is_drawn_for_an_op_that_moves_pixels(
+    melanoma_bundle: Path, melanoma_images: list[Path], tmp_path: Path
+) -> None:
+    """``lungcrop`` stretches a crop back to the input size; the map used to be spread over the whole
+    photo (rows 0-223 for lungs at rows 86-220), so serving now gives the result without a heatmap."""
+    from .conftest import read
+
+    cropped = _edited(melanoma_bundle, tmp_path / "crop", _set("preprocessing.ops", ["lungcrop"]))
+    pred = Predictor.from_card(cropped, verify=False).predict(read(melanoma_images[0]), cam=True)
+    assert pred.label and pred.heatmap is None and pred.overlay is None
+    plain = Predictor.from_card(melanoma_bundle).predict(read(melanoma_images[0]), cam=True)
+    assert plain.heatmap is not None

@@ -24,6 +24,9 @@ from medlens.registry import Registry
 
 ImageOp = Callable[[np.ndarray], np.ndarray]
 IMAGE_OPS: Registry[ImageOp] = Registry("image op")
+#: ops that move pixels (a crop stretched back to the input size): a heatmap on the network's grid no
+#: longer maps onto the photo by the resize alone, so serving gives no heatmap for them
+GEOMETRIC_OPS = frozenset({"lungcrop"})
 
 
 @IMAGE_OPS.decorator("sog")

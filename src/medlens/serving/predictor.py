@@ -11,6 +11,7 @@ from typing import Any
 import numpy as np
 
 from medlens.card import CardError, ModelCard
+from medlens.data.image_ops import GEOMETRIC_OPS
 from medlens.evaluation.calibration import softmax as calibrated_softmax
 from medlens.quality.ood import energy_score, is_out_of_distribution
 from medlens.quality.source_gate import SourceBank, embed, is_far
@@ -276,6 +277,12 @@ class Predictor:
     ) -> None:
         if features is None or self.cam_head is None:
             log.warning("%s: no feature output or CAM head; heatmap unavailable", self.card.name)
+            return
+        moved = GEOMETRIC_OPS.intersection(self.card.preprocessing.ops)
+        if moved:  # the map would be spread over the whole photo, not over the crop the network saw
+            log.warning(
+                "%s: op %s moves pixels; heatmap unavailable", self.card.name, ", ".join(sorted(moved))
+            )
             return
         cls_name = cam_class or pred.target_class or pred.label
         if cls_name not in pred.probabilities:
