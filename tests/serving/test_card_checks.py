@@ -134,3 +134,24 @@ def test_no_heatmap_is_drawn_for_an_op_that_moves_pixels(
     assert pred.label and pred.heatmap is None and pred.overlay is None
     plain = Predictor.from_card(melanoma_bundle).predict(read(melanoma_images[0]), cam=True)
     assert plain.heatmap is not None
+
+
+def test_an_all_zero_heatmap_is_flagged(shared_data: Path) -> None:
+    """The bundled melanoma model explains "malignant"; on most benign HAM10000 photos nothing raises that
+    score and Grad-CAM's map is all zero. The prediction says so (the web then says it in words)."""
+    from medlens.config import PROJECT_ROOT
+    from medlens.serving import read_any_image
+
+    bundle = PROJECT_ROOT / "models" / "melanoma"
+    if not (bundle / "card.json").exists():
+        pytest.skip("no bundled melanoma model")
+    files = sorted((shared_data / "ham10000_lowres" / "images").glob("*.jpg"))[:12]
+    predictor = Predictor.from_card(bundle)
+    flags = []
+    for f in files:
+        pred = predictor.predict(read_any_image(f), cam=True)
+        assert pred.heatmap is not None and pred.heatmap_class == "malignant"
+        assert pred.heatmap_empty == (float(pred.heatmap.max()) == 0.0)
+        assert pred.to_dict()["heatmap_empty"] == pred.heatmap_empty
+        flags.append(pred.heatmap_empty)
+    assert True in flags

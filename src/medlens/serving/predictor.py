@@ -56,6 +56,7 @@ class Prediction:
     conformal_alpha: float | None = None  # the set holds the true class >= 1 - alpha of the time
     heatmap: np.ndarray | None = None  # H x W float 0..1, original image size
     heatmap_class: str | None = None
+    heatmap_empty: bool | None = None  # no region raised the class's score: an all-zero map
     overlay: np.ndarray | None = None  # H x W x 3 uint8
     model_ms: float = 0.0
 
@@ -88,6 +89,7 @@ class Prediction:
             "prediction_set": self.prediction_set,
             "conformal_alpha": self.conformal_alpha,
             "heatmap_class": self.heatmap_class,
+            "heatmap_empty": self.heatmap_empty,
             "model_ms": round(self.model_ms, 3),
         }
 
@@ -295,6 +297,7 @@ class Predictor:
         h, w = image.shape[:2]
         pred.heatmap = heatmap_to_image(cam, h, w, crop_box)
         pred.heatmap_class = cls_name
+        pred.heatmap_empty = bool(cam.max() <= 0)  # Grad-CAM's ReLU left nothing for this class
         pred.overlay = overlay_heatmap(image, pred.heatmap)
 
 

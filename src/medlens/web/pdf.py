@@ -113,7 +113,10 @@ def render_case_pdf(summary: dict[str, Any], image_png: bytes, heatmap_png: byte
     if heatmap_png:
         imgs.append(Image(io.BytesIO(heatmap_png), width=70 * mm, height=70 * mm, kind="proportional"))
     story.append(Table([imgs]))
-    story.append(para(t("case.images_caption" if heatmap_png else "case.image_caption_plain"), body))
+    if heatmap_png and summary.get("heatmap_empty"):  # an all-zero map is said in words, as on the page
+        story.append(para(t("case.images_caption_empty", label=summary.get("heatmap_title", "")), body))
+    else:
+        story.append(para(t("case.images_caption" if heatmap_png else "case.image_caption_plain"), body))
     story.append(para(t("case.result"), h2))
     message = summary.get("message")
     if summary.get("risk_label"):

@@ -177,6 +177,9 @@ def case_summary(row: Case, lang: str, same_photo: Sequence[Case] = ()) -> dict[
         **urgency_summary(row, spec, lang),
         "created_at": utc_time(row.created_at, seconds=False),
         "has_heatmap": row.heatmap_sha256 is not None or heatmap_pending(row),
+        # an all-zero map (no region raised the score of the class it explains) is said in words
+        "heatmap_empty": bool(pred.get("heatmap_empty")),
+        "heatmap_title": spec.class_title(pred.get("heatmap_class") or row.predicted_label, lang),
         "replies": [
             {
                 # a staff member without a name by role, never by e-mail address
