@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from pathlib import Path
 
 import numpy as np
@@ -37,13 +36,10 @@ def test_ham10000_counts_and_grouped_split(shared_data: Path) -> None:
 @pytest.mark.slow
 def test_ham10000_full_audit_grouped_vs_random(shared_data: Path) -> None:
     ds = create_dataset("ham10000", shared_data / "ham10000_lowres")
-    t0 = time.perf_counter()
-    grouped = audit_leakage(ds, make_split(ds, seed=0))
-    elapsed = time.perf_counter() - t0
+    grouped = audit_leakage(ds, make_split(ds, seed=0))  # no time limit here: timings are benchmarks' job
     leaky = audit_leakage(ds, random_split(ds, seed=0), near_duplicates=False)
     assert grouped.group_overlap == []
     assert len(leaky.group_overlap) > 500  # lesions with several photos straddle the random split
-    assert elapsed < 60, f"full audit took {elapsed:.1f}s"
 
 
 def test_pneumoniamnist_official_splits(shared_data: Path) -> None:

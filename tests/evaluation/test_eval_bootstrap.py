@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import math
-import time
 
 import numpy as np
 import pytest
@@ -94,9 +93,8 @@ def test_summary_with_ci_matches_generic_bootstrap(rng: np.random.Generator, c: 
             assert got["ci_low"] <= got["value"] <= got["ci_high"], name
 
 
-def test_summary_with_ci_is_fast(rng: np.random.Generator) -> None:
+def test_summary_with_ci_on_a_large_split_gives_narrow_intervals(rng: np.random.Generator) -> None:
+    """Its speed is measured by benchmarks/bootstrap_speed.py (a timing is not a unit test)."""
     y, p = _case(rng, 10_000, 7)
-    t0 = time.perf_counter()
     out = summary_with_ci(y, p, list("abcdefg"), target="e", n_boot=1000, seed=0)
-    assert time.perf_counter() - t0 < 15.0  # ~2 s on one core
     assert out["auroc_macro"]["ci_high"] - out["auroc_macro"]["ci_low"] < 0.02
